@@ -1,0 +1,726 @@
+//! Every EDA table, each a named [`Table`]. A table that needs a column the dataset lacks is
+//! skipped with the reason, never filled with zeros.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::table::{Skipped, Table, Value};
+use crate::data::Dataset;
+
+/// All EDA tables for a dataset, plus the ones skipped and why.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Eda {
+    pub tables: Vec<Table>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// The price tiers on unit price, as the analysts asked for them.
+pub const PRICE_TIERS: [(&str, f64, f64); 3] =
+    [("<100", f64::NEG_INFINITY, 100.0), ("100-250", 100.0, 250.0), (">250", 250.0, f64::INFINITY)];
+
+/// Buckets of the purchase-frequency distribution (distinct orders per customer).
+const FREQUENCY_BUCKETS: [(&str, u64, u64); 9] = [
+    ("1", 1, 1),
+    ("2", 2, 2),
+    ("3", 3, 3),
+    ("4", 4, 4),
+    ("5", 5, 5),
+    ("6-10", 6, 10),
+    ("11-20", 11, 20),
+    ("21-50", 21, 50),
+    ("51+", 51, u64::MAX),
+];
+
+const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const UNKNOWN: &str = "(unknown)";
+
+/// Builds every table the dataset allows.
+pub fn all_tables(ds: &Dataset) -> Result<Eda> {
+    let mut eda = Eda { tables: Vec::new(), skipped: Vec::new() };
+    let p = ds.present;
+    let mut skip = |table: &str, role: &str| {
+        eda.skipped.push(Skipped {
+            table: table.to_string(),
+            reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
+        })
+    };
+    let mut tables = vec![overview(ds)?];
+    if p.region {
+        tables.push(by_region(ds)?);
+    } else {
+        skip("by_region", "region");
+    }
+    if p.category {
+        tables.push(category_totals(ds)?);
+    } else {
+        skip("category_totals", "category");
+    }
+    if p.category && p.region {
+        tables.push(category_share_by_region(ds)?);
+    } else {
+        skip("category_share_by_region", if p.category { "region" } else { "category" });
+    }
+    if p.product || p.product_name {
+        tables.extend(top_products(ds)?);
+    } else {
+        skip("top_products_by_revenue", "product_id");
+        skip("top_products_by_quantity", "product_id");
+    }
+    if p.product {
+        tables.extend(pareto(ds)?);
+    } else {
+        skip("pareto", "product_id");
+        skip("pareto_curve", "product_id");
+    }
+    tables.push(monthly(ds)?);
+    tables.push(weekday(ds)?);
+    if p.time {
+        tables.push(hour_of_day(ds)?);
+    } else {
+        eda.skipped.push(Skipped {
+            table: "hour_of_day".into(),
+            reason: "the dates carry no time of day".into(),
+        });
+    }
+    tables.push(price_tiers(ds)?);
+    if p.signup {
+        tables.extend(signups(ds)?);
+    } else {
+        skip("signups_by_year", "signup_date");
+        skip("signups_by_month", "signup_date");
+    }
+    tables.push(purchase_frequency(ds)?);
+    tables.push(correlation(ds)?);
+    if p.category {
+        tables.push(category_pairs(ds)?);
+    } else {
+        skip("category_pairs", "category");
+    }
+    eda.tables = tables;
+    Ok(eda)
+}
+
+// --- small bridges from polars columns to Rust vectors -------------------------------------
+
+fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    Ok(c.str()?.into_iter().map(|v| v.unwrap_or(UNKNOWN).to_string()).collect())
+}
+
+fn nums(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+}
+
+fn counts(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
+    let c = df.column(name)?.cast(&DataType::UInt64)?;
+    Ok(c.u64()?.into_iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+fn scalar(df: &DataFrame, name: &str) -> Result<f64> {
+    Ok(nums(df, name)?.first().copied().unwrap_or(0.0))
+}
+
+fn share(part: f64, whole: f64) -> Value {
+    Value::Num(if whole == 0.0 { 0.0 } else { part / whole })
+}
+
+/// Distinct customers, not counting lines without a customer id.
+fn n_customers() -> Expr {
+    col("customer_id").drop_nulls().n_unique()
+}
+
+fn label(c: &str) -> Expr {
+    col(c).fill_null(lit(UNKNOWN))
+}
+
+fn date_text(df: &DataFrame, name: &str) -> Result<String> {
+    Ok(texts(df, name)?.into_iter().next().unwrap_or_default())
+}
+
+/// Total purchase revenue: the denominator of every revenue share.
+fn total_revenue(ds: &Dataset) -> Result<f64> {
+    let df = ds.lines.clone().select([col("amount").sum()]).collect()?;
+    scalar(&df, "amount")
+}
+
+// --- the tables ----------------------------------------------------------------------------
+
+fn overview(ds: &Dataset) -> Result<Table> {
+    let fmt = if ds.present.time { "%Y-%m-%d %H:%M:%S" } else { "%Y-%m-%d" };
+    let mut aggs = vec![
+        n_customers().alias("buyers"),
+        col("order_id").n_unique().alias("orders"),
+        len().alias("lines"),
+        col("date").min().dt().strftime(fmt).alias("first"),
+        col("date").max().dt().strftime(fmt).alias("last"),
+        col("amount").sum().alias("revenue"),
+        col("quantity").sum().alias("units"),
+    ];
+    if ds.present.product {
+        aggs.push(col("product_id").n_unique().alias("products"));
+    }
+    let s = ds.lines.clone().select(aggs).collect()?;
+    let r = ds
+        .returns
+        .clone()
+        .select([len().alias("n"), col("amount").sum().alias("value")])
+        .collect()?;
+    let known = match &ds.customers {
+        Some(c) => Some(c.clone().select([len().alias("n")]).collect()?),
+        None => None,
+    };
+    let freq = orders_per_customer(ds)?;
+    let one_time = freq.iter().filter(|&&n| n == 1).count();
+
+    let mut t = Table::new("overview", "Overview", &["metric", "value"]);
+    let mut row = |k: &str, v: Value| t.push(vec![Value::text(k), v]);
+    row("dataset", Value::text(&ds.name));
+    row("layout", Value::text(&ds.report.layout));
+    if let Some(k) = known {
+        row("customers", Value::Int(scalar(&k, "n")? as i64));
+    }
+    let buyers = scalar(&s, "buyers")?;
+    let orders = scalar(&s, "orders")?;
+    let revenue = scalar(&s, "revenue")?;
+    row("customers who bought", Value::Int(buyers as i64));
+    if ds.present.product {
+        row("products sold", Value::Int(scalar(&s, "products")? as i64));
+    }
+    row("orders", Value::Int(orders as i64));
+    row("transactions", Value::Int(scalar(&s, "lines")? as i64));
+    row("units", Value::Num(scalar(&s, "units")?));
+    row("first date", Value::text(date_text(&s, "first")?));
+    row("last date", Value::text(date_text(&s, "last")?));
+    row("revenue", Value::money(revenue));
+    row("average order value", Value::money(if orders > 0.0 { revenue / orders } else { 0.0 }));
+    row("one-time buyers", Value::count(one_time));
+    row("one-time buyer share", share(one_time as f64, freq.len() as f64));
+    row("returned lines", Value::Int(scalar(&r, "n")? as i64));
+    row("returned value", Value::money(scalar(&r, "value")?.abs()));
+    for (label, n) in ds.report.entries() {
+        row(&format!("load: {label}"), Value::count(n));
+    }
+    for file in &ds.report.latin1_files {
+        row("load: read as Latin-1 (not UTF-8)", Value::text(file));
+    }
+    for note in &ds.report.notes {
+        row("load: note", Value::text(note));
+    }
+    Ok(t)
+}
+
+fn by_region(ds: &Dataset) -> Result<Table> {
+    let total = total_revenue(ds)?;
+    let df = ds
+        .lines
+        .clone()
+        .group_by([label("region").alias("region")])
+        .agg([
+            col("amount").sum().alias("revenue"),
+            col("order_id").n_unique().alias("orders"),
+            n_customers().alias("customers"),
+            len().alias("transactions"),
+        ])
+        .collect()?;
+    let (names, revenue) = (texts(&df, "region")?, nums(&df, "revenue")?);
+    let (orders, customers, lines) = (counts(&df, "orders")?, counts(&df, "customers")?, counts(&df, "transactions")?);
+    let mut idx: Vec<usize> = (0..names.len()).collect();
+    idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(names[a].cmp(&names[b])));
+    let mut t = Table::new(
+        "by_region",
+        "Revenue, orders and customers by region",
+        &["region", "revenue", "revenue_share", "orders", "customers", "transactions"],
+    );
+    for i in idx {
+        t.push(vec![
+            Value::text(&names[i]),
+            Value::money(revenue[i]),
+            share(revenue[i], total),
+            Value::Int(orders[i] as i64),
+            Value::Int(customers[i] as i64),
+            Value::Int(lines[i] as i64),
+        ]);
+    }
+    Ok(t)
+}
+
+fn category_totals(ds: &Dataset) -> Result<Table> {
+    let total = total_revenue(ds)?;
+    let df = ds
+        .lines
+        .clone()
+        .group_by([label("category").alias("category")])
+        .agg([
+            col("quantity").sum().alias("quantity"),
+            col("amount").sum().alias("revenue"),
+            len().alias("transactions"),
+        ])
+        .collect()?;
+    let (names, qty, revenue, lines) =
+        (texts(&df, "category")?, nums(&df, "quantity")?, nums(&df, "revenue")?, counts(&df, "transactions")?);
+    let mut idx: Vec<usize> = (0..names.len()).collect();
+    idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(names[a].cmp(&names[b])));
+    let mut t = Table::new(
+        "category_totals",
+        "Category totals",
+        &["category", "quantity", "revenue", "revenue_share", "transactions"],
+    );
+    for i in idx {
+        t.push(vec![
+            Value::text(&names[i]),
+            Value::Num(qty[i]),
+            Value::money(revenue[i]),
+            share(revenue[i], total),
+            Value::Int(lines[i] as i64),
+        ]);
+    }
+    Ok(t)
+}
+
+fn category_share_by_region(ds: &Dataset) -> Result<Table> {
+    let df = ds
+        .lines
+        .clone()
+        .group_by([label("region").alias("region"), label("category").alias("category")])
+        .agg([col("amount").sum().alias("revenue")])
+        .collect()?;
+    let (regions, cats, revenue) = (texts(&df, "region")?, texts(&df, "category")?, nums(&df, "revenue")?);
+    let mut cell: BTreeMap<(String, String), f64> = BTreeMap::new();
+    let mut region_total: BTreeMap<String, f64> = BTreeMap::new();
+    let mut cat_total: BTreeMap<String, f64> = BTreeMap::new();
+    for i in 0..regions.len() {
+        cell.insert((regions[i].clone(), cats[i].clone()), revenue[i]);
+        *region_total.entry(regions[i].clone()).or_default() += revenue[i];
+        *cat_total.entry(cats[i].clone()).or_default() += revenue[i];
+    }
+    let by_total = |m: &BTreeMap<String, f64>| {
+        let mut v: Vec<(String, f64)> = m.iter().map(|(k, x)| (k.clone(), *x)).collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.into_iter().map(|(k, _)| k).collect::<Vec<_>>()
+    };
+    let (region_order, cat_order) = (by_total(&region_total), by_total(&cat_total));
+    let mut columns = vec!["region".to_string()];
+    columns.extend(cat_order.iter().cloned());
+    columns.push("region_revenue".into());
+    let mut t = Table {
+        name: "category_share_by_region".into(),
+        title: "Each category's share of revenue within each region".into(),
+        columns,
+        rows: Vec::new(),
+    };
+    for r in &region_order {
+        let whole = region_total[r];
+        let mut row = vec![Value::text(r)];
+        for c in &cat_order {
+            row.push(share(cell.get(&(r.clone(), c.clone())).copied().unwrap_or(0.0), whole));
+        }
+        row.push(Value::money(whole));
+        t.push(row);
+    }
+    Ok(t)
+}
+
+/// Top 10 products by revenue and by quantity. Products are keyed by name where names exist
+/// (an analyst's "product"; several SKUs may share one), the `skus` column says how many.
+fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
+    let key = if ds.present.product_name { "product_name" } else { "product_id" };
+    let mut aggs = vec![
+        col("amount").sum().alias("revenue"),
+        col("quantity").sum().alias("quantity"),
+        len().alias("transactions"),
+    ];
+    if ds.present.product {
+        aggs.push(col("product_id").n_unique().alias("skus"));
+    }
+    if ds.present.category {
+        aggs.push(col("category").drop_nulls().first().alias("category"));
+    }
+    let df = ds.lines.clone().group_by([label(key).alias("product")]).agg(aggs).collect()?;
+    let names = texts(&df, "product")?;
+    let revenue = nums(&df, "revenue")?;
+    let qty = nums(&df, "quantity")?;
+    let lines = counts(&df, "transactions")?;
+    let skus = if ds.present.product { Some(counts(&df, "skus")?) } else { None };
+    let cats = if ds.present.category { Some(texts(&df, "category")?) } else { None };
+    let mut columns = vec!["rank", "product"];
+    if skus.is_some() {
+        columns.push("skus");
+    }
+    if cats.is_some() {
+        columns.push("category");
+    }
+    columns.extend(["revenue", "quantity", "transactions"]);
+    let build = |name: &str, title: &str, by_qty: bool| {
+        let mut idx: Vec<usize> = (0..names.len()).collect();
+        idx.sort_by(|&a, &b| {
+            let (pa, pb, sa, sb) = if by_qty { (qty[a], qty[b], revenue[a], revenue[b]) } else { (revenue[a], revenue[b], qty[a], qty[b]) };
+            pb.total_cmp(&pa).then(sb.total_cmp(&sa)).then(names[a].cmp(&names[b]))
+        });
+        let mut t = Table::new(name, title, &columns);
+        for (rank, &i) in idx.iter().take(10).enumerate() {
+            let mut row = vec![Value::count(rank + 1), Value::text(&names[i])];
+            if let Some(s) = &skus {
+                row.push(Value::Int(s[i] as i64));
+            }
+            if let Some(c) = &cats {
+                row.push(Value::text(&c[i]));
+            }
+            row.extend([Value::money(revenue[i]), Value::Num(qty[i]), Value::Int(lines[i] as i64)]);
+            t.push(row);
+        }
+        t
+    };
+    Ok(vec![
+        build("top_products_by_revenue", "Top 10 products by revenue", false),
+        build("top_products_by_quantity", "Top 10 products by quantity", true),
+    ])
+}
+
+/// Products (by id) sorted by revenue, the smallest number making 80% of it, and the curve.
+fn pareto(ds: &Dataset) -> Result<Vec<Table>> {
+    let df = ds
+        .lines
+        .clone()
+        .group_by([label("product_id").alias("product_id")])
+        .agg([col("amount").sum().alias("revenue")])
+        .collect()?;
+    let (ids, revenue) = (texts(&df, "product_id")?, nums(&df, "revenue")?);
+    let mut idx: Vec<usize> = (0..ids.len()).collect();
+    idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(ids[a].cmp(&ids[b])));
+    let total: f64 = revenue.iter().sum();
+    let mut cum = Vec::with_capacity(idx.len());
+    let mut acc = 0.0;
+    for &i in &idx {
+        acc += revenue[i];
+        cum.push(acc);
+    }
+    let n = idx.len();
+    let target = 0.8 * total;
+    let n80 = cum.iter().position(|&c| c >= target - 1e-9 * total.abs()).map_or(n, |p| p + 1);
+    let top20 = (n * 2).div_ceil(10);
+    let mut summary = Table::new(
+        "pareto",
+        "Pareto: products making 80% of revenue",
+        &["products", "products_for_80pct_revenue", "share_of_products", "revenue_share_top_20pct_products"],
+    );
+    summary.push(vec![
+        Value::count(n),
+        Value::count(n80),
+        share(n80 as f64, n as f64),
+        share(if top20 > 0 { cum[top20 - 1] } else { 0.0 }, total),
+    ]);
+    let mut curve = Table::new(
+        "pareto_curve",
+        "Pareto curve: cumulative revenue share by share of products",
+        &["product_share", "products", "revenue_share"],
+    );
+    for step in 1..=20 {
+        let k = (n * step).div_ceil(20);
+        let k = k.clamp(1, n.max(1));
+        curve.push(vec![
+            Value::Num(step as f64 / 20.0),
+            Value::count(k),
+            share(cum.get(k - 1).copied().unwrap_or(0.0), total),
+        ]);
+    }
+    Ok(vec![summary, curve])
+}
+
+/// Months from the first to the last, gaps included (a month without sales is a real zero).
+fn month_range(first: &str, last: &str) -> Vec<String> {
+    let parse = |s: &str| -> Option<(i32, u32)> {
+        let (y, m) = s.split_once('-')?;
+        Some((y.parse().ok()?, m.parse().ok()?))
+    };
+    let (Some((mut y, mut m)), Some(end)) = (parse(first), parse(last)) else {
+        return vec![];
+    };
+    let mut out = Vec::new();
+    while (y, m) <= end {
+        out.push(format!("{y:04}-{m:02}"));
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    out
+}
+
+fn monthly(ds: &Dataset) -> Result<Table> {
+    let df = ds
+        .lines
+        .clone()
+        .group_by([col("date").dt().strftime("%Y-%m").alias("month")])
+        .agg([
+            col("amount").sum().alias("revenue"),
+            col("order_id").n_unique().alias("orders"),
+            n_customers().alias("active_customers"),
+            len().alias("transactions"),
+        ])
+        .collect()?;
+    let months = texts(&df, "month")?;
+    let (revenue, orders, active, lines) =
+        (nums(&df, "revenue")?, counts(&df, "orders")?, counts(&df, "active_customers")?, counts(&df, "transactions")?);
+    let at: BTreeMap<&str, usize> = months.iter().enumerate().map(|(i, m)| (m.as_str(), i)).collect();
+    let mut t = Table::new(
+        "monthly",
+        "Monthly revenue, orders and active customers",
+        &["month", "revenue", "orders", "active_customers", "transactions"],
+    );
+    let (first, last) = (at.keys().next().copied().unwrap_or(""), at.keys().last().copied().unwrap_or(""));
+    for m in month_range(first, last) {
+        let row = match at.get(m.as_str()) {
+            Some(&i) => vec![
+                Value::text(&m),
+                Value::money(revenue[i]),
+                Value::Int(orders[i] as i64),
+                Value::Int(active[i] as i64),
+                Value::Int(lines[i] as i64),
+            ],
+            None => vec![Value::text(&m), Value::money(0.0), Value::Int(0), Value::Int(0), Value::Int(0)],
+        };
+        t.push(row);
+    }
+    Ok(t)
+}
+
+/// Revenue and counts per value of an integer date part, for every value in `range`.
+fn by_date_part(ds: &Dataset, part: Expr, range: std::ops::RangeInclusive<i64>) -> Result<Vec<(i64, f64, u64, u64)>> {
+    let df = ds
+        .lines
+        .clone()
+        .group_by([part.cast(DataType::Int64).alias("part")])
+        .agg([
+            col("amount").sum().alias("revenue"),
+            len().alias("transactions"),
+            col("order_id").n_unique().alias("orders"),
+        ])
+        .collect()?;
+    let parts = df.column("part")?.i64()?.into_iter().map(|v| v.unwrap_or(-1)).collect::<Vec<_>>();
+    let (revenue, lines, orders) = (nums(&df, "revenue")?, counts(&df, "transactions")?, counts(&df, "orders")?);
+    Ok(range
+        .map(|p| match parts.iter().position(|&x| x == p) {
+            Some(i) => (p, revenue[i], lines[i], orders[i]),
+            None => (p, 0.0, 0, 0),
+        })
+        .collect())
+}
+
+fn weekday(ds: &Dataset) -> Result<Table> {
+    let rows = by_date_part(ds, col("date").dt().weekday(), 1..=7)?;
+    let total: f64 = rows.iter().map(|r| r.1).sum();
+    let mut t = Table::new(
+        "weekday",
+        "Weekday share of revenue",
+        &["weekday", "revenue", "revenue_share", "transactions", "orders"],
+    );
+    for (day, revenue, lines, orders) in rows {
+        t.push(vec![
+            Value::text(WEEKDAYS[(day - 1) as usize]),
+            Value::money(revenue),
+            share(revenue, total),
+            Value::Int(lines as i64),
+            Value::Int(orders as i64),
+        ]);
+    }
+    Ok(t)
+}
+
+fn hour_of_day(ds: &Dataset) -> Result<Table> {
+    let rows = by_date_part(ds, col("date").dt().hour(), 0..=23)?;
+    let total: f64 = rows.iter().map(|r| r.1).sum();
+    let mut t = Table::new(
+        "hour_of_day",
+        "Revenue by hour of day",
+        &["hour", "revenue", "revenue_share", "transactions", "orders"],
+    );
+    for (hour, revenue, lines, orders) in rows {
+        t.push(vec![
+            Value::Int(hour),
+            Value::money(revenue),
+            share(revenue, total),
+            Value::Int(lines as i64),
+            Value::Int(orders as i64),
+        ]);
+    }
+    Ok(t)
+}
+
+fn price_tiers(ds: &Dataset) -> Result<Table> {
+    let p = || col("unit_price");
+    let tier = when(p().lt(lit(100.0)))
+        .then(lit(0))
+        .when(p().lt_eq(lit(250.0)))
+        .then(lit(1))
+        .otherwise(lit(2));
+    let df = ds
+        .lines
+        .clone()
+        .group_by([tier.alias("tier")])
+        .agg([len().alias("transactions"), col("amount").sum().alias("revenue")])
+        .collect()?;
+    let tiers = df.column("tier")?.cast(&DataType::Int64)?.i64()?.into_iter().map(|v| v.unwrap_or(-1)).collect::<Vec<_>>();
+    let (lines, revenue) = (counts(&df, "transactions")?, nums(&df, "revenue")?);
+    let (all_lines, all_revenue) = (lines.iter().sum::<u64>() as f64, revenue.iter().sum::<f64>());
+    let mut t = Table::new(
+        "price_tiers",
+        "Price tiers on unit price (<100, 100-250, >250)",
+        &["tier", "transactions", "transaction_share", "revenue", "revenue_share"],
+    );
+    for (k, (label, _, _)) in PRICE_TIERS.iter().enumerate() {
+        let (n, r) = match tiers.iter().position(|&x| x == k as i64) {
+            Some(i) => (lines[i], revenue[i]),
+            None => (0, 0.0),
+        };
+        t.push(vec![
+            Value::text(*label),
+            Value::Int(n as i64),
+            share(n as f64, all_lines),
+            Value::money(r),
+            share(r, all_revenue),
+        ]);
+    }
+    Ok(t)
+}
+
+fn signups(ds: &Dataset) -> Result<Vec<Table>> {
+    let Some(customers) = &ds.customers else { return Ok(vec![]) };
+    let base = customers.clone().filter(col("signup_date").is_not_null());
+    let years = base
+        .clone()
+        .group_by([col("signup_date").dt().year().cast(DataType::Int64).alias("year")])
+        .agg([len().alias("signups")])
+        .sort(["year"], SortMultipleOptions::default())
+        .collect()?;
+    let mut by_year = Table::new("signups_by_year", "Signups by year", &["year", "signups"]);
+    let ys = years.column("year")?.i64()?.into_iter().map(|v| v.unwrap_or(0)).collect::<Vec<_>>();
+    for (y, n) in ys.iter().zip(counts(&years, "signups")?) {
+        by_year.push(vec![Value::Int(*y), Value::Int(n as i64)]);
+    }
+    let months = base
+        .group_by([col("signup_date").dt().strftime("%Y-%m").alias("month")])
+        .agg([len().alias("signups")])
+        .collect()?;
+    let ms = texts(&months, "month")?;
+    let ns = counts(&months, "signups")?;
+    let at: BTreeMap<&str, u64> = ms.iter().map(String::as_str).zip(ns.iter().copied()).collect();
+    let mut by_month = Table::new("signups_by_month", "Signups by month", &["month", "signups"]);
+    let (first, last) = (at.keys().next().copied().unwrap_or(""), at.keys().last().copied().unwrap_or(""));
+    for m in month_range(first, last) {
+        let n = at.get(m.as_str()).copied().unwrap_or(0);
+        by_month.push(vec![Value::text(m), Value::Int(n as i64)]);
+    }
+    Ok(vec![by_year, by_month])
+}
+
+/// Distinct orders of each customer who bought.
+fn orders_per_customer(ds: &Dataset) -> Result<Vec<u64>> {
+    let df = ds
+        .lines
+        .clone()
+        .filter(col("customer_id").is_not_null())
+        .group_by([col("customer_id")])
+        .agg([col("order_id").n_unique().alias("orders")])
+        .collect()?;
+    counts(&df, "orders")
+}
+
+fn purchase_frequency(ds: &Dataset) -> Result<Table> {
+    let freq = orders_per_customer(ds)?;
+    let max = freq.iter().copied().max().unwrap_or(0);
+    let total = freq.len() as f64;
+    let mut t = Table::new(
+        "purchase_frequency",
+        "Purchase frequency (orders per customer)",
+        &["orders", "customers", "share"],
+    );
+    for (label, lo, hi) in FREQUENCY_BUCKETS {
+        if lo > max {
+            break;
+        }
+        let n = freq.iter().filter(|&&f| f >= lo && f <= hi).count();
+        t.push(vec![Value::text(label), Value::count(n), share(n as f64, total)]);
+    }
+    Ok(t)
+}
+
+fn correlation(ds: &Dataset) -> Result<Table> {
+    let vars = ["unit_price", "quantity", "amount"];
+    let mut exprs = Vec::new();
+    for (i, a) in vars.iter().enumerate() {
+        for b in &vars[i + 1..] {
+            exprs.push(pearson_corr(col(*a), col(*b)).alias(format!("{a}~{b}")));
+        }
+    }
+    let df = ds.lines.clone().select(exprs).collect()?;
+    let mut t = Table::new(
+        "correlation",
+        "Correlation (Pearson) of unit price, quantity and line revenue",
+        &["variable", "unit_price", "quantity", "amount"],
+    );
+    for a in vars {
+        let mut row = vec![Value::text(a)];
+        for b in vars {
+            let r = if a == b {
+                1.0
+            } else {
+                let name = if vars.iter().position(|v| *v == a) < vars.iter().position(|v| *v == b) { format!("{a}~{b}") } else { format!("{b}~{a}") };
+                df.column(&name)?.f64()?.get(0).unwrap_or(f64::NAN)
+            };
+            row.push(if r.is_nan() { Value::Null } else { Value::Num(r) });
+        }
+        t.push(row);
+    }
+    Ok(t)
+}
+
+fn category_pairs(ds: &Dataset) -> Result<Table> {
+    let cc = ds
+        .lines
+        .clone()
+        .filter(col("customer_id").is_not_null().and(col("category").is_not_null()))
+        .select([col("customer_id"), col("category")])
+        .unique(None, UniqueKeepStrategy::Any);
+    let pairs = cc
+        .clone()
+        .join(
+            cc.clone().select([col("customer_id"), col("category").alias("category_b")]),
+            [col("customer_id")],
+            [col("customer_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("category").lt(col("category_b")))
+        .group_by([col("category"), col("category_b")])
+        .agg([len().alias("customers")])
+        .collect()?;
+    let buyers = ds.lines.clone().select([n_customers().alias("n")]).collect()?;
+    let buyers = scalar(&buyers, "n")?;
+    let (a, b, n) = (texts(&pairs, "category")?, texts(&pairs, "category_b")?, counts(&pairs, "customers")?);
+    let mut idx: Vec<usize> = (0..a.len()).collect();
+    idx.sort_by(|&x, &y| n[y].cmp(&n[x]).then(a[x].cmp(&a[y])).then(b[x].cmp(&b[y])));
+    let mut t = Table::new(
+        "category_pairs",
+        "Top category pairs bought by the same customer",
+        &["category_a", "category_b", "customers", "share_of_customers"],
+    );
+    for i in idx.into_iter().take(10) {
+        t.push(vec![Value::text(&a[i]), Value::text(&b[i]), Value::Int(n[i] as i64), share(n[i] as f64, buyers)]);
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::month_range;
+
+    #[test]
+    fn month_range_fills_gaps_across_years() {
+        assert_eq!(month_range("2023-11", "2024-02"), vec!["2023-11", "2023-12", "2024-01", "2024-02"]);
+        assert_eq!(month_range("2024-05", "2024-05"), vec!["2024-05"]);
+        assert!(month_range("", "").is_empty());
+    }
+}

@@ -1,0 +1,309 @@
+//! Cleaning real-world logs: every row ends as a purchase, a return, or a counted reason for
+//! leaving it out. Nothing is dropped silently.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::read::RawFile;
+use super::report::LoadReport;
+use super::roles::{Role, RoleMap};
+use crate::bail_input;
+use crate::error::first_line;
+
+/// Date spellings tried, most specific first; the ones that fit a sample of the column are used.
+const DATETIME_FORMATS: &[&str] = &[
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+];
+const DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y%m%d"];
+
+/// Why a row is not a purchase line (0 means it is one).
+mod fate {
+    pub const PURCHASE: i32 = 0;
+    pub const MISSING_DATE: i32 = 1;
+    pub const BAD_DATE: i32 = 2;
+    pub const RETURN: i32 = 3;
+    pub const BAD_NUMBER: i32 = 4;
+    pub const ZERO_QUANTITY: i32 = 5;
+    pub const NONPOSITIVE_PRICE: i32 = 6;
+}
+
+/// Microseconds in a day: a datetime with a remainder carries a time of day.
+const DAY_US: i64 = 86_400_000_000;
+
+/// Purchase lines and returns with canonical column names (see [`Role::key`]).
+pub struct CleanLines {
+    pub purchases: DataFrame,
+    pub returns: DataFrame,
+    /// Some purchase carries a time of day (not all midnight).
+    pub has_time: bool,
+}
+
+/// Ids are text: trimmed, "17850.0" written as "17850", empty as missing.
+pub fn id_expr(column: &str, dtype: &DataType) -> Expr {
+    let text = match dtype {
+        DataType::Float32 | DataType::Float64 => col(column).cast(DataType::Int64).cast(DataType::String),
+        _ => col(column).cast(DataType::String),
+    };
+    let s = text.str().strip_chars(lit(NULL));
+    let s = s.str().replace(lit(r"^(-?\d+)\.0+$"), lit("${1}"), false);
+    when(s.clone().eq(lit("")))
+        .then(lit(NULL).cast(DataType::String))
+        .otherwise(s)
+}
+
+/// Rows whose id is written as a float ("17850.0").
+fn float_id_expr(column: &str, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::Float32 | DataType::Float64 => col(column).is_not_null(),
+        DataType::String => col(column).str().contains(lit(r"^\s*-?\d+\.0+\s*$"), false),
+        _ => lit(false),
+    }
+}
+
+/// Numbers: text is trimmed and parsed; what does not parse becomes missing (and is counted).
+fn number_expr(column: &str, dtype: &DataType) -> Expr {
+    match dtype {
+        DataType::String => col(column).str().strip_chars(lit(NULL)).cast(DataType::Float64),
+        _ => col(column).cast(DataType::Float64),
+    }
+}
+
+fn strptime(expr: Expr, format: &str, date_only: bool) -> Expr {
+    let options = StrptimeOptions {
+        format: Some(format.into()),
+        strict: false,
+        exact: true,
+        cache: true,
+    };
+    if date_only {
+        expr.str()
+            .to_date(options)
+            .cast(DataType::Datetime(TimeUnit::Microseconds, None))
+    } else {
+        expr.str().to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
+    }
+}
+
+/// The date expression for a column: formats are chosen on a sample of its values, then
+/// tried in that order. Fails (as bad input) when no known format fits any sampled value.
+pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result<Expr> {
+    let dtype = df.column(column)?.dtype().clone();
+    match dtype {
+        DataType::Date | DataType::Datetime(_, _) => {
+            return Ok(col(column).cast(DataType::Datetime(TimeUnit::Microseconds, None)));
+        }
+        DataType::String => {}
+        _ => bail_input!(
+            "{file}: column {column:?} ({}) holds {dtype} values, not dates; point --map {}=COLUMN at a date column",
+            role.key(),
+            role.key()
+        ),
+    }
+    let text = col(column).str().strip_chars(lit(NULL));
+    let sample = df
+        .clone()
+        .lazy()
+        .select([text.clone().alias("v")])
+        .drop_nulls(None)
+        .filter(col("v").neq(lit("")))
+        .limit(2000)
+        .collect()?;
+    if sample.height() == 0 {
+        return Ok(lit(NULL).cast(DataType::Datetime(TimeUnit::Microseconds, None)));
+    }
+    let candidates: Vec<(&str, bool)> = DATETIME_FORMATS
+        .iter()
+        .map(|f| (*f, false))
+        .chain(DATE_FORMATS.iter().map(|f| (*f, true)))
+        .collect();
+    let tries: Vec<Expr> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, (f, d))| strptime(col("v"), f, *d).is_not_null().cast(DataType::UInt32).sum().alias(format!("f{i}")))
+        .collect();
+    let hits = sample.lazy().select(tries).collect()?;
+    let mut ranked: Vec<(u32, usize)> = Vec::new();
+    for i in 0..candidates.len() {
+        let n = hits.column(&format!("f{i}"))?.u32()?.get(0).unwrap_or(0);
+        if n > 0 {
+            ranked.push((n, i));
+        }
+    }
+    if ranked.is_empty() {
+        let first = df
+            .column(column)?
+            .str()?
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(40)
+            .collect::<String>();
+        bail_input!(
+            "{file}: column {column:?} ({}) does not parse as dates (first value {first:?}); expected ISO like 2024-03-31 or 2024-03-31 14:05:00, or M/D/YYYY H:MM; point --map {}=COLUMN at the right column",
+            role.key(),
+            role.key()
+        );
+    }
+    // Most successful first; ties keep the more specific format.
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let parsers: Vec<Expr> = ranked
+        .iter()
+        .map(|&(_, i)| strptime(text.clone(), candidates[i].0, candidates[i].1))
+        .collect();
+    Ok(if parsers.len() == 1 { parsers.into_iter().next().unwrap_or(lit(NULL)) } else { coalesce(&parsers) })
+}
+
+/// Cleans a transaction file into purchases and returns, filling `report`.
+pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> Result<CleanLines> {
+    let file = raw.name.as_str();
+    let schema = raw.df.schema().clone();
+    let dtype = |c: &str| schema.get(c).cloned().unwrap_or(DataType::String);
+
+    let before = raw.df.height();
+    let df = raw.df.unique_stable(None, UniqueKeepStrategy::First, None)?;
+    report.rows_read += before;
+    report.duplicate_rows += before - df.height();
+    let df = df.with_row_index("__row".into(), None)?;
+
+    let Some(date_col) = roles.get(Role::Date) else {
+        bail_input!("{file}: no date column found; name it with --map date=COLUMN");
+    };
+    let mut select: Vec<Expr> = Vec::new();
+    let mut stats: Vec<Expr> = Vec::new();
+    for role in [Role::Customer, Role::Order, Role::Product] {
+        if let Some(c) = roles.get(role) {
+            select.push(id_expr(c, &dtype(c)).alias(role.key()));
+            stats.push(float_id_expr(c, &dtype(c)).fill_null(lit(false)).cast(DataType::UInt32).sum().alias(format!("float_{}", role.key())));
+        }
+    }
+    if !roles.has(Role::Order) {
+        select.push(col("__row").cast(DataType::String).alias(Role::Order.key()));
+        report.notes.push(format!("{file}: no order/invoice column, so each line counts as one order"));
+    }
+    for role in [Role::ProductName, Role::Category, Role::Region, Role::CustomerName] {
+        if let Some(c) = roles.get(role) {
+            select.push(col(c).cast(DataType::String).str().strip_chars(lit(NULL)).alias(role.key()));
+        }
+    }
+    if let Some(c) = roles.get(Role::SignupDate) {
+        select.push(date_expr(&df, file, c, Role::SignupDate)?.alias(Role::SignupDate.key()));
+    }
+    select.push(date_expr(&df, file, date_col, Role::Date)?.alias(Role::Date.key()));
+    select.push(col(date_col).cast(DataType::String).str().strip_chars(lit(NULL)).alias("__date_raw"));
+
+    let qty = roles.get(Role::Quantity).map(|c| number_expr(c, &dtype(c)));
+    let price = roles.get(Role::UnitPrice).map(|c| number_expr(c, &dtype(c)));
+    let amount = roles.get(Role::Amount).map(|c| number_expr(c, &dtype(c)));
+    let (qty, price, amount) = match (qty, price, amount) {
+        (q, Some(p), Some(a)) => (q.unwrap_or(lit(1.0)), p, a),
+        (Some(q), Some(p), None) => (q.clone(), p.clone(), q * p),
+        (Some(q), None, Some(a)) => {
+            (q.clone(), when(q.clone().neq(lit(0.0))).then(a.clone() / q).otherwise(lit(NULL).cast(DataType::Float64)), a)
+        }
+        (None, None, Some(a)) => (lit(1.0), a.clone(), a),
+        (_, None, None) => bail_input!(
+            "{file}: no unit price or line amount column found; name one with --map unit_price=COLUMN or --map amount=COLUMN"
+        ),
+    };
+    if !roles.has(Role::Quantity) {
+        report.notes.push(format!("{file}: no quantity column, so each line counts as one unit"));
+    }
+    if !roles.has(Role::Amount) {
+        report.notes.push(format!("{file}: line amount derived as quantity x unit price"));
+    }
+    select.push(qty.alias(Role::Quantity.key()));
+    select.push(price.alias(Role::UnitPrice.key()));
+    select.push(amount.alias(Role::Amount.key()));
+
+    let typed = df.lazy().select(select);
+    let cancelled = match roles.get(Role::Order) {
+        Some(_) => col(Role::Order.key()).str().contains(lit(r"^[Cc]\d"), false).fill_null(lit(false)),
+        None => lit(false),
+    };
+    let is_return = cancelled.or(col("quantity").lt(lit(0.0)).fill_null(lit(false)));
+    let bad_number = col("quantity")
+        .is_null()
+        .or(col("unit_price").is_null())
+        .or(col("amount").is_null())
+        .or(col("quantity").is_nan())
+        .or(col("unit_price").is_nan())
+        .or(col("amount").is_nan());
+    let fate = when(col("__date_raw").is_null().or(col("__date_raw").eq(lit(""))))
+        .then(lit(fate::MISSING_DATE))
+        .when(col("date").is_null())
+        .then(lit(fate::BAD_DATE))
+        .when(is_return)
+        .then(lit(fate::RETURN))
+        .when(bad_number)
+        .then(lit(fate::BAD_NUMBER))
+        .when(col("quantity").eq(lit(0.0)))
+        .then(lit(fate::ZERO_QUANTITY))
+        .when(col("unit_price").lt_eq(lit(0.0)))
+        .then(lit(fate::NONPOSITIVE_PRICE))
+        .otherwise(lit(fate::PURCHASE))
+        .alias("__fate");
+    let typed = typed.with_column(fate).collect().map_err(|e| {
+        crate::error::input(format!("{file}: cannot read its columns ({})", first_line(&e)))
+    })?;
+
+    let counts = typed
+        .clone()
+        .lazy()
+        .group_by([col("__fate")])
+        .agg([len().alias("n")])
+        .collect()?;
+    let fates = counts.column("__fate")?.i32()?;
+    let ns = counts.column("n")?.cast(&DataType::UInt64)?;
+    let ns = ns.u64()?;
+    for (f, n) in fates.into_iter().zip(ns) {
+        let n = n.unwrap_or(0) as usize;
+        match f.unwrap_or(-1) {
+            fate::MISSING_DATE => report.missing_date += n,
+            fate::BAD_DATE => report.unparseable_date += n,
+            fate::RETURN => report.return_lines += n,
+            fate::BAD_NUMBER => report.bad_numbers += n,
+            fate::ZERO_QUANTITY => report.zero_quantity += n,
+            fate::NONPOSITIVE_PRICE => report.nonpositive_price += n,
+            _ => {}
+        }
+    }
+    if !stats.is_empty() {
+        let s = df.clone().lazy().select(stats).collect()?;
+        for c in s.get_columns() {
+            report.float_ids += c.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
+        }
+    }
+
+    let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], true, false));
+    let purchases = drop_helpers(typed.clone().lazy().filter(col("__fate").eq(lit(fate::PURCHASE)))).collect()?;
+    let returns = drop_helpers(typed.lazy().filter(col("__fate").eq(lit(fate::RETURN)))).collect()?;
+    if purchases.height() == 0 {
+        bail_input!(
+            "{file}: no purchase rows left after cleaning ({} read; {})",
+            report.rows_read,
+            report.summary()
+        );
+    }
+    let stats = purchases
+        .clone()
+        .lazy()
+        .select([
+            col("customer_id").is_null().cast(DataType::UInt32).sum().alias("no_customer"),
+            (col("date").cast(DataType::Int64) % lit(DAY_US)).neq(lit(0)).any(true).alias("has_time"),
+        ])
+        .collect()?;
+    report.missing_customer += stats.column("no_customer")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
+    let has_time = stats.column("has_time")?.bool()?.get(0).unwrap_or(false);
+    report.purchase_lines += purchases.height();
+    Ok(CleanLines { purchases, returns, has_time })
+}

@@ -1,0 +1,285 @@
+//! Loading only: files -> polars frames with canonical column names, plus a [`LoadReport`].
+
+pub mod clean;
+pub mod layout;
+pub mod read;
+pub mod report;
+pub mod roles;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+pub use layout::Layout;
+pub use report::LoadReport;
+pub use roles::{Role, RoleMap, RoleOverride};
+
+use crate::bail_input;
+use clean::{CleanLines, clean_lines, date_expr, id_expr};
+use read::{RawFile, read_bytes, read_path};
+
+/// Where a dataset comes from: a path, or the sample compiled into the binary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataSource {
+    Path(PathBuf),
+    Bundled,
+}
+
+impl DataSource {
+    /// `None` means the bundled sample, so `segscope` works from any folder.
+    pub fn from_arg(arg: Option<&Path>) -> DataSource {
+        arg.map_or(DataSource::Bundled, |p| DataSource::Path(p.to_path_buf()))
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            DataSource::Path(p) => p.display().to_string(),
+            DataSource::Bundled => "bundled sample (data/sample)".to_string(),
+        }
+    }
+}
+
+/// The bundled sample, compiled in so the binary needs nothing beside it.
+mod bundled {
+    pub const CUSTOMERS: &[u8] = include_bytes!("../../data/sample/Customers.csv");
+    pub const PRODUCTS: &[u8] = include_bytes!("../../data/sample/Products.csv");
+    pub const TRANSACTIONS: &[u8] = include_bytes!("../../data/sample/Transactions.csv");
+}
+
+/// Which optional roles the loaded lines carry; tables that need a missing one are skipped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Present {
+    pub product: bool,
+    pub product_name: bool,
+    pub category: bool,
+    pub region: bool,
+    /// Dates carry a time of day.
+    pub time: bool,
+    pub signup: bool,
+    pub customer_name: bool,
+}
+
+/// A loaded dataset. Column names are [`Role::key`]s: `customer_id` (text, may be missing),
+/// `order_id`, `date` (datetime), `quantity`, `unit_price`, `amount` (f64), and where present
+/// `product_id`, `product_name`, `category`, `region`.
+#[derive(Clone)]
+pub struct Dataset {
+    pub name: String,
+    /// Purchase lines (returns excluded).
+    pub lines: LazyFrame,
+    /// Cancellations and returns, same columns, negative quantities as given.
+    pub returns: LazyFrame,
+    /// One row per known customer: `customer_id` and where present `customer_name`, `region`,
+    /// `signup_date`. From the customer file, or derived from the log.
+    pub customers: Option<LazyFrame>,
+    pub present: Present,
+    pub report: LoadReport,
+}
+
+/// Loads a dataset from its source with optional `--map` overrides.
+pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> {
+    let mut report = LoadReport { source: source.describe(), ..LoadReport::default() };
+    let name = source.describe();
+    match source {
+        DataSource::Bundled => {
+            report.layout = "eCommerce Transactions folder".into();
+            let c = read_bytes("sample/Customers.csv", bundled::CUSTOMERS.to_vec())?;
+            let p = read_bytes("sample/Products.csv", bundled::PRODUCTS.to_vec())?;
+            let t = read_bytes("sample/Transactions.csv", bundled::TRANSACTIONS.to_vec())?;
+            load_folder(name, c, p, t, overrides, report)
+        }
+        DataSource::Path(path) => {
+            let layout = layout::detect(path)?;
+            report.layout = layout.describe().into();
+            match layout {
+                Layout::TransactionsFolder { customers, products, transactions } => {
+                    let c = read_path(&customers)?;
+                    let p = read_path(&products)?;
+                    let t = read_path(&transactions)?;
+                    load_folder(name, c, p, t, overrides, report)
+                }
+                Layout::TransactionLog(file) => load_log(name, read_path(&file)?, overrides, report),
+            }
+        }
+    }
+}
+
+fn note_file(report: &mut LoadReport, raw: &RawFile, roles: &RoleMap) {
+    if raw.latin1 {
+        report.latin1_files.push(raw.name.clone());
+    }
+    for (role, column) in roles.iter() {
+        report.roles.push((raw.name.clone(), role.key().to_string(), column.to_string()));
+    }
+}
+
+fn require(raw: &RawFile, roles: &RoleMap, role: Role) -> Result<()> {
+    if !roles.has(role) {
+        bail_input!(
+            "{}: no {} column found (columns: {}); name it with --map {}=COLUMN",
+            raw.name,
+            role.key(),
+            raw.headers().join(", "),
+            role.key()
+        );
+    }
+    Ok(())
+}
+
+fn load_log(name: String, raw: RawFile, overrides: &[RoleOverride], mut report: LoadReport) -> Result<Dataset> {
+    let headers = raw.headers();
+    roles::check_overrides(overrides, &[(raw.name.as_str(), headers.as_slice())])?;
+    let roles = RoleMap::detect(&headers, overrides);
+    require(&raw, &roles, Role::Customer)?;
+    require(&raw, &roles, Role::Date)?;
+    note_file(&mut report, &raw, &roles);
+    let CleanLines { purchases, returns, has_time } = clean_lines(&raw, &roles, &mut report)?;
+    let present = Present {
+        product: roles.has(Role::Product),
+        product_name: roles.has(Role::ProductName),
+        category: roles.has(Role::Category),
+        region: roles.has(Role::Region),
+        time: has_time,
+        signup: roles.has(Role::SignupDate),
+        customer_name: roles.has(Role::CustomerName),
+    };
+    // A log has no customer file: derive one row per customer from its lines.
+    let mut attrs = vec![];
+    for role in [Role::CustomerName, Role::Region, Role::SignupDate] {
+        if roles.has(role) {
+            attrs.push(col(role.key()).drop_nulls().first());
+        }
+    }
+    let customers = purchases
+        .clone()
+        .lazy()
+        .filter(col("customer_id").is_not_null())
+        .sort(["date"], SortMultipleOptions::default())
+        .group_by_stable([col("customer_id")])
+        .agg(attrs);
+    Ok(Dataset {
+        name,
+        lines: purchases.lazy(),
+        returns: returns.lazy(),
+        customers: Some(customers),
+        present,
+        report,
+    })
+}
+
+/// Keeps the first row of each id, counting the repeats.
+fn first_per_id(df: DataFrame, id: &str, report: &mut LoadReport) -> Result<DataFrame> {
+    let before = df.height();
+    let df = df
+        .lazy()
+        .filter(col(id).is_not_null())
+        .unique_stable(Some(cols([id])), UniqueKeepStrategy::First)
+        .collect()?;
+    report.duplicate_ids += before - df.height();
+    Ok(df)
+}
+
+fn load_folder(
+    name: String,
+    customers: RawFile,
+    products: RawFile,
+    transactions: RawFile,
+    overrides: &[RoleOverride],
+    mut report: LoadReport,
+) -> Result<Dataset> {
+    let (ch, ph, th) = (customers.headers(), products.headers(), transactions.headers());
+    roles::check_overrides(
+        overrides,
+        &[(customers.name.as_str(), ch.as_slice()), (products.name.as_str(), ph.as_slice()), (transactions.name.as_str(), th.as_slice())],
+    )?;
+    let croles = RoleMap::detect(&ch, overrides);
+    let proles = RoleMap::detect(&ph, overrides);
+    let troles = RoleMap::detect(&th, overrides);
+    require(&customers, &croles, Role::Customer)?;
+    require(&products, &proles, Role::Product)?;
+    require(&transactions, &troles, Role::Customer)?;
+    require(&transactions, &troles, Role::Product)?;
+    require(&transactions, &troles, Role::Date)?;
+    for (raw, roles) in [(&customers, &croles), (&products, &proles), (&transactions, &troles)] {
+        note_file(&mut report, raw, roles);
+    }
+
+    // Customer file: id, name, region, signup date.
+    let cschema = customers.df.schema().clone();
+    let cdt = |c: &str| cschema.get(c).cloned().unwrap_or(DataType::String);
+    let cid = croles.get(Role::Customer).unwrap_or_default();
+    let mut csel = vec![id_expr(cid, &cdt(cid)).alias("customer_id")];
+    for role in [Role::CustomerName, Role::Region] {
+        if let Some(c) = croles.get(role) {
+            csel.push(col(c).cast(DataType::String).str().strip_chars(lit(NULL)).alias(role.key()));
+        }
+    }
+    if let Some(c) = croles.get(Role::SignupDate) {
+        csel.push(date_expr(&customers.df, &customers.name, c, Role::SignupDate)?.alias("signup_date"));
+    }
+    let cdf = first_per_id(customers.df.clone().lazy().select(csel).collect()?, "customer_id", &mut report)?;
+    if croles.has(Role::SignupDate) {
+        report.bad_signup_dates += cdf.column("signup_date")?.null_count();
+    }
+
+    // Product file: id, name, category.
+    let pschema = products.df.schema().clone();
+    let pid = proles.get(Role::Product).unwrap_or_default();
+    let mut psel = vec![id_expr(pid, &pschema.get(pid).cloned().unwrap_or(DataType::String)).alias("product_id")];
+    for role in [Role::ProductName, Role::Category] {
+        if let Some(c) = proles.get(role) {
+            psel.push(col(c).cast(DataType::String).str().strip_chars(lit(NULL)).alias(role.key()));
+        }
+    }
+    let pdf = first_per_id(products.df.clone().lazy().select(psel).collect()?, "product_id", &mut report)?;
+
+    let CleanLines { purchases, returns, has_time } = clean_lines(&transactions, &troles, &mut report)?;
+
+    // Attach product and customer attributes; lines keep their own where the log has them.
+    let pcols: Vec<String> = pdf.get_column_names().iter().map(|s| s.to_string()).filter(|c| c == "product_id" || !purchases.get_column_names().iter().any(|p| p.as_str() == c)).collect();
+    let ccols: Vec<String> = ["customer_id", "region"].iter().map(|s| s.to_string()).filter(|c| cdf.get_column_names().iter().any(|p| p.as_str() == c) && (c == "customer_id" || !purchases.get_column_names().iter().any(|p| p.as_str() == c))).collect();
+    let products_lf = pdf.clone().lazy().select(pcols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()).with_column(lit(true).alias("__known_product"));
+    let customers_lf = cdf.clone().lazy().select(ccols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()).with_column(lit(true).alias("__known_customer"));
+    let attach = |lines: DataFrame| -> Result<DataFrame> {
+        Ok(lines
+            .lazy()
+            .join(products_lf.clone(), [col("product_id")], [col("product_id")], JoinArgs::new(JoinType::Left))
+            .join(customers_lf.clone(), [col("customer_id")], [col("customer_id")], JoinArgs::new(JoinType::Left))
+            .collect()?)
+    };
+    let purchases = attach(purchases)?;
+    let returns = attach(returns)?;
+    let unknown = purchases
+        .clone()
+        .lazy()
+        .select([
+            col("__known_product").is_null().cast(DataType::UInt32).sum().alias("p"),
+            (col("__known_customer").is_null().and(col("customer_id").is_not_null()))
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("c"),
+        ])
+        .collect()?;
+    report.unknown_product += unknown.column("p")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
+    report.unknown_customer += unknown.column("c")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
+    let strip = |df: DataFrame| df.lazy().drop(by_name(["__known_product", "__known_customer"], true, false));
+    let lines = strip(purchases);
+    let present = Present {
+        product: true,
+        product_name: troles.has(Role::ProductName) || proles.has(Role::ProductName),
+        category: troles.has(Role::Category) || proles.has(Role::Category),
+        region: troles.has(Role::Region) || croles.has(Role::Region),
+        time: has_time,
+        signup: croles.has(Role::SignupDate),
+        customer_name: croles.has(Role::CustomerName),
+    };
+    Ok(Dataset {
+        name,
+        lines,
+        returns: strip(returns),
+        customers: Some(cdf.lazy()),
+        present,
+        report,
+    })
+}

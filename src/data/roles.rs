@@ -1,0 +1,300 @@
+//! Column roles: what each column of a dataset means, detected from header names and
+//! overridable with `--map role=column`, so no layout needs a config file.
+
+use std::collections::BTreeMap;
+
+use crate::bail_input;
+
+/// What a column means to the analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Customer,
+    CustomerName,
+    Order,
+    Date,
+    Quantity,
+    UnitPrice,
+    Amount,
+    Product,
+    ProductName,
+    Category,
+    Region,
+    SignupDate,
+}
+
+impl Role {
+    pub const ALL: [Role; 12] = [
+        Role::Customer,
+        Role::CustomerName,
+        Role::Order,
+        Role::Date,
+        Role::Quantity,
+        Role::UnitPrice,
+        Role::Amount,
+        Role::Product,
+        Role::ProductName,
+        Role::Category,
+        Role::Region,
+        Role::SignupDate,
+    ];
+
+    /// The role's name in `--map` and the name of its column in loaded frames.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Customer => "customer_id",
+            Role::CustomerName => "customer_name",
+            Role::Order => "order_id",
+            Role::Date => "date",
+            Role::Quantity => "quantity",
+            Role::UnitPrice => "unit_price",
+            Role::Amount => "amount",
+            Role::Product => "product_id",
+            Role::ProductName => "product_name",
+            Role::Category => "category",
+            Role::Region => "region",
+            Role::SignupDate => "signup_date",
+        }
+    }
+
+    /// Header spellings (lower-case, letters and digits only), best first.
+    fn spellings(self) -> &'static [&'static str] {
+        match self {
+            Role::Customer => &[
+                "customerid", "customer", "custid", "customerno", "customernumber", "clientid",
+                "userid", "memberid", "accountid", "buyerid",
+            ],
+            Role::CustomerName => &["customername", "clientname", "fullname", "buyername"],
+            Role::Order => &[
+                "invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "order",
+                "orderno", "ordernumber", "transactionid", "receiptid", "basketid",
+            ],
+            Role::Date => &[
+                "invoicedate", "transactiondate", "orderdate", "purchasedate", "date",
+                "datetime", "timestamp", "orderdatetime", "saledate", "time",
+            ],
+            Role::Quantity => &["quantity", "qty", "units", "quantityordered", "count"],
+            Role::UnitPrice => &["unitprice", "price", "priceeach", "itemprice", "unitcost"],
+            Role::Amount => &[
+                "totalvalue", "amount", "lineamount", "linetotal", "total", "totalprice",
+                "totalamount", "revenue", "sales", "value", "netamount",
+            ],
+            Role::Product => &[
+                "stockcode", "productid", "product", "sku", "itemid", "productcode", "itemcode",
+                "article",
+            ],
+            Role::ProductName => &[
+                "description", "productname", "itemname", "itemdescription", "productdescription",
+                "title",
+            ],
+            Role::Category => &[
+                "category", "productcategory", "categoryname", "department", "productline",
+                "segment",
+            ],
+            Role::Region => &["region", "country", "state", "market", "territory", "area"],
+            Role::SignupDate => &[
+                "signupdate", "signup", "registrationdate", "registereddate", "joindate",
+                "customersince", "createdat",
+            ],
+        }
+    }
+
+    /// Parses a role name given to `--map`, accepting a few everyday aliases.
+    pub fn parse(name: &str) -> Option<Role> {
+        let n = normalise(name);
+        let alias = match n.as_str() {
+            "customer" | "customerid" | "cust" => Some(Role::Customer),
+            "customername" | "name" => Some(Role::CustomerName),
+            "order" | "orderid" | "invoice" | "invoiceno" => Some(Role::Order),
+            "date" | "orderdate" | "invoicedate" => Some(Role::Date),
+            "quantity" | "qty" => Some(Role::Quantity),
+            "unitprice" | "price" => Some(Role::UnitPrice),
+            "amount" | "lineamount" | "total" | "revenue" => Some(Role::Amount),
+            "product" | "productid" | "sku" | "stockcode" => Some(Role::Product),
+            "productname" | "description" => Some(Role::ProductName),
+            "category" => Some(Role::Category),
+            "region" | "country" => Some(Role::Region),
+            "signupdate" | "signup" => Some(Role::SignupDate),
+            _ => None,
+        };
+        alias.or_else(|| Role::ALL.into_iter().find(|r| normalise(r.key()) == n))
+    }
+}
+
+/// Header names are compared lower-case with everything but letters and digits removed, so
+/// "Customer ID", "customer_id" and "CustomerID" are one spelling.
+pub fn normalise(name: &str) -> String {
+    name.trim_start_matches('\u{feff}')
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A `--map role=column` override.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleOverride {
+    pub role: Role,
+    pub column: String,
+}
+
+/// Parses one `--map` value.
+pub fn parse_override(arg: &str) -> anyhow::Result<RoleOverride> {
+    let Some((role, column)) = arg.split_once('=') else {
+        bail_input!("--map {arg:?}: expected ROLE=COLUMN, e.g. --map customer=\"Customer ID\"");
+    };
+    let Some(role) = Role::parse(role) else {
+        let roles: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
+        bail_input!("--map {arg:?}: unknown role {role:?}; roles are {}", roles.join(", "));
+    };
+    if column.trim().is_empty() {
+        bail_input!("--map {arg:?}: the column name is empty");
+    }
+    Ok(RoleOverride { role, column: column.to_string() })
+}
+
+/// Which source column plays which role in one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleMap {
+    map: BTreeMap<Role, String>,
+}
+
+impl RoleMap {
+    pub fn get(&self, role: Role) -> Option<&str> {
+        self.map.get(&role).map(String::as_str)
+    }
+
+    pub fn has(&self, role: Role) -> bool {
+        self.map.contains_key(&role)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Role, &str)> {
+        self.map.iter().map(|(r, c)| (*r, c.as_str()))
+    }
+
+    /// Detects roles from `headers`. Overrides whose column is in this file win; the rest
+    /// are matched by spelling, each header used for at most one role.
+    pub fn detect(headers: &[String], overrides: &[RoleOverride]) -> RoleMap {
+        let mut map = BTreeMap::new();
+        let mut used = vec![false; headers.len()];
+        for o in overrides {
+            if let Some(i) = headers.iter().position(|h| h == &o.column || h.trim() == o.column) {
+                map.insert(o.role, headers[i].clone());
+                used[i] = true;
+            }
+        }
+        let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
+        for role in Role::ALL {
+            if map.contains_key(&role) {
+                continue;
+            }
+            let hit = role.spellings().iter().find_map(|s| {
+                (0..headers.len()).find(|&i| !used[i] && normalised[i] == *s)
+            });
+            if let Some(i) = hit {
+                map.insert(role, headers[i].clone());
+                used[i] = true;
+            }
+        }
+        RoleMap { map }
+    }
+}
+
+/// Checks that every `--map` column exists in at least one of the files read.
+pub fn check_overrides(overrides: &[RoleOverride], files: &[(&str, &[String])]) -> anyhow::Result<()> {
+    for o in overrides {
+        let found = files
+            .iter()
+            .any(|(_, hs)| hs.iter().any(|h| h == &o.column || h.trim() == o.column));
+        if !found {
+            let listing: Vec<String> = files
+                .iter()
+                .map(|(name, hs)| format!("{name}: {}", hs.join(", ")))
+                .collect();
+            bail_input!(
+                "--map {}={}: no column named {:?} (columns found: {})",
+                o.role.key(),
+                o.column,
+                o.column,
+                listing.join("; ")
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(list: &str) -> Vec<String> {
+        list.split(',').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn uci_online_retail_spelling() {
+        let m = RoleMap::detect(
+            &headers("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"),
+            &[],
+        );
+        assert_eq!(m.get(Role::Order), Some("InvoiceNo"));
+        assert_eq!(m.get(Role::Product), Some("StockCode"));
+        assert_eq!(m.get(Role::ProductName), Some("Description"));
+        assert_eq!(m.get(Role::Quantity), Some("Quantity"));
+        assert_eq!(m.get(Role::Date), Some("InvoiceDate"));
+        assert_eq!(m.get(Role::UnitPrice), Some("UnitPrice"));
+        assert_eq!(m.get(Role::Customer), Some("CustomerID"));
+        assert_eq!(m.get(Role::Region), Some("Country"));
+        assert!(!m.has(Role::Amount));
+    }
+
+    #[test]
+    fn online_retail_ii_spelling() {
+        let m = RoleMap::detect(
+            &headers("Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"),
+            &[],
+        );
+        assert_eq!(m.get(Role::Order), Some("Invoice"));
+        assert_eq!(m.get(Role::UnitPrice), Some("Price"));
+        assert_eq!(m.get(Role::Customer), Some("Customer ID"));
+    }
+
+    #[test]
+    fn ecommerce_and_snake_case_spellings() {
+        let m = RoleMap::detect(
+            &headers("\u{feff}TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price"),
+            &[],
+        );
+        assert_eq!(m.get(Role::Order), Some("\u{feff}TransactionID"));
+        assert_eq!(m.get(Role::Amount), Some("TotalValue"));
+        assert_eq!(m.get(Role::UnitPrice), Some("Price"));
+        let s = RoleMap::detect(
+            &headers("order_id,customer_id,order_date,quantity,unit_price,amount,product_id,category,region,country"),
+            &[],
+        );
+        assert_eq!(s.get(Role::Order), Some("order_id"));
+        assert_eq!(s.get(Role::Date), Some("order_date"));
+        assert_eq!(s.get(Role::UnitPrice), Some("unit_price"));
+        assert_eq!(s.get(Role::Amount), Some("amount"));
+        assert_eq!(s.get(Role::Category), Some("category"));
+        // "region" outranks "country"; each header plays one role.
+        assert_eq!(s.get(Role::Region), Some("region"));
+    }
+
+    #[test]
+    fn overrides_win_and_free_the_header() {
+        let o = vec![parse_override("customer=buyer").unwrap(), parse_override("date=when").unwrap()];
+        let m = RoleMap::detect(&headers("buyer,when,customer_id,amount"), &o);
+        assert_eq!(m.get(Role::Customer), Some("buyer"));
+        assert_eq!(m.get(Role::Date), Some("when"));
+    }
+
+    #[test]
+    fn override_parsing_errors_name_the_flag() {
+        let e = parse_override("nonsense").unwrap_err().to_string();
+        assert!(e.contains("--map") && e.contains("ROLE=COLUMN"), "{e}");
+        let e = parse_override("colour=x").unwrap_err().to_string();
+        assert!(e.contains("unknown role") && e.contains("customer_id"), "{e}");
+        assert_eq!(parse_override("price=UnitPrice").unwrap().role, Role::UnitPrice);
+        assert_eq!(parse_override("country=Land").unwrap().role, Role::Region);
+    }
+}

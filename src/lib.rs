@@ -1,0 +1,10 @@
+//! segscope: customer analytics for the terminal. One engine (`data` -> `analysis`), two faces
+//! (`report` for scripts, the TUI for people). See DESIGN.md for the house rules.
+
+pub mod analysis;
+pub mod cli;
+pub mod data;
+pub mod error;
+pub mod output;
+pub mod report;
+pub mod sample;

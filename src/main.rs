@@ -1,0 +1,100 @@
+//! Entry point: parse flags, dispatch to a headless command (the TUI arrives with its issue),
+//! and turn errors into one line and an exit code (2 bad input, 1 bug).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+use segscope::analysis::eda;
+use segscope::cli::{Cli, Command, EdaArgs, LoadArgs, SampleArgs};
+use segscope::data::{self, DataSource, roles};
+use segscope::error::{self, is_input};
+use segscope::report::{self, Format};
+use segscope::sample;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_input(&e) => {
+            eprintln!("segscope: {}", report::sanitize(&e.to_string()));
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("segscope: internal error: {}", report::sanitize(&format!("{e:#}")));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `segscope eda | head` closes stdout early; that is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Eda(args)) => run_eda(&args, &cli.load),
+        Some(Command::Sample(args)) => run_sample(&args),
+        None => {
+            // Until the TUI lands, the app face prints the EDA of the dataset as text.
+            let args = EdaArgs { data: cli.data, format: Format::Text, tables: Vec::new() };
+            run_eda(&args, &cli.load)
+        }
+    }
+}
+
+fn load(data: Option<&Path>, load: &LoadArgs) -> Result<data::Dataset> {
+    let overrides = load.map.iter().map(|m| roles::parse_override(m)).collect::<Result<Vec<_>>>()?;
+    data::load(&DataSource::from_arg(data), &overrides)
+}
+
+fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
+    let ds = load(args.data.as_deref(), load_args)?;
+    let mut result = eda::all_tables(&ds)?;
+    if !args.tables.is_empty() {
+        for name in &args.tables {
+            if !result.tables.iter().any(|t| &t.name == name) {
+                let why = result.skipped.iter().find(|s| &s.table == name).map(|s| s.reason.clone());
+                let names: Vec<&str> = result.tables.iter().map(|t| t.name.as_str()).collect();
+                return Err(error::input(match why {
+                    Some(reason) => format!("--table {name}: not available for this dataset: {reason}"),
+                    None => format!("--table {name}: no such table; tables are {}", names.join(", ")),
+                }));
+            }
+        }
+        result.tables.retain(|t| args.tables.contains(&t.name));
+        result.skipped.clear();
+    }
+    let mut out = std::io::stdout().lock();
+    if args.format == Format::Csv && result.tables.len() == 1 {
+        report::write_csv_table(&mut out, &result.tables[0])?;
+    } else {
+        report::write_eda(&mut out, &result, args.format)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn run_sample(args: &SampleArgs) -> Result<()> {
+    let spec = sample::SampleSpec {
+        customers: args.customers,
+        transactions: args.transactions.unwrap_or(args.customers.saturating_mul(10)),
+        seed: args.seed,
+    };
+    let summary = sample::generate(spec, &args.out, args.force)?;
+    eprintln!(
+        "segscope: wrote {} customers, {} products, {} transactions to {}",
+        summary.customers,
+        summary.products,
+        summary.transactions,
+        args.out.display()
+    );
+    Ok(())
+}

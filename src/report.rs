@@ -1,0 +1,158 @@
+//! The headless face: tables as aligned text, CSV or JSON. Text never carries control
+//! characters from the data, so a hostile product name cannot drive the terminal.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::analysis::eda::Eda;
+use crate::analysis::{Table, Value};
+
+/// Output formats of `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+/// Replaces control characters (C0, DEL, C1, and bidi/zero-width format characters) with
+/// U+FFFD, so data can never emit escape sequences or reorder the terminal's text.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| if is_unsafe(c) { '\u{fffd}' } else { c })
+        .collect()
+}
+
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Display width in terminal columns (characters; wide glyphs are rare in this data).
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// Writes one table as aligned text: numbers right-aligned, text left-aligned.
+pub fn write_text_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
+    let cells: Vec<Vec<String>> = t.rows.iter().map(|r| r.iter().map(|v| sanitize(&v.display())).collect()).collect();
+    let headers: Vec<String> = t.columns.iter().map(|c| sanitize(c)).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
+    for row in &cells {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(width(c));
+        }
+    }
+    let numeric: Vec<bool> = (0..t.columns.len())
+        .map(|i| t.rows.iter().all(|r| !matches!(r[i], Value::Text(_))) && !t.rows.is_empty())
+        .collect();
+    writeln!(out, "== {} ({}) ==", sanitize(&t.title), t.name)?;
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let pad = widths[i].saturating_sub(width(c));
+                if numeric[i] { format!("{}{c}", " ".repeat(pad)) } else { format!("{c}{}", " ".repeat(pad)) }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(out, "{}", line(&headers))?;
+    for row in &cells {
+        writeln!(out, "{}", line(row))?;
+    }
+    writeln!(out)
+}
+
+fn csv_field(s: &str) -> String {
+    let s = sanitize(s);
+    if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Writes one table as RFC 4180 CSV with a header row. Numbers are written at full precision.
+pub fn write_csv_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
+    writeln!(out, "{}", t.columns.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
+    for row in &t.rows {
+        let fields: Vec<String> = row
+            .iter()
+            .map(|v| match v {
+                Value::Num(x) | Value::Money(x) => x.to_string(),
+                other => csv_field(&other.display()),
+            })
+            .collect();
+        writeln!(out, "{}", fields.join(","))?;
+    }
+    Ok(())
+}
+
+/// Writes a whole EDA result in the chosen format.
+pub fn write_eda(out: &mut dyn Write, eda: &Eda, format: Format) -> Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, eda)?;
+            writeln!(out)?;
+        }
+        Format::Text => {
+            for t in &eda.tables {
+                write_text_table(out, t)?;
+            }
+            if !eda.skipped.is_empty() {
+                writeln!(out, "== Skipped ==")?;
+                for s in &eda.skipped {
+                    writeln!(out, "{}: {}", s.table, sanitize(&s.reason))?;
+                }
+            }
+        }
+        Format::Csv => {
+            // Several tables in one stream: each starts with a "# name" line, then its CSV.
+            for (i, t) in eda.tables.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                writeln!(out, "# {}", t.name)?;
+                write_csv_table(out, t)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_never_reach_the_terminal() {
+        let s = sanitize("a\u{1b}[31mred\u{7}\u{9b}x\u{202e}y\u{200b}z\tq");
+        assert!(!s.chars().any(is_unsafe), "{s:?}");
+        assert!(s.contains("red") && s.contains('a'));
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let mut t = Table::new("t", "T", &["a", "b"]);
+        t.push(vec![Value::text("x,\"y\""), Value::Money(1.5)]);
+        let mut out = Vec::new();
+        write_csv_table(&mut out, &t).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "a,b\n\"x,\"\"y\"\"\",1.5\n");
+    }
+
+    #[test]
+    fn text_aligns_numbers_right() {
+        let mut t = Table::new("t", "T", &["name", "n"]);
+        t.push(vec![Value::text("long name"), Value::Int(5)]);
+        t.push(vec![Value::text("x"), Value::Int(12345)]);
+        let mut out = Vec::new();
+        write_text_table(&mut out, &t).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("long name      5\nx          12345\n"), "{text}");
+    }
+}

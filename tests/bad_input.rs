@@ -1,0 +1,111 @@
+//! Every bad input gets one clear line on stderr naming the file, column or flag, exit code 2,
+//! nothing on stdout and no file written.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+/// Runs and checks the common contract of a bad-input failure; returns the message.
+fn refused(args: &[&str], must_contain: &[&str]) -> String {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "segscope {args:?}: expected exit 2, stderr: {err}");
+    assert!(o.stdout.is_empty(), "nothing on stdout for {args:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("segscope: "), "{err}");
+    for needle in must_contain {
+        assert!(err.contains(needle), "{args:?}: {err:?} should mention {needle:?}");
+    }
+    err
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn missing_file_or_folder() {
+    refused(&["eda", "/nonexistent/data.csv"], &["/nonexistent/data.csv", "no such file"]);
+}
+
+#[test]
+fn folder_missing_one_of_the_three_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Customers.csv", b"CustomerID\nC1\n");
+    write(dir.path(), "Transactions.csv", b"TransactionID\nT1\n");
+    refused(&["eda", path(dir.path())], &["missing Products.csv", "Customers.csv, Products.csv and Transactions.csv"]);
+}
+
+#[test]
+fn no_customer_or_date_column_lists_columns_and_suggests_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.csv", b"order_id,order_date,amount\n1,2024-01-01,5\n");
+    refused(&["eda", path(&f)], &["x.csv", "no customer_id column", "order_id, order_date, amount", "--map customer_id=COLUMN"]);
+    let f = write(dir.path(), "y.csv", b"customer_id,amount\n1,5\n");
+    refused(&["eda", path(&f)], &["y.csv", "no date column", "customer_id, amount", "--map date=COLUMN"]);
+}
+
+#[test]
+fn empty_and_header_only_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "empty.csv", b"");
+    refused(&["eda", path(&f)], &["empty.csv", "empty"]);
+    let f = write(dir.path(), "header.csv", b"customer_id,date,amount\r\n");
+    refused(&["eda", path(&f)], &["header.csv", "no rows"]);
+}
+
+#[test]
+fn corrupt_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0xff];
+    bytes.extend_from_slice(b"definitely not deflate data");
+    let f = write(dir.path(), "log.csv.gz", &bytes);
+    refused(&["eda", path(&f)], &["log.csv.gz", "gzip"]);
+}
+
+#[test]
+fn date_column_that_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "d.csv", b"customer_id,date,amount\nc1,yesterday,5\nc2,last week,6\n");
+    refused(&["eda", path(&f)], &["d.csv", "\"date\"", "does not parse as dates", "\"yesterday\""]);
+}
+
+#[test]
+fn binary_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "blob.csv", &[0u8, 159, 146, 150, 0, 1, 2]);
+    refused(&["eda", path(&f)], &["blob.csv", "binary"]);
+}
+
+#[test]
+fn nothing_left_after_cleaning() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "r.csv", b"InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\nC1,1,2024-01-01,-1,5\n");
+    refused(&["eda", path(&f)], &["r.csv", "no purchase rows left", "1 cancellations/returns"]);
+}
+
+#[test]
+fn bad_flags() {
+    refused(&["eda", "--map", "nonsense"], &["--map", "ROLE=COLUMN"]);
+    refused(&["eda", "--map", "colour=x"], &["unknown role \"colour\""]);
+    refused(&["eda", "--table", "nope"], &["--table nope", "no such table", "monthly"]);
+    let o = run(&["eda", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2), "clap usage errors exit 2 too");
+    assert!(stderr(&o).contains("--format"));
+}
+
+#[test]
+fn sample_refuses_to_overwrite_and_to_write_where_it_cannot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("s");
+    let o = run(&["sample", "--customers", "20", "--transactions", "50", "--out", path(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = std::fs::read(out.join("Transactions.csv")).unwrap();
+    refused(&["sample", "--customers", "30", "--out", path(&out)], &["already exists", "--force"]);
+    assert_eq!(std::fs::read(out.join("Transactions.csv")).unwrap(), before, "nothing lost");
+    let file = write(dir.path(), "plain-file", b"x");
+    refused(&["sample", "--customers", "5", "--out", path(&file.join("sub"))], &["plain-file"]);
+    refused(&["sample", "--customers", "0", "--out", path(&dir.path().join("z"))], &["--customers"]);
+    assert!(!dir.path().join("z").exists(), "nothing written on refusal");
+}

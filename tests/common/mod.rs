@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests: run the real binary, write fixtures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_segscope")
+}
+
+/// Runs segscope with `args` from `cwd` (the crate root when None).
+pub fn run_in(cwd: Option<&Path>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).env("NO_COLOR", "1");
+    cmd.current_dir(cwd.unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR"))));
+    cmd.output().expect("segscope runs")
+}
+
+pub fn run(args: &[&str]) -> Output {
+    run_in(None, args)
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Runs and parses stdout as JSON, failing loudly with stderr when the command failed.
+pub fn json(args: &[&str]) -> serde_json::Value {
+    let o = run(args);
+    assert!(o.status.success(), "segscope {args:?} failed: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON on stdout")
+}
+
+/// The table named `name` from an `eda --format json` result.
+pub fn table<'a>(eda: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    eda["tables"]
+        .as_array()
+        .expect("tables array")
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no table {name}"))
+}
+
+/// The `value` of a metric row in the overview table.
+pub fn metric<'a>(eda: &'a serde_json::Value, metric: &str) -> &'a serde_json::Value {
+    table(eda, "overview")["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == metric)
+        .map(|r| &r[1])
+        .unwrap_or_else(|| panic!("no overview metric {metric:?}"))
+}
+
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// The real Zeotap dataset beside the checkout, if this machine has it.
+pub fn zeotap() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/zeotap");
+    p.join("Transactions.csv").exists().then_some(p)
+}
+
+pub fn approx(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol
+}
