@@ -30,7 +30,8 @@ macro_rules! bail_input {
 
 /// True when the error (or anything it wraps) is the user's input, not a bug.
 pub fn is_input(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<InputError>().is_some())
+    err.chain()
+        .any(|e| e.downcast_ref::<InputError>().is_some())
 }
 
 /// The first line of an error message: polars and IO errors can run to many lines.

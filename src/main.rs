@@ -25,7 +25,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!("segscope: internal error: {}", report::sanitize(&format!("{e:#}")));
+            eprintln!(
+                "segscope: internal error: {}",
+                report::sanitize(&format!("{e:#}"))
+            );
             ExitCode::from(1)
         }
     }
@@ -44,14 +47,22 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Sample(args)) => run_sample(&args),
         None => {
             // Until the TUI lands, the app face prints the EDA of the dataset as text.
-            let args = EdaArgs { data: cli.data, format: Format::Text, tables: Vec::new() };
+            let args = EdaArgs {
+                data: cli.data,
+                format: Format::Text,
+                tables: Vec::new(),
+            };
             run_eda(&args, &cli.load)
         }
     }
 }
 
 fn load(data: Option<&Path>, load: &LoadArgs) -> Result<data::Dataset> {
-    let overrides = load.map.iter().map(|m| roles::parse_override(m)).collect::<Result<Vec<_>>>()?;
+    let overrides = load
+        .map
+        .iter()
+        .map(|m| roles::parse_override(m))
+        .collect::<Result<Vec<_>>>()?;
     data::load(&DataSource::from_arg(data), &overrides)
 }
 
@@ -61,11 +72,20 @@ fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
     if !args.tables.is_empty() {
         for name in &args.tables {
             if !result.tables.iter().any(|t| &t.name == name) {
-                let why = result.skipped.iter().find(|s| &s.table == name).map(|s| s.reason.clone());
+                let why = result
+                    .skipped
+                    .iter()
+                    .find(|s| &s.table == name)
+                    .map(|s| s.reason.clone());
                 let names: Vec<&str> = result.tables.iter().map(|t| t.name.as_str()).collect();
                 return Err(error::input(match why {
-                    Some(reason) => format!("--table {name}: not available for this dataset: {reason}"),
-                    None => format!("--table {name}: no such table; tables are {}", names.join(", ")),
+                    Some(reason) => {
+                        format!("--table {name}: not available for this dataset: {reason}")
+                    }
+                    None => format!(
+                        "--table {name}: no such table; tables are {}",
+                        names.join(", ")
+                    ),
                 }));
             }
         }
@@ -85,7 +105,9 @@ fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
 fn run_sample(args: &SampleArgs) -> Result<()> {
     let spec = sample::SampleSpec {
         customers: args.customers,
-        transactions: args.transactions.unwrap_or(args.customers.saturating_mul(10)),
+        transactions: args
+            .transactions
+            .unwrap_or(args.customers.saturating_mul(10)),
         seed: args.seed,
     };
     let summary = sample::generate(spec, &args.out, args.force)?;

@@ -10,7 +10,10 @@ use anyhow::Result;
 use crate::bail_input;
 
 fn temp_name(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
@@ -31,13 +34,19 @@ pub fn write_files_atomically(files: &[(&Path, &[u8])]) -> Result<()> {
         temps.push(tmp);
         if let Err(e) = written {
             cleanup(&temps);
-            bail_input!("{}: cannot write ({e}); check the folder exists, is writable and has space", path.display());
+            bail_input!(
+                "{}: cannot write ({e}); check the folder exists, is writable and has space",
+                path.display()
+            );
         }
     }
     for (i, (path, _)) in files.iter().enumerate() {
         if let Err(e) = std::fs::rename(&temps[i], path) {
             cleanup(&temps[i..]);
-            bail_input!("{}: cannot move the finished file into place ({e})", path.display());
+            bail_input!(
+                "{}: cannot move the finished file into place ({e})",
+                path.display()
+            );
         }
     }
     Ok(())
@@ -54,7 +63,11 @@ mod tests {
         let bad = dir.path().join("missing-folder").join("b.csv");
         let err = write_files_atomically(&[(&good, b"x"), (&bad, b"y")]).unwrap_err();
         assert!(err.to_string().contains("b.csv"), "{err}");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no temp or final file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no temp or final file left"
+        );
     }
 
     #[test]

@@ -36,7 +36,11 @@ fn width(s: &str) -> usize {
 
 /// Writes one table as aligned text: numbers right-aligned, text left-aligned.
 pub fn write_text_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
-    let cells: Vec<Vec<String>> = t.rows.iter().map(|r| r.iter().map(|v| sanitize(&v.display())).collect()).collect();
+    let cells: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|v| sanitize(&v.display())).collect())
+        .collect();
     let headers: Vec<String> = t.columns.iter().map(|c| sanitize(c)).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for row in &cells {
@@ -54,7 +58,11 @@ pub fn write_text_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
             .enumerate()
             .map(|(i, c)| {
                 let pad = widths[i].saturating_sub(width(c));
-                if numeric[i] { format!("{}{c}", " ".repeat(pad)) } else { format!("{c}{}", " ".repeat(pad)) }
+                if numeric[i] {
+                    format!("{}{c}", " ".repeat(pad))
+                } else {
+                    format!("{c}{}", " ".repeat(pad))
+                }
             })
             .collect::<Vec<_>>()
             .join("  ")
@@ -79,7 +87,15 @@ fn csv_field(s: &str) -> String {
 
 /// Writes one table as RFC 4180 CSV with a header row. Numbers are written at full precision.
 pub fn write_csv_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
-    writeln!(out, "{}", t.columns.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","))?;
+    writeln!(
+        out,
+        "{}",
+        t.columns
+            .iter()
+            .map(|c| csv_field(c))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
     for row in &t.rows {
         let fields: Vec<String> = row
             .iter()
@@ -142,7 +158,10 @@ mod tests {
         t.push(vec![Value::text("x,\"y\""), Value::Money(1.5)]);
         let mut out = Vec::new();
         write_csv_table(&mut out, &t).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "a,b\n\"x,\"\"y\"\"\",1.5\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a,b\n\"x,\"\"y\"\"\",1.5\n"
+        );
     }
 
     #[test]
@@ -153,6 +172,9 @@ mod tests {
         let mut out = Vec::new();
         write_text_table(&mut out, &t).unwrap();
         let text = String::from_utf8(out).unwrap();
-        assert!(text.contains("long name      5\nx          12345\n"), "{text}");
+        assert!(
+            text.contains("long name      5\nx          12345\n"),
+            "{text}"
+        );
     }
 }

@@ -29,7 +29,12 @@ pub struct SampleSummary {
     pub transactions: usize,
 }
 
-const REGIONS: [(&str, f64); 4] = [("North America", 0.38), ("Europe", 0.30), ("Asia", 0.20), ("South America", 0.12)];
+const REGIONS: [(&str, f64); 4] = [
+    ("North America", 0.38),
+    ("Europe", 0.30),
+    ("Asia", 0.20),
+    ("South America", 0.12),
+];
 const CATEGORIES: [&str; 5] = ["Electronics", "Clothing", "Home Decor", "Books", "Sports"];
 /// Regional taste: how much each region favours each category (rows follow REGIONS).
 const TASTE: [[f64; 5]; 4] = [
@@ -39,43 +44,89 @@ const TASTE: [[f64; 5]; 4] = [
     [0.8, 1.0, 0.9, 0.9, 1.6],
 ];
 /// Chance of each price tier (<100, 100-250, >250) for a product of each category.
-const TIER_MIX: [[f64; 3]; 5] =
-    [[0.25, 0.35, 0.40], [0.50, 0.35, 0.15], [0.40, 0.40, 0.20], [0.80, 0.18, 0.02], [0.45, 0.35, 0.20]];
+const TIER_MIX: [[f64; 3]; 5] = [
+    [0.25, 0.35, 0.40],
+    [0.50, 0.35, 0.15],
+    [0.40, 0.40, 0.20],
+    [0.80, 0.18, 0.02],
+    [0.45, 0.35, 0.20],
+];
 /// Price range in cents of each tier.
 const TIER_CENTS: [(u64, u64); 3] = [(500, 9_999), (10_000, 25_000), (25_001, 60_000)];
 /// How regular customers and big spenders weigh the three tiers.
 const TIER_TASTE: [[f64; 3]; 2] = [[1.0, 0.8, 0.45], [0.3, 0.9, 1.6]];
 /// Month (Jan..Dec) seasonality: autumn build-up, December peak, summer dip.
-const MONTH_WEIGHT: [f64; 12] = [0.80, 0.75, 0.85, 0.85, 0.90, 0.82, 0.78, 0.85, 0.92, 1.00, 1.30, 1.45];
+const MONTH_WEIGHT: [f64; 12] = [
+    0.80, 0.75, 0.85, 0.85, 0.90, 0.82, 0.78, 0.85, 0.92, 1.00, 1.30, 1.45,
+];
 /// Weekday rhythm (Mon..Sun): busiest Wednesday and Friday, quiet weekend.
 const WEEKDAY_WEIGHT: [f64; 7] = [1.00, 1.05, 1.20, 1.05, 1.12, 0.82, 0.70];
 /// Hour of day: lunch and evening peaks.
 const HOUR_WEIGHT: [f64; 24] = [
-    0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.0, 1.1, 1.3, 1.6, 1.5, 1.1, 1.0, 1.0, 1.2, 1.5, 1.9, 2.0, 1.7,
-    1.1, 0.5,
+    0.2, 0.1, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.0, 1.1, 1.3, 1.6, 1.5, 1.1, 1.0, 1.0, 1.2,
+    1.5, 1.9, 2.0, 1.7, 1.1, 0.5,
 ];
 const QTY_WEIGHT: [[f64; 4]; 2] = [[0.55, 0.25, 0.12, 0.08], [0.30, 0.30, 0.20, 0.20]];
 const FIRST_NAMES: [&str; 32] = [
-    "Ava", "Liam", "Mia", "Noah", "Zoe", "Omar", "Priya", "Kenji", "Lucia", "Mateo", "Amara", "Ivan", "Sofia", "Chen",
-    "Fatima", "Lars", "Elena", "Diego", "Hana", "Kwame", "Nora", "Ravi", "Ines", "Tomas", "Yuki", "Aisha", "Felix",
-    "Leila", "Marco", "Sara", "Jonas", "Maya",
+    "Ava", "Liam", "Mia", "Noah", "Zoe", "Omar", "Priya", "Kenji", "Lucia", "Mateo", "Amara",
+    "Ivan", "Sofia", "Chen", "Fatima", "Lars", "Elena", "Diego", "Hana", "Kwame", "Nora", "Ravi",
+    "Ines", "Tomas", "Yuki", "Aisha", "Felix", "Leila", "Marco", "Sara", "Jonas", "Maya",
 ];
 const LAST_NAMES: [&str; 32] = [
-    "Silva", "Smith", "Kim", "Garcia", "Novak", "Okafor", "Tanaka", "Muller", "Rossi", "Patel", "Haddad", "Larsen",
-    "Moreau", "Santos", "Ivanova", "Nguyen", "Cohen", "Lopez", "Berg", "Mensah", "Dubois", "Sato", "Costa", "Walsh",
-    "Khan", "Fischer", "Reyes", "Olsen", "Ahmed", "Bianchi", "Kowalski", "Young",
+    "Silva", "Smith", "Kim", "Garcia", "Novak", "Okafor", "Tanaka", "Muller", "Rossi", "Patel",
+    "Haddad", "Larsen", "Moreau", "Santos", "Ivanova", "Nguyen", "Cohen", "Lopez", "Berg",
+    "Mensah", "Dubois", "Sato", "Costa", "Walsh", "Khan", "Fischer", "Reyes", "Olsen", "Ahmed",
+    "Bianchi", "Kowalski", "Young",
 ];
 const ADJECTIVES: [&str; 24] = [
-    "Nimbus", "Aurora", "Summit", "Velvet", "Harbor", "Cobalt", "Ember", "Juniper", "Atlas", "Willow", "Pioneer",
-    "Lumen", "Sierra", "Canyon", "Meadow", "Orbit", "Falcon", "Coral", "Granite", "Breeze", "Marble", "Cedar", "Zenith",
-    "Tidal",
+    "Nimbus", "Aurora", "Summit", "Velvet", "Harbor", "Cobalt", "Ember", "Juniper", "Atlas",
+    "Willow", "Pioneer", "Lumen", "Sierra", "Canyon", "Meadow", "Orbit", "Falcon", "Coral",
+    "Granite", "Breeze", "Marble", "Cedar", "Zenith", "Tidal",
 ];
 const NOUNS: [[&str; 10]; 5] = [
-    ["Headphones", "Smartwatch", "Speaker", "Tablet", "Camera", "Charger", "Keyboard", "Monitor", "Earbuds", "Drone"],
-    ["Jacket", "Sneakers", "Hoodie", "Jeans", "Scarf", "Dress", "T-Shirt", "Boots", "Cap", "Sweater"],
-    ["Lamp", "Vase", "Rug", "Cushion", "Clock", "Mirror", "Candle", "Throw", "Planter", "Frame"],
-    ["Novel", "Cookbook", "Biography", "Atlas", "Guide", "Anthology", "Journal", "Textbook", "Memoir", "Comic"],
-    ["Yoga Mat", "Dumbbells", "Racket", "Bicycle Helmet", "Running Shorts", "Tent", "Water Bottle", "Ball", "Skates", "Backpack"],
+    [
+        "Headphones",
+        "Smartwatch",
+        "Speaker",
+        "Tablet",
+        "Camera",
+        "Charger",
+        "Keyboard",
+        "Monitor",
+        "Earbuds",
+        "Drone",
+    ],
+    [
+        "Jacket", "Sneakers", "Hoodie", "Jeans", "Scarf", "Dress", "T-Shirt", "Boots", "Cap",
+        "Sweater",
+    ],
+    [
+        "Lamp", "Vase", "Rug", "Cushion", "Clock", "Mirror", "Candle", "Throw", "Planter", "Frame",
+    ],
+    [
+        "Novel",
+        "Cookbook",
+        "Biography",
+        "Atlas",
+        "Guide",
+        "Anthology",
+        "Journal",
+        "Textbook",
+        "Memoir",
+        "Comic",
+    ],
+    [
+        "Yoga Mat",
+        "Dumbbells",
+        "Racket",
+        "Bicycle Helmet",
+        "Running Shorts",
+        "Tent",
+        "Water Bottle",
+        "Ball",
+        "Skates",
+        "Backpack",
+    ],
 ];
 
 /// The kinds of customer the generator plants, so segmentation has something real to find.
@@ -106,7 +157,8 @@ struct Customer {
 fn pick(cum: &[f64], rng: &mut Xoshiro256PlusPlus) -> usize {
     let total = cum.last().copied().unwrap_or(0.0);
     let x = rng.r#gen::<f64>() * total;
-    cum.partition_point(|&c| c <= x).min(cum.len().saturating_sub(1))
+    cum.partition_point(|&c| c <= x)
+        .min(cum.len().saturating_sub(1))
 }
 
 fn cumulative(weights: impl IntoIterator<Item = f64>) -> Vec<f64> {
@@ -138,7 +190,11 @@ fn apportion(total: usize, weights: &[f64]) -> Vec<usize> {
     let mut out: Vec<usize> = exact.iter().map(|x| x.floor() as usize).collect();
     let given: usize = out.iter().sum();
     let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
     for &i in order.iter().take(total.saturating_sub(given)) {
         out[i] += 1;
     }
@@ -153,10 +209,11 @@ pub fn generate(spec: SampleSpec, out: &Path, force: bool) -> Result<SampleSumma
     }
     let names = ["Customers.csv", "Products.csv", "Transactions.csv"];
     let paths: Vec<PathBuf> = names.iter().map(|n| out.join(n)).collect();
-    if !force {
-        if let Some(p) = paths.iter().find(|p| p.exists()) {
-            bail_input!("{}: already exists; pass --force to overwrite it or choose another --out", p.display());
-        }
+    if !force && let Some(p) = paths.iter().find(|p| p.exists()) {
+        bail_input!(
+            "{}: already exists; pass --force to overwrite it or choose another --out",
+            p.display()
+        );
     }
     if let Err(e) = std::fs::create_dir_all(out) {
         bail_input!("{}: cannot create the output folder ({e})", out.display());
@@ -168,7 +225,12 @@ pub fn generate(spec: SampleSpec, out: &Path, force: bool) -> Result<SampleSumma
         (&paths[1], products_csv.as_slice()),
         (&paths[2], transactions_csv.as_slice()),
     ])?;
-    Ok(SampleSummary { files: paths, customers: spec.customers, products: n_products, transactions: spec.transactions })
+    Ok(SampleSummary {
+        files: paths,
+        customers: spec.customers,
+        products: n_products,
+        transactions: spec.transactions,
+    })
 }
 
 /// Builds the three files' bytes in memory.
@@ -177,13 +239,25 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
     let epoch = ymd(2019, 1, 1);
     let period_start = ymd(2023, 1, 1);
     let period_end = ymd(2024, 12, 31);
-    let (d0, p0, p1) = (day_number(epoch), day_number(period_start), day_number(period_end));
+    let (d0, p0, p1) = (
+        day_number(epoch),
+        day_number(period_start),
+        day_number(period_end),
+    );
     // Day strings and sampling weights for every day from the epoch to the period's end.
-    let days: Vec<NaiveDate> = (0..=(p1 - d0)).filter_map(|i| epoch.checked_add_days(chrono::Days::new(i as u64))).collect();
-    let day_text: Vec<String> = days.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect();
+    let days: Vec<NaiveDate> = (0..=(p1 - d0))
+        .filter_map(|i| epoch.checked_add_days(chrono::Days::new(i as u64)))
+        .collect();
+    let day_text: Vec<String> = days
+        .iter()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .collect();
     let day_weight: Vec<f64> = days
         .iter()
-        .map(|d| MONTH_WEIGHT[d.month0() as usize] * WEEKDAY_WEIGHT[d.weekday().num_days_from_monday() as usize])
+        .map(|d| {
+            MONTH_WEIGHT[d.month0() as usize]
+                * WEEKDAY_WEIGHT[d.weekday().num_days_from_monday() as usize]
+        })
         .collect();
     let max_weight = day_weight.iter().copied().fold(0.0, f64::max);
     let hour_cum = cumulative(HOUR_WEIGHT);
@@ -192,7 +266,12 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
     let n_products = (spec.customers / 10).clamp(40, 500);
     let mut combos: Vec<Vec<String>> = NOUNS
         .iter()
-        .map(|nouns| ADJECTIVES.iter().flat_map(|a| nouns.iter().map(move |n| format!("{a} {n}"))).collect())
+        .map(|nouns| {
+            ADJECTIVES
+                .iter()
+                .flat_map(|a| nouns.iter().map(move |n| format!("{a} {n}")))
+                .collect()
+        })
         .collect();
     for list in &mut combos {
         for i in (1..list.len()).rev() {
@@ -211,30 +290,55 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
             let base = &list[used[category] % list.len()];
             let round = used[category] / list.len();
             used[category] += 1;
-            let name = if round == 0 { base.clone() } else { format!("{base} Mk {}", round + 1) };
-            Product { category, tier, cents, name }
+            let name = if round == 0 {
+                base.clone()
+            } else {
+                format!("{base} Mk {}", round + 1)
+            };
+            Product {
+                category,
+                tier,
+                cents,
+                name,
+            }
         })
         .collect();
     // Within a category, popularity falls with rank (a Pareto shape); big spenders lean premium.
-    let by_category: Vec<Vec<usize>> = (0..5).map(|c| (0..n_products).filter(|&p| products[p].category == c).collect()).collect();
+    let by_category: Vec<Vec<usize>> = (0..5)
+        .map(|c| {
+            (0..n_products)
+                .filter(|&p| products[p].category == c)
+                .collect()
+        })
+        .collect();
     let product_cum: Vec<[Vec<f64>; 2]> = by_category
         .iter()
         .map(|ids| {
             let table = |taste: usize| {
-                cumulative(ids.iter().enumerate().map(|(rank, &p)| TIER_TASTE[taste][products[p].tier] / ((rank + 1) as f64).powf(0.8)))
+                cumulative(ids.iter().enumerate().map(|(rank, &p)| {
+                    TIER_TASTE[taste][products[p].tier] / ((rank + 1) as f64).powf(0.8)
+                }))
             };
             [table(0), table(1)]
         })
         .collect();
     let region_cum = cumulative(REGIONS.iter().map(|r| r.1));
     let category_weight: Vec<f64> = by_category.iter().map(|ids| ids.len() as f64).collect();
-    let taste_cum: Vec<Vec<f64>> =
-        TASTE.iter().map(|t| cumulative((0..5).map(|c| t[c] * category_weight[c]))).collect();
+    let taste_cum: Vec<Vec<f64>> = TASTE
+        .iter()
+        .map(|t| cumulative((0..5).map(|c| t[c] * category_weight[c])))
+        .collect();
 
     // Customers: kind, region, signup (more signups in recent years).
     let year_cum = cumulative([0.08, 0.12, 0.16, 0.20, 0.22, 0.22]);
     let kind_cum = cumulative([0.03, 0.30, 0.15, 0.05, 0.47]);
-    let kinds = [Kind::Never, Kind::OneTime, Kind::Lapsed, Kind::BigSpender, Kind::Regular];
+    let kinds = [
+        Kind::Never,
+        Kind::OneTime,
+        Kind::Lapsed,
+        Kind::BigSpender,
+        Kind::Regular,
+    ];
     let lapse_end = p0 + 270;
     let customers: Vec<Customer> = (0..spec.customers)
         .map(|_| {
@@ -253,14 +357,23 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
                 FIRST_NAMES[rng.gen_range(0..FIRST_NAMES.len())],
                 LAST_NAMES[rng.gen_range(0..LAST_NAMES.len())]
             );
-            Customer { region, kind, signup, name }
+            Customer {
+                region,
+                kind,
+                signup,
+                name,
+            }
         })
         .collect();
 
     // How many transactions each customer makes.
     let mut count = vec![0usize; spec.customers];
-    let one_time: Vec<usize> = (0..spec.customers).filter(|&i| customers[i].kind == Kind::OneTime).collect();
-    let repeat: Vec<usize> = (0..spec.customers).filter(|&i| !matches!(customers[i].kind, Kind::OneTime | Kind::Never)).collect();
+    let one_time: Vec<usize> = (0..spec.customers)
+        .filter(|&i| customers[i].kind == Kind::OneTime)
+        .collect();
+    let repeat: Vec<usize> = (0..spec.customers)
+        .filter(|&i| !matches!(customers[i].kind, Kind::OneTime | Kind::Never))
+        .collect();
     for &i in one_time.iter().take(spec.transactions) {
         count[i] = 1;
     }
@@ -269,15 +382,19 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
         .iter()
         .map(|&i| {
             let spread = (rng.r#gen::<f64>() * 1.6 - 0.8).exp();
-            spread * match customers[i].kind {
-                Kind::BigSpender => 8.0,
-                Kind::Lapsed => 0.7,
-                _ => 1.0,
-            }
+            spread
+                * match customers[i].kind {
+                    Kind::BigSpender => 8.0,
+                    Kind::Lapsed => 0.7,
+                    _ => 1.0,
+                }
         })
         .collect();
     let floor = if rest >= 2 * repeat.len() { 2 } else { 0 };
-    for (k, extra) in apportion(rest - floor * repeat.len(), &weights).into_iter().enumerate() {
+    for (k, extra) in apportion(rest - floor * repeat.len(), &weights)
+        .into_iter()
+        .enumerate()
+    {
         count[repeat[k]] = floor + extra;
     }
 
@@ -285,7 +402,11 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
     let mut lines: Vec<(i64, u32, u32, u8)> = Vec::with_capacity(spec.transactions);
     for (i, c) in customers.iter().enumerate() {
         let start = c.signup.max(p0).min(p1);
-        let end = if c.kind == Kind::Lapsed { lapse_end.max(start) } else { p1 };
+        let end = if c.kind == Kind::Lapsed {
+            lapse_end.max(start)
+        } else {
+            p1
+        };
         let taste = usize::from(c.kind == Kind::BigSpender);
         for _ in 0..count[i] {
             let day = loop {
@@ -294,7 +415,8 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
                     break d;
                 }
             };
-            let secs = (day - d0) * 86_400 + pick(&hour_cum, rng) as i64 * 3600 + rng.gen_range(0..3600);
+            let secs =
+                (day - d0) * 86_400 + pick(&hour_cum, rng) as i64 * 3600 + rng.gen_range(0..3600);
             let category = pick(&taste_cum[c.region], rng);
             let product = by_category[category][pick(&product_cum[category][taste], rng)];
             let qty = 1 + pick(&cumulative(QTY_WEIGHT[taste]), rng) as u8;
@@ -309,15 +431,33 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
     let mut cbuf = Vec::with_capacity(spec.customers * 48);
     let _ = writeln!(cbuf, "CustomerID,CustomerName,Region,SignupDate");
     for (i, c) in customers.iter().enumerate() {
-        let _ = writeln!(cbuf, "C{:0cw$},{},{},{}", i + 1, c.name, REGIONS[c.region].0, day_text[(c.signup - d0) as usize]);
+        let _ = writeln!(
+            cbuf,
+            "C{:0cw$},{},{},{}",
+            i + 1,
+            c.name,
+            REGIONS[c.region].0,
+            day_text[(c.signup - d0) as usize]
+        );
     }
     let mut pbuf = Vec::with_capacity(n_products * 48);
     let _ = writeln!(pbuf, "ProductID,ProductName,Category,Price");
     for (i, p) in products.iter().enumerate() {
-        let _ = writeln!(pbuf, "P{:0pw$},{},{},{}.{:02}", i + 1, p.name, CATEGORIES[p.category], p.cents / 100, p.cents % 100);
+        let _ = writeln!(
+            pbuf,
+            "P{:0pw$},{},{},{}.{:02}",
+            i + 1,
+            p.name,
+            CATEGORIES[p.category],
+            p.cents / 100,
+            p.cents % 100
+        );
     }
     let mut tbuf = Vec::with_capacity(spec.transactions * 72 + 100);
-    let _ = writeln!(tbuf, "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price");
+    let _ = writeln!(
+        tbuf,
+        "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price"
+    );
     for (n, &(secs, c, p, q)) in lines.iter().enumerate() {
         let cents = products[p as usize].cents;
         let total = cents * q as u64;
@@ -356,13 +496,21 @@ mod tests {
 
     #[test]
     fn same_seed_same_bytes_other_seed_other_bytes() {
-        let spec = SampleSpec { customers: 50, transactions: 400, seed: 7 };
+        let spec = SampleSpec {
+            customers: 50,
+            transactions: 400,
+            seed: 7,
+        };
         let a = build(spec, &mut Xoshiro256PlusPlus::seed_from_u64(7));
         let b = build(spec, &mut Xoshiro256PlusPlus::seed_from_u64(7));
         let c = build(spec, &mut Xoshiro256PlusPlus::seed_from_u64(8));
         assert_eq!(a.2, b.2);
         assert_ne!(a.2, c.2);
         let text = String::from_utf8(a.2).unwrap();
-        assert_eq!(text.lines().count(), 401, "header + one line per transaction");
+        assert_eq!(
+            text.lines().count(),
+            401,
+            "header + one line per transaction"
+        );
     }
 }

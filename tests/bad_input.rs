@@ -10,12 +10,19 @@ use std::path::Path;
 fn refused(args: &[&str], must_contain: &[&str]) -> String {
     let o = run(args);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "segscope {args:?}: expected exit 2, stderr: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "segscope {args:?}: expected exit 2, stderr: {err}"
+    );
     assert!(o.stdout.is_empty(), "nothing on stdout for {args:?}");
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     assert!(err.starts_with("segscope: "), "{err}");
     for needle in must_contain {
-        assert!(err.contains(needle), "{args:?}: {err:?} should mention {needle:?}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: {err:?} should mention {needle:?}"
+        );
     }
     err
 }
@@ -26,7 +33,10 @@ fn path(p: &Path) -> &str {
 
 #[test]
 fn missing_file_or_folder() {
-    refused(&["eda", "/nonexistent/data.csv"], &["/nonexistent/data.csv", "no such file"]);
+    refused(
+        &["eda", "/nonexistent/data.csv"],
+        &["/nonexistent/data.csv", "no such file"],
+    );
 }
 
 #[test]
@@ -34,16 +44,42 @@ fn folder_missing_one_of_the_three_files() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "Customers.csv", b"CustomerID\nC1\n");
     write(dir.path(), "Transactions.csv", b"TransactionID\nT1\n");
-    refused(&["eda", path(dir.path())], &["missing Products.csv", "Customers.csv, Products.csv and Transactions.csv"]);
+    refused(
+        &["eda", path(dir.path())],
+        &[
+            "missing Products.csv",
+            "Customers.csv, Products.csv and Transactions.csv",
+        ],
+    );
 }
 
 #[test]
 fn no_customer_or_date_column_lists_columns_and_suggests_map() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "x.csv", b"order_id,order_date,amount\n1,2024-01-01,5\n");
-    refused(&["eda", path(&f)], &["x.csv", "no customer_id column", "order_id, order_date, amount", "--map customer_id=COLUMN"]);
+    let f = write(
+        dir.path(),
+        "x.csv",
+        b"order_id,order_date,amount\n1,2024-01-01,5\n",
+    );
+    refused(
+        &["eda", path(&f)],
+        &[
+            "x.csv",
+            "no customer_id column",
+            "order_id, order_date, amount",
+            "--map customer_id=COLUMN",
+        ],
+    );
     let f = write(dir.path(), "y.csv", b"customer_id,amount\n1,5\n");
-    refused(&["eda", path(&f)], &["y.csv", "no date column", "customer_id, amount", "--map date=COLUMN"]);
+    refused(
+        &["eda", path(&f)],
+        &[
+            "y.csv",
+            "no date column",
+            "customer_id, amount",
+            "--map date=COLUMN",
+        ],
+    );
 }
 
 #[test]
@@ -67,8 +103,20 @@ fn corrupt_gzip() {
 #[test]
 fn date_column_that_does_not_parse() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "d.csv", b"customer_id,date,amount\nc1,yesterday,5\nc2,last week,6\n");
-    refused(&["eda", path(&f)], &["d.csv", "\"date\"", "does not parse as dates", "\"yesterday\""]);
+    let f = write(
+        dir.path(),
+        "d.csv",
+        b"customer_id,date,amount\nc1,yesterday,5\nc2,last week,6\n",
+    );
+    refused(
+        &["eda", path(&f)],
+        &[
+            "d.csv",
+            "\"date\"",
+            "does not parse as dates",
+            "\"yesterday\"",
+        ],
+    );
 }
 
 #[test]
@@ -81,15 +129,25 @@ fn binary_file() {
 #[test]
 fn nothing_left_after_cleaning() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "r.csv", b"InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\nC1,1,2024-01-01,-1,5\n");
-    refused(&["eda", path(&f)], &["r.csv", "no purchase rows left", "1 cancellations/returns"]);
+    let f = write(
+        dir.path(),
+        "r.csv",
+        b"InvoiceNo,CustomerID,InvoiceDate,Quantity,UnitPrice\nC1,1,2024-01-01,-1,5\n",
+    );
+    refused(
+        &["eda", path(&f)],
+        &["r.csv", "no purchase rows left", "1 cancellations/returns"],
+    );
 }
 
 #[test]
 fn bad_flags() {
     refused(&["eda", "--map", "nonsense"], &["--map", "ROLE=COLUMN"]);
     refused(&["eda", "--map", "colour=x"], &["unknown role \"colour\""]);
-    refused(&["eda", "--table", "nope"], &["--table nope", "no such table", "monthly"]);
+    refused(
+        &["eda", "--table", "nope"],
+        &["--table nope", "no such table", "monthly"],
+    );
     let o = run(&["eda", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2), "clap usage errors exit 2 too");
     assert!(stderr(&o).contains("--format"));
@@ -99,13 +157,46 @@ fn bad_flags() {
 fn sample_refuses_to_overwrite_and_to_write_where_it_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("s");
-    let o = run(&["sample", "--customers", "20", "--transactions", "50", "--out", path(&out)]);
+    let o = run(&[
+        "sample",
+        "--customers",
+        "20",
+        "--transactions",
+        "50",
+        "--out",
+        path(&out),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let before = std::fs::read(out.join("Transactions.csv")).unwrap();
-    refused(&["sample", "--customers", "30", "--out", path(&out)], &["already exists", "--force"]);
-    assert_eq!(std::fs::read(out.join("Transactions.csv")).unwrap(), before, "nothing lost");
+    refused(
+        &["sample", "--customers", "30", "--out", path(&out)],
+        &["already exists", "--force"],
+    );
+    assert_eq!(
+        std::fs::read(out.join("Transactions.csv")).unwrap(),
+        before,
+        "nothing lost"
+    );
     let file = write(dir.path(), "plain-file", b"x");
-    refused(&["sample", "--customers", "5", "--out", path(&file.join("sub"))], &["plain-file"]);
-    refused(&["sample", "--customers", "0", "--out", path(&dir.path().join("z"))], &["--customers"]);
+    refused(
+        &[
+            "sample",
+            "--customers",
+            "5",
+            "--out",
+            path(&file.join("sub")),
+        ],
+        &["plain-file"],
+    );
+    refused(
+        &[
+            "sample",
+            "--customers",
+            "0",
+            "--out",
+            path(&dir.path().join("z")),
+        ],
+        &["--customers"],
+    );
     assert!(!dir.path().join("z").exists(), "nothing written on refusal");
 }

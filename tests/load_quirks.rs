@@ -6,7 +6,8 @@ use common::*;
 use std::io::Write;
 
 /// An Online Retail log carrying every quirk; expected counts are worked out row by row below.
-const UCI: &[u8] = b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+const UCI: &[u8] =
+    b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
 536365,85123A,WHITE HANGING HEART,6,12/1/2010 8:26,2.55,17850.0,United Kingdom\n\
 536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850.0,United Kingdom\n\
 536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850.0,United Kingdom\n\
@@ -31,12 +32,19 @@ fn online_retail_log_with_every_quirk_opens_without_flags() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "online_retail.csv", UCI);
     let eda = json(&["eda", path.to_str().unwrap(), "--format", "json"]);
-    let m = |k: &str| metric(&eda, k).as_i64().unwrap_or_else(|| panic!("{k} is a count"));
+    let m = |k: &str| {
+        metric(&eda, k)
+            .as_i64()
+            .unwrap_or_else(|| panic!("{k} is a count"))
+    };
     assert_eq!(m("load: rows read"), 13);
     assert_eq!(m("load: exact duplicate rows (dropped)"), 1);
     assert_eq!(m("load: cancellations/returns (kept apart)"), 2);
     assert_eq!(m("load: zero or negative unit price (dropped)"), 2);
-    assert_eq!(m("load: lines without customer id (kept, not in customer tables)"), 2);
+    assert_eq!(
+        m("load: lines without customer id (kept, not in customer tables)"),
+        2
+    );
     assert_eq!(m("load: ids written as floats (read as integers)"), 7);
     assert_eq!(m("load: purchase lines used"), 8);
     assert_eq!(m("load: unparseable date (dropped)"), 0);
@@ -44,13 +52,26 @@ fn online_retail_log_with_every_quirk_opens_without_flags() {
     assert_eq!(m("returned lines"), 2);
     // "17850.0" and "17850" are one customer: 17850, 13047, 12583.
     assert_eq!(m("customers who bought"), 3);
-    assert!(approx(metric(&eda, "revenue").as_f64().unwrap(), 15.30 + 20.34 + 11.10 + 14.85 + 9.90 + 15.30 + 7.65 + 2.55, 1e-9));
-    assert_eq!(metric(&eda, "load: read as Latin-1 (not UTF-8)").as_str().unwrap(), path.to_str().unwrap());
+    assert!(approx(
+        metric(&eda, "revenue").as_f64().unwrap(),
+        15.30 + 20.34 + 11.10 + 14.85 + 9.90 + 15.30 + 7.65 + 2.55,
+        1e-9
+    ));
+    assert_eq!(
+        metric(&eda, "load: read as Latin-1 (not UTF-8)")
+            .as_str()
+            .unwrap(),
+        path.to_str().unwrap()
+    );
 
     // Lines without a customer stay in time tables but not in customer counts.
     let monthly = &table(&eda, "monthly")["rows"];
     assert_eq!(monthly[0][0], "2010-12");
-    assert!(approx(monthly[0][1].as_f64().unwrap(), 15.30 + 20.34 + 11.10 + 14.85 + 9.90, 1e-9));
+    assert!(approx(
+        monthly[0][1].as_f64().unwrap(),
+        15.30 + 20.34 + 11.10 + 14.85 + 9.90,
+        1e-9
+    ));
     assert_eq!(monthly[0][3], 2, "active customers in Dec: 17850 and 13047");
     assert_eq!(monthly[1][0], "2011-01");
     assert_eq!(monthly[1][3], 2, "active customers in Jan: 12583 and 17850");
@@ -62,13 +83,28 @@ fn online_retail_log_with_every_quirk_opens_without_flags() {
 
     // Latin-1 text is decoded, not mangled: the product name keeps its accent.
     let top = &table(&eda, "top_products_by_revenue")["rows"];
-    assert!(top.as_array().unwrap().iter().any(|r| r[1] == "CAF\u{c9} SET"), "{top}");
+    assert!(
+        top.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r[1] == "CAF\u{c9} SET"),
+        "{top}"
+    );
     // Region comes from Country; hours exist in the log.
     assert_eq!(table(&eda, "by_region")["rows"][0][0], "United Kingdom");
-    assert!(eda["tables"].as_array().unwrap().iter().any(|t| t["name"] == "hour_of_day"));
+    assert!(
+        eda["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "hour_of_day")
+    );
     // No category in this layout: those tables are skipped with a reason, not zero-filled.
     let skipped = eda["skipped"].as_array().unwrap();
-    assert!(skipped.iter().any(|s| s["table"] == "category_totals" && s["reason"].as_str().unwrap().contains("category")));
+    assert!(
+        skipped.iter().any(|s| s["table"] == "category_totals"
+            && s["reason"].as_str().unwrap().contains("category"))
+    );
 }
 
 #[test]
@@ -84,7 +120,11 @@ fn online_retail_ii_spelling_and_gzip() {
     let eda = json(&["eda", path.to_str().unwrap(), "--format", "json"]);
     assert_eq!(metric(&eda, "orders"), 2);
     assert_eq!(metric(&eda, "customers who bought"), 1);
-    assert!(approx(metric(&eda, "revenue").as_f64().unwrap(), 12.0 * (6.95 + 6.75 + 2.55), 1e-9));
+    assert!(approx(
+        metric(&eda, "revenue").as_f64().unwrap(),
+        12.0 * (6.95 + 6.75 + 2.55),
+        1e-9
+    ));
     let notes: Vec<String> = table(&eda, "overview")["rows"]
         .as_array()
         .unwrap()
@@ -92,19 +132,27 @@ fn online_retail_ii_spelling_and_gzip() {
         .filter(|r| r[0] == "load: note")
         .map(|r| r[1].as_str().unwrap().to_string())
         .collect();
-    assert!(notes.iter().any(|n| n.contains("quantity x unit price")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("quantity x unit price")),
+        "{notes:?}"
+    );
 }
 
 #[test]
 fn snake_case_log_with_amount_and_category() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = b"order_id,customer_id,order_date,quantity,unit_price,amount,product_id,category,region\n\
+    let csv =
+        b"order_id,customer_id,order_date,quantity,unit_price,amount,product_id,category,region\n\
 o1,c1,2024-03-01,2,10.0,20.0,p1,Toys,North\n\
 o2,c2,2024-03-02,1,300.0,300.0,p2,Tech,South\n\
 o3,c1,2024-04-05,1,150.0,150.0,p3,Tech,North\n";
     let path = write(dir.path(), "orders.csv", csv);
     let eda = json(&["eda", path.to_str().unwrap(), "--format", "json"]);
-    assert!(approx(metric(&eda, "revenue").as_f64().unwrap(), 470.0, 1e-9));
+    assert!(approx(
+        metric(&eda, "revenue").as_f64().unwrap(),
+        470.0,
+        1e-9
+    ));
     let cats = &table(&eda, "category_totals")["rows"];
     assert_eq!(cats[0][0], "Tech");
     assert!(approx(cats[0][2].as_f64().unwrap(), 450.0, 1e-9));
@@ -113,9 +161,19 @@ o3,c1,2024-04-05,1,150.0,150.0,p3,Tech,North\n";
     assert_eq!(tiers[1][1], 1, "100-250: p3");
     assert_eq!(tiers[2][1], 1, ">250: p2");
     // Dates without time: no hour-of-day table, and the skip says why.
-    assert!(eda["skipped"].as_array().unwrap().iter().any(|s| s["table"] == "hour_of_day"));
+    assert!(
+        eda["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["table"] == "hour_of_day")
+    );
     let pairs = &table(&eda, "category_pairs")["rows"];
-    assert_eq!(pairs[0], serde_json::json!(["Tech", "Toys", 1, 0.5]), "c1 bought both");
+    assert_eq!(
+        pairs[0],
+        serde_json::json!(["Tech", "Toys", 1, 0.5]),
+        "c1 bought both"
+    );
 }
 
 #[test]
@@ -131,11 +189,20 @@ fn parquet_log_opens() {
         "UnitPrice" => [10.0, 20.0, 30.0],
     )
     .unwrap();
-    ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
     let eda = json(&["eda", path.to_str().unwrap(), "--format", "json"]);
     assert_eq!(metric(&eda, "customers who bought"), 2);
-    assert!(approx(metric(&eda, "revenue").as_f64().unwrap(), 10.0 + 40.0 + 90.0, 1e-9));
-    assert_eq!(metric(&eda, "load: ids written as floats (read as integers)"), 3);
+    assert!(approx(
+        metric(&eda, "revenue").as_f64().unwrap(),
+        10.0 + 40.0 + 90.0,
+        1e-9
+    ));
+    assert_eq!(
+        metric(&eda, "load: ids written as floats (read as integers)"),
+        3
+    );
 }
 
 #[test]
@@ -147,13 +214,38 @@ fn map_overrides_any_role() {
     let o = run(&["eda", p]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("odd.csv") && err.contains("customer_id") && err.contains("buyer, when, paid") && err.contains("--map"), "{err}");
-    let eda = json(&["eda", p, "--format", "json", "--map", "customer=buyer", "--map", "date=when", "--map", "amount=paid"]);
+    assert!(
+        err.contains("odd.csv")
+            && err.contains("customer_id")
+            && err.contains("buyer, when, paid")
+            && err.contains("--map"),
+        "{err}"
+    );
+    let eda = json(&[
+        "eda",
+        p,
+        "--format",
+        "json",
+        "--map",
+        "customer=buyer",
+        "--map",
+        "date=when",
+        "--map",
+        "amount=paid",
+    ]);
     assert_eq!(metric(&eda, "customers who bought"), 2);
-    assert!(approx(metric(&eda, "revenue").as_f64().unwrap(), 13.0, 1e-9));
+    assert!(approx(
+        metric(&eda, "revenue").as_f64().unwrap(),
+        13.0,
+        1e-9
+    ));
     let o = run(&["eda", p, "--map", "customer=nobody"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no column named \"nobody\""), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no column named \"nobody\""),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -169,13 +261,44 @@ T3,C9,P1,2024-02-05 12:00:00,1,50,50\r\n\
 T4,C1,P7,2024-02-06 13:00:00,1,20,20\r\n");
     let eda = json(&["eda", d.to_str().unwrap(), "--format", "json"]);
     assert_eq!(metric(&eda, "customers"), 3, "C2 repeated: first kept");
-    assert_eq!(metric(&eda, "load: repeated ids in customer/product file (first kept)"), 1);
-    assert_eq!(metric(&eda, "load: unknown product id (kept, no category)"), 1);
-    assert_eq!(metric(&eda, "load: unknown customer id (kept, no region)"), 1);
-    assert_eq!(metric(&eda, "load: missing or unparseable signup date (left empty)"), 1);
-    assert_eq!(metric(&eda, "customers who bought"), 3, "C1, C2 and the unknown C9");
+    assert_eq!(
+        metric(
+            &eda,
+            "load: repeated ids in customer/product file (first kept)"
+        ),
+        1
+    );
+    assert_eq!(
+        metric(&eda, "load: unknown product id (kept, no category)"),
+        1
+    );
+    assert_eq!(
+        metric(&eda, "load: unknown customer id (kept, no region)"),
+        1
+    );
+    assert_eq!(
+        metric(
+            &eda,
+            "load: missing or unparseable signup date (left empty)"
+        ),
+        1
+    );
+    assert_eq!(
+        metric(&eda, "customers who bought"),
+        3,
+        "C1, C2 and the unknown C9"
+    );
     let regions = &table(&eda, "by_region")["rows"];
     assert_eq!(regions[0][0], "Europe");
-    assert!(regions.as_array().unwrap().iter().any(|r| r[0] == "(unknown)" && r[1] == 50.0));
-    assert_eq!(table(&eda, "signups_by_year")["rows"], serde_json::json!([[2022, 1], [2023, 1]]));
+    assert!(
+        regions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r[0] == "(unknown)" && r[1] == 50.0)
+    );
+    assert_eq!(
+        table(&eda, "signups_by_year")["rows"],
+        serde_json::json!([[2022, 1], [2023, 1]])
+    );
 }

@@ -17,8 +17,11 @@ pub struct Eda {
 }
 
 /// The price tiers on unit price, as the analysts asked for them.
-pub const PRICE_TIERS: [(&str, f64, f64); 3] =
-    [("<100", f64::NEG_INFINITY, 100.0), ("100-250", 100.0, 250.0), (">250", 250.0, f64::INFINITY)];
+pub const PRICE_TIERS: [(&str, f64, f64); 3] = [
+    ("<100", f64::NEG_INFINITY, 100.0),
+    ("100-250", 100.0, 250.0),
+    (">250", 250.0, f64::INFINITY),
+];
 
 /// Buckets of the purchase-frequency distribution (distinct orders per customer).
 const FREQUENCY_BUCKETS: [(&str, u64, u64); 9] = [
@@ -33,46 +36,60 @@ const FREQUENCY_BUCKETS: [(&str, u64, u64); 9] = [
     ("51+", 51, u64::MAX),
 ];
 
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
 const UNKNOWN: &str = "(unknown)";
 
 /// Builds every table the dataset allows.
 pub fn all_tables(ds: &Dataset) -> Result<Eda> {
-    let mut eda = Eda { tables: Vec::new(), skipped: Vec::new() };
+    let mut eda = Eda {
+        tables: Vec::new(),
+        skipped: Vec::new(),
+    };
     let p = ds.present;
-    let mut skip = |table: &str, role: &str| {
-        eda.skipped.push(Skipped {
-            table: table.to_string(),
-            reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
-        })
+    let missing = |table: &str, role: &str| Skipped {
+        table: table.to_string(),
+        reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
     };
     let mut tables = vec![overview(ds)?];
     if p.region {
         tables.push(by_region(ds)?);
     } else {
-        skip("by_region", "region");
+        eda.skipped.push(missing("by_region", "region"));
     }
     if p.category {
         tables.push(category_totals(ds)?);
     } else {
-        skip("category_totals", "category");
+        eda.skipped.push(missing("category_totals", "category"));
     }
     if p.category && p.region {
         tables.push(category_share_by_region(ds)?);
     } else {
-        skip("category_share_by_region", if p.category { "region" } else { "category" });
+        eda.skipped.push(missing(
+            "category_share_by_region",
+            if p.category { "region" } else { "category" },
+        ));
     }
     if p.product || p.product_name {
         tables.extend(top_products(ds)?);
     } else {
-        skip("top_products_by_revenue", "product_id");
-        skip("top_products_by_quantity", "product_id");
+        eda.skipped
+            .push(missing("top_products_by_revenue", "product_id"));
+        eda.skipped
+            .push(missing("top_products_by_quantity", "product_id"));
     }
     if p.product {
         tables.extend(pareto(ds)?);
     } else {
-        skip("pareto", "product_id");
-        skip("pareto_curve", "product_id");
+        eda.skipped.push(missing("pareto", "product_id"));
+        eda.skipped.push(missing("pareto_curve", "product_id"));
     }
     tables.push(monthly(ds)?);
     tables.push(weekday(ds)?);
@@ -88,15 +105,15 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
     if p.signup {
         tables.extend(signups(ds)?);
     } else {
-        skip("signups_by_year", "signup_date");
-        skip("signups_by_month", "signup_date");
+        eda.skipped.push(missing("signups_by_year", "signup_date"));
+        eda.skipped.push(missing("signups_by_month", "signup_date"));
     }
     tables.push(purchase_frequency(ds)?);
     tables.push(correlation(ds)?);
     if p.category {
         tables.push(category_pairs(ds)?);
     } else {
-        skip("category_pairs", "category");
+        eda.skipped.push(missing("category_pairs", "category"));
     }
     eda.tables = tables;
     Ok(eda)
@@ -106,17 +123,20 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
 
 fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?.into_iter().map(|v| v.unwrap_or(UNKNOWN).to_string()).collect())
+    Ok(c.str()?
+        .iter()
+        .map(|v| v.unwrap_or(UNKNOWN).to_string())
+        .collect())
 }
 
 fn nums(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
     let c = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+    Ok(c.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
 }
 
 fn counts(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
     let c = df.column(name)?.cast(&DataType::UInt64)?;
-    Ok(c.u64()?.into_iter().map(|v| v.unwrap_or(0)).collect())
+    Ok(c.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
 }
 
 fn scalar(df: &DataFrame, name: &str) -> Result<f64> {
@@ -149,7 +169,11 @@ fn total_revenue(ds: &Dataset) -> Result<f64> {
 // --- the tables ----------------------------------------------------------------------------
 
 fn overview(ds: &Dataset) -> Result<Table> {
-    let fmt = if ds.present.time { "%Y-%m-%d %H:%M:%S" } else { "%Y-%m-%d" };
+    let fmt = if ds.present.time {
+        "%Y-%m-%d %H:%M:%S"
+    } else {
+        "%Y-%m-%d"
+    };
     let mut aggs = vec![
         n_customers().alias("buyers"),
         col("order_id").n_unique().alias("orders"),
@@ -195,9 +219,15 @@ fn overview(ds: &Dataset) -> Result<Table> {
     row("first date", Value::text(date_text(&s, "first")?));
     row("last date", Value::text(date_text(&s, "last")?));
     row("revenue", Value::money(revenue));
-    row("average order value", Value::money(if orders > 0.0 { revenue / orders } else { 0.0 }));
+    row(
+        "average order value",
+        Value::money(if orders > 0.0 { revenue / orders } else { 0.0 }),
+    );
     row("one-time buyers", Value::count(one_time));
-    row("one-time buyer share", share(one_time as f64, freq.len() as f64));
+    row(
+        "one-time buyer share",
+        share(one_time as f64, freq.len() as f64),
+    );
     row("returned lines", Value::Int(scalar(&r, "n")? as i64));
     row("returned value", Value::money(scalar(&r, "value")?.abs()));
     for (label, n) in ds.report.entries() {
@@ -226,13 +256,28 @@ fn by_region(ds: &Dataset) -> Result<Table> {
         ])
         .collect()?;
     let (names, revenue) = (texts(&df, "region")?, nums(&df, "revenue")?);
-    let (orders, customers, lines) = (counts(&df, "orders")?, counts(&df, "customers")?, counts(&df, "transactions")?);
+    let (orders, customers, lines) = (
+        counts(&df, "orders")?,
+        counts(&df, "customers")?,
+        counts(&df, "transactions")?,
+    );
     let mut idx: Vec<usize> = (0..names.len()).collect();
-    idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(names[a].cmp(&names[b])));
+    idx.sort_by(|&a, &b| {
+        revenue[b]
+            .total_cmp(&revenue[a])
+            .then(names[a].cmp(&names[b]))
+    });
     let mut t = Table::new(
         "by_region",
         "Revenue, orders and customers by region",
-        &["region", "revenue", "revenue_share", "orders", "customers", "transactions"],
+        &[
+            "region",
+            "revenue",
+            "revenue_share",
+            "orders",
+            "customers",
+            "transactions",
+        ],
     );
     for i in idx {
         t.push(vec![
@@ -259,14 +304,28 @@ fn category_totals(ds: &Dataset) -> Result<Table> {
             len().alias("transactions"),
         ])
         .collect()?;
-    let (names, qty, revenue, lines) =
-        (texts(&df, "category")?, nums(&df, "quantity")?, nums(&df, "revenue")?, counts(&df, "transactions")?);
+    let (names, qty, revenue, lines) = (
+        texts(&df, "category")?,
+        nums(&df, "quantity")?,
+        nums(&df, "revenue")?,
+        counts(&df, "transactions")?,
+    );
     let mut idx: Vec<usize> = (0..names.len()).collect();
-    idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(names[a].cmp(&names[b])));
+    idx.sort_by(|&a, &b| {
+        revenue[b]
+            .total_cmp(&revenue[a])
+            .then(names[a].cmp(&names[b]))
+    });
     let mut t = Table::new(
         "category_totals",
         "Category totals",
-        &["category", "quantity", "revenue", "revenue_share", "transactions"],
+        &[
+            "category",
+            "quantity",
+            "revenue",
+            "revenue_share",
+            "transactions",
+        ],
     );
     for i in idx {
         t.push(vec![
@@ -284,10 +343,17 @@ fn category_share_by_region(ds: &Dataset) -> Result<Table> {
     let df = ds
         .lines
         .clone()
-        .group_by([label("region").alias("region"), label("category").alias("category")])
+        .group_by([
+            label("region").alias("region"),
+            label("category").alias("category"),
+        ])
         .agg([col("amount").sum().alias("revenue")])
         .collect()?;
-    let (regions, cats, revenue) = (texts(&df, "region")?, texts(&df, "category")?, nums(&df, "revenue")?);
+    let (regions, cats, revenue) = (
+        texts(&df, "region")?,
+        texts(&df, "category")?,
+        nums(&df, "revenue")?,
+    );
     let mut cell: BTreeMap<(String, String), f64> = BTreeMap::new();
     let mut region_total: BTreeMap<String, f64> = BTreeMap::new();
     let mut cat_total: BTreeMap<String, f64> = BTreeMap::new();
@@ -315,7 +381,10 @@ fn category_share_by_region(ds: &Dataset) -> Result<Table> {
         let whole = region_total[r];
         let mut row = vec![Value::text(r)];
         for c in &cat_order {
-            row.push(share(cell.get(&(r.clone(), c.clone())).copied().unwrap_or(0.0), whole));
+            row.push(share(
+                cell.get(&(r.clone(), c.clone())).copied().unwrap_or(0.0),
+                whole,
+            ));
         }
         row.push(Value::money(whole));
         t.push(row);
@@ -326,7 +395,11 @@ fn category_share_by_region(ds: &Dataset) -> Result<Table> {
 /// Top 10 products by revenue and by quantity. Products are keyed by name where names exist
 /// (an analyst's "product"; several SKUs may share one), the `skus` column says how many.
 fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
-    let key = if ds.present.product_name { "product_name" } else { "product_id" };
+    let key = if ds.present.product_name {
+        "product_name"
+    } else {
+        "product_id"
+    };
     let mut aggs = vec![
         col("amount").sum().alias("revenue"),
         col("quantity").sum().alias("quantity"),
@@ -338,13 +411,26 @@ fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
     if ds.present.category {
         aggs.push(col("category").drop_nulls().first().alias("category"));
     }
-    let df = ds.lines.clone().group_by([label(key).alias("product")]).agg(aggs).collect()?;
+    let df = ds
+        .lines
+        .clone()
+        .group_by([label(key).alias("product")])
+        .agg(aggs)
+        .collect()?;
     let names = texts(&df, "product")?;
     let revenue = nums(&df, "revenue")?;
     let qty = nums(&df, "quantity")?;
     let lines = counts(&df, "transactions")?;
-    let skus = if ds.present.product { Some(counts(&df, "skus")?) } else { None };
-    let cats = if ds.present.category { Some(texts(&df, "category")?) } else { None };
+    let skus = if ds.present.product {
+        Some(counts(&df, "skus")?)
+    } else {
+        None
+    };
+    let cats = if ds.present.category {
+        Some(texts(&df, "category")?)
+    } else {
+        None
+    };
     let mut columns = vec!["rank", "product"];
     if skus.is_some() {
         columns.push("skus");
@@ -356,8 +442,14 @@ fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
     let build = |name: &str, title: &str, by_qty: bool| {
         let mut idx: Vec<usize> = (0..names.len()).collect();
         idx.sort_by(|&a, &b| {
-            let (pa, pb, sa, sb) = if by_qty { (qty[a], qty[b], revenue[a], revenue[b]) } else { (revenue[a], revenue[b], qty[a], qty[b]) };
-            pb.total_cmp(&pa).then(sb.total_cmp(&sa)).then(names[a].cmp(&names[b]))
+            let (pa, pb, sa, sb) = if by_qty {
+                (qty[a], qty[b], revenue[a], revenue[b])
+            } else {
+                (revenue[a], revenue[b], qty[a], qty[b])
+            };
+            pb.total_cmp(&pa)
+                .then(sb.total_cmp(&sa))
+                .then(names[a].cmp(&names[b]))
         });
         let mut t = Table::new(name, title, &columns);
         for (rank, &i) in idx.iter().take(10).enumerate() {
@@ -368,14 +460,26 @@ fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
             if let Some(c) = &cats {
                 row.push(Value::text(&c[i]));
             }
-            row.extend([Value::money(revenue[i]), Value::Num(qty[i]), Value::Int(lines[i] as i64)]);
+            row.extend([
+                Value::money(revenue[i]),
+                Value::Num(qty[i]),
+                Value::Int(lines[i] as i64),
+            ]);
             t.push(row);
         }
         t
     };
     Ok(vec![
-        build("top_products_by_revenue", "Top 10 products by revenue", false),
-        build("top_products_by_quantity", "Top 10 products by quantity", true),
+        build(
+            "top_products_by_revenue",
+            "Top 10 products by revenue",
+            false,
+        ),
+        build(
+            "top_products_by_quantity",
+            "Top 10 products by quantity",
+            true,
+        ),
     ])
 }
 
@@ -399,12 +503,20 @@ fn pareto(ds: &Dataset) -> Result<Vec<Table>> {
     }
     let n = idx.len();
     let target = 0.8 * total;
-    let n80 = cum.iter().position(|&c| c >= target - 1e-9 * total.abs()).map_or(n, |p| p + 1);
+    let n80 = cum
+        .iter()
+        .position(|&c| c >= target - 1e-9 * total.abs())
+        .map_or(n, |p| p + 1);
     let top20 = (n * 2).div_ceil(10);
     let mut summary = Table::new(
         "pareto",
         "Pareto: products making 80% of revenue",
-        &["products", "products_for_80pct_revenue", "share_of_products", "revenue_share_top_20pct_products"],
+        &[
+            "products",
+            "products_for_80pct_revenue",
+            "share_of_products",
+            "revenue_share_top_20pct_products",
+        ],
     );
     summary.push(vec![
         Value::count(n),
@@ -463,15 +575,32 @@ fn monthly(ds: &Dataset) -> Result<Table> {
         ])
         .collect()?;
     let months = texts(&df, "month")?;
-    let (revenue, orders, active, lines) =
-        (nums(&df, "revenue")?, counts(&df, "orders")?, counts(&df, "active_customers")?, counts(&df, "transactions")?);
-    let at: BTreeMap<&str, usize> = months.iter().enumerate().map(|(i, m)| (m.as_str(), i)).collect();
+    let (revenue, orders, active, lines) = (
+        nums(&df, "revenue")?,
+        counts(&df, "orders")?,
+        counts(&df, "active_customers")?,
+        counts(&df, "transactions")?,
+    );
+    let at: BTreeMap<&str, usize> = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.as_str(), i))
+        .collect();
     let mut t = Table::new(
         "monthly",
         "Monthly revenue, orders and active customers",
-        &["month", "revenue", "orders", "active_customers", "transactions"],
+        &[
+            "month",
+            "revenue",
+            "orders",
+            "active_customers",
+            "transactions",
+        ],
     );
-    let (first, last) = (at.keys().next().copied().unwrap_or(""), at.keys().last().copied().unwrap_or(""));
+    let (first, last) = (
+        at.keys().next().copied().unwrap_or(""),
+        at.keys().last().copied().unwrap_or(""),
+    );
     for m in month_range(first, last) {
         let row = match at.get(m.as_str()) {
             Some(&i) => vec![
@@ -481,7 +610,13 @@ fn monthly(ds: &Dataset) -> Result<Table> {
                 Value::Int(active[i] as i64),
                 Value::Int(lines[i] as i64),
             ],
-            None => vec![Value::text(&m), Value::money(0.0), Value::Int(0), Value::Int(0), Value::Int(0)],
+            None => vec![
+                Value::text(&m),
+                Value::money(0.0),
+                Value::Int(0),
+                Value::Int(0),
+                Value::Int(0),
+            ],
         };
         t.push(row);
     }
@@ -489,7 +624,11 @@ fn monthly(ds: &Dataset) -> Result<Table> {
 }
 
 /// Revenue and counts per value of an integer date part, for every value in `range`.
-fn by_date_part(ds: &Dataset, part: Expr, range: std::ops::RangeInclusive<i64>) -> Result<Vec<(i64, f64, u64, u64)>> {
+fn by_date_part(
+    ds: &Dataset,
+    part: Expr,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<Vec<(i64, f64, u64, u64)>> {
     let df = ds
         .lines
         .clone()
@@ -500,8 +639,17 @@ fn by_date_part(ds: &Dataset, part: Expr, range: std::ops::RangeInclusive<i64>) 
             col("order_id").n_unique().alias("orders"),
         ])
         .collect()?;
-    let parts = df.column("part")?.i64()?.into_iter().map(|v| v.unwrap_or(-1)).collect::<Vec<_>>();
-    let (revenue, lines, orders) = (nums(&df, "revenue")?, counts(&df, "transactions")?, counts(&df, "orders")?);
+    let parts = df
+        .column("part")?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(-1))
+        .collect::<Vec<_>>();
+    let (revenue, lines, orders) = (
+        nums(&df, "revenue")?,
+        counts(&df, "transactions")?,
+        counts(&df, "orders")?,
+    );
     Ok(range
         .map(|p| match parts.iter().position(|&x| x == p) {
             Some(i) => (p, revenue[i], lines[i], orders[i]),
@@ -516,7 +664,13 @@ fn weekday(ds: &Dataset) -> Result<Table> {
     let mut t = Table::new(
         "weekday",
         "Weekday share of revenue",
-        &["weekday", "revenue", "revenue_share", "transactions", "orders"],
+        &[
+            "weekday",
+            "revenue",
+            "revenue_share",
+            "transactions",
+            "orders",
+        ],
     );
     for (day, revenue, lines, orders) in rows {
         t.push(vec![
@@ -561,15 +715,33 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
         .lines
         .clone()
         .group_by([tier.alias("tier")])
-        .agg([len().alias("transactions"), col("amount").sum().alias("revenue")])
+        .agg([
+            len().alias("transactions"),
+            col("amount").sum().alias("revenue"),
+        ])
         .collect()?;
-    let tiers = df.column("tier")?.cast(&DataType::Int64)?.i64()?.into_iter().map(|v| v.unwrap_or(-1)).collect::<Vec<_>>();
+    let tiers = df
+        .column("tier")?
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(-1))
+        .collect::<Vec<_>>();
     let (lines, revenue) = (counts(&df, "transactions")?, nums(&df, "revenue")?);
-    let (all_lines, all_revenue) = (lines.iter().sum::<u64>() as f64, revenue.iter().sum::<f64>());
+    let (all_lines, all_revenue) = (
+        lines.iter().sum::<u64>() as f64,
+        revenue.iter().sum::<f64>(),
+    );
     let mut t = Table::new(
         "price_tiers",
         "Price tiers on unit price (<100, 100-250, >250)",
-        &["tier", "transactions", "transaction_share", "revenue", "revenue_share"],
+        &[
+            "tier",
+            "transactions",
+            "transaction_share",
+            "revenue",
+            "revenue_share",
+        ],
     );
     for (k, (label, _, _)) in PRICE_TIERS.iter().enumerate() {
         let (n, r) = match tiers.iter().position(|&x| x == k as i64) {
@@ -588,16 +760,27 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
 }
 
 fn signups(ds: &Dataset) -> Result<Vec<Table>> {
-    let Some(customers) = &ds.customers else { return Ok(vec![]) };
+    let Some(customers) = &ds.customers else {
+        return Ok(vec![]);
+    };
     let base = customers.clone().filter(col("signup_date").is_not_null());
     let years = base
         .clone()
-        .group_by([col("signup_date").dt().year().cast(DataType::Int64).alias("year")])
+        .group_by([col("signup_date")
+            .dt()
+            .year()
+            .cast(DataType::Int64)
+            .alias("year")])
         .agg([len().alias("signups")])
         .sort(["year"], SortMultipleOptions::default())
         .collect()?;
     let mut by_year = Table::new("signups_by_year", "Signups by year", &["year", "signups"]);
-    let ys = years.column("year")?.i64()?.into_iter().map(|v| v.unwrap_or(0)).collect::<Vec<_>>();
+    let ys = years
+        .column("year")?
+        .i64()?
+        .iter()
+        .map(|v| v.unwrap_or(0))
+        .collect::<Vec<_>>();
     for (y, n) in ys.iter().zip(counts(&years, "signups")?) {
         by_year.push(vec![Value::Int(*y), Value::Int(n as i64)]);
     }
@@ -607,9 +790,20 @@ fn signups(ds: &Dataset) -> Result<Vec<Table>> {
         .collect()?;
     let ms = texts(&months, "month")?;
     let ns = counts(&months, "signups")?;
-    let at: BTreeMap<&str, u64> = ms.iter().map(String::as_str).zip(ns.iter().copied()).collect();
-    let mut by_month = Table::new("signups_by_month", "Signups by month", &["month", "signups"]);
-    let (first, last) = (at.keys().next().copied().unwrap_or(""), at.keys().last().copied().unwrap_or(""));
+    let at: BTreeMap<&str, u64> = ms
+        .iter()
+        .map(String::as_str)
+        .zip(ns.iter().copied())
+        .collect();
+    let mut by_month = Table::new(
+        "signups_by_month",
+        "Signups by month",
+        &["month", "signups"],
+    );
+    let (first, last) = (
+        at.keys().next().copied().unwrap_or(""),
+        at.keys().last().copied().unwrap_or(""),
+    );
     for m in month_range(first, last) {
         let n = at.get(m.as_str()).copied().unwrap_or(0);
         by_month.push(vec![Value::text(m), Value::Int(n as i64)]);
@@ -643,7 +837,11 @@ fn purchase_frequency(ds: &Dataset) -> Result<Table> {
             break;
         }
         let n = freq.iter().filter(|&&f| f >= lo && f <= hi).count();
-        t.push(vec![Value::text(label), Value::count(n), share(n as f64, total)]);
+        t.push(vec![
+            Value::text(label),
+            Value::count(n),
+            share(n as f64, total),
+        ]);
     }
     Ok(t)
 }
@@ -668,10 +866,19 @@ fn correlation(ds: &Dataset) -> Result<Table> {
             let r = if a == b {
                 1.0
             } else {
-                let name = if vars.iter().position(|v| *v == a) < vars.iter().position(|v| *v == b) { format!("{a}~{b}") } else { format!("{b}~{a}") };
+                let name = if vars.iter().position(|v| *v == a) < vars.iter().position(|v| *v == b)
+                {
+                    format!("{a}~{b}")
+                } else {
+                    format!("{b}~{a}")
+                };
                 df.column(&name)?.f64()?.get(0).unwrap_or(f64::NAN)
             };
-            row.push(if r.is_nan() { Value::Null } else { Value::Num(r) });
+            row.push(if r.is_nan() {
+                Value::Null
+            } else {
+                Value::Num(r)
+            });
         }
         t.push(row);
     }
@@ -682,13 +889,18 @@ fn category_pairs(ds: &Dataset) -> Result<Table> {
     let cc = ds
         .lines
         .clone()
-        .filter(col("customer_id").is_not_null().and(col("category").is_not_null()))
+        .filter(
+            col("customer_id")
+                .is_not_null()
+                .and(col("category").is_not_null()),
+        )
         .select([col("customer_id"), col("category")])
         .unique(None, UniqueKeepStrategy::Any);
     let pairs = cc
         .clone()
         .join(
-            cc.clone().select([col("customer_id"), col("category").alias("category_b")]),
+            cc.clone()
+                .select([col("customer_id"), col("category").alias("category_b")]),
             [col("customer_id")],
             [col("customer_id")],
             JoinArgs::new(JoinType::Inner),
@@ -697,18 +909,36 @@ fn category_pairs(ds: &Dataset) -> Result<Table> {
         .group_by([col("category"), col("category_b")])
         .agg([len().alias("customers")])
         .collect()?;
-    let buyers = ds.lines.clone().select([n_customers().alias("n")]).collect()?;
+    let buyers = ds
+        .lines
+        .clone()
+        .select([n_customers().alias("n")])
+        .collect()?;
     let buyers = scalar(&buyers, "n")?;
-    let (a, b, n) = (texts(&pairs, "category")?, texts(&pairs, "category_b")?, counts(&pairs, "customers")?);
+    let (a, b, n) = (
+        texts(&pairs, "category")?,
+        texts(&pairs, "category_b")?,
+        counts(&pairs, "customers")?,
+    );
     let mut idx: Vec<usize> = (0..a.len()).collect();
     idx.sort_by(|&x, &y| n[y].cmp(&n[x]).then(a[x].cmp(&a[y])).then(b[x].cmp(&b[y])));
     let mut t = Table::new(
         "category_pairs",
         "Top category pairs bought by the same customer",
-        &["category_a", "category_b", "customers", "share_of_customers"],
+        &[
+            "category_a",
+            "category_b",
+            "customers",
+            "share_of_customers",
+        ],
     );
     for i in idx.into_iter().take(10) {
-        t.push(vec![Value::text(&a[i]), Value::text(&b[i]), Value::Int(n[i] as i64), share(n[i] as f64, buyers)]);
+        t.push(vec![
+            Value::text(&a[i]),
+            Value::text(&b[i]),
+            Value::Int(n[i] as i64),
+            share(n[i] as f64, buyers),
+        ]);
     }
     Ok(t)
 }
@@ -719,7 +949,10 @@ mod tests {
 
     #[test]
     fn month_range_fills_gaps_across_years() {
-        assert_eq!(month_range("2023-11", "2024-02"), vec!["2023-11", "2023-12", "2024-01", "2024-02"]);
+        assert_eq!(
+            month_range("2023-11", "2024-02"),
+            vec!["2023-11", "2023-12", "2024-01", "2024-02"]
+        );
         assert_eq!(month_range("2024-05", "2024-05"), vec!["2024-05"]);
         assert!(month_range("", "").is_empty());
     }

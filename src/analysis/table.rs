@@ -72,7 +72,12 @@ impl Table {
     }
 
     pub fn push(&mut self, row: Vec<Value>) {
-        debug_assert_eq!(row.len(), self.columns.len(), "row width in table {}", self.name);
+        debug_assert_eq!(
+            row.len(),
+            self.columns.len(),
+            "row width in table {}",
+            self.name
+        );
         self.rows.push(row);
     }
 

@@ -49,7 +49,9 @@ pub struct CleanLines {
 /// Ids are text: trimmed, "17850.0" written as "17850", empty as missing.
 pub fn id_expr(column: &str, dtype: &DataType) -> Expr {
     let text = match dtype {
-        DataType::Float32 | DataType::Float64 => col(column).cast(DataType::Int64).cast(DataType::String),
+        DataType::Float32 | DataType::Float64 => {
+            col(column).cast(DataType::Int64).cast(DataType::String)
+        }
         _ => col(column).cast(DataType::String),
     };
     let s = text.str().strip_chars(lit(NULL));
@@ -71,7 +73,10 @@ fn float_id_expr(column: &str, dtype: &DataType) -> Expr {
 /// Numbers: text is trimmed and parsed; what does not parse becomes missing (and is counted).
 fn number_expr(column: &str, dtype: &DataType) -> Expr {
     match dtype {
-        DataType::String => col(column).str().strip_chars(lit(NULL)).cast(DataType::Float64),
+        DataType::String => col(column)
+            .str()
+            .strip_chars(lit(NULL))
+            .cast(DataType::Float64),
         _ => col(column).cast(DataType::Float64),
     }
 }
@@ -88,7 +93,8 @@ fn strptime(expr: Expr, format: &str, date_only: bool) -> Expr {
             .to_date(options)
             .cast(DataType::Datetime(TimeUnit::Microseconds, None))
     } else {
-        expr.str().to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
+        expr.str()
+            .to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
     }
 }
 
@@ -127,7 +133,13 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
     let tries: Vec<Expr> = candidates
         .iter()
         .enumerate()
-        .map(|(i, (f, d))| strptime(col("v"), f, *d).is_not_null().cast(DataType::UInt32).sum().alias(format!("f{i}")))
+        .map(|(i, (f, d))| {
+            strptime(col("v"), f, *d)
+                .is_not_null()
+                .cast(DataType::UInt32)
+                .sum()
+                .alias(format!("f{i}"))
+        })
         .collect();
     let hits = sample.lazy().select(tries).collect()?;
     let mut ranked: Vec<(u32, usize)> = Vec::new();
@@ -141,7 +153,7 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
         let first = df
             .column(column)?
             .str()?
-            .into_iter()
+            .iter()
             .flatten()
             .next()
             .unwrap_or("")
@@ -160,7 +172,11 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
         .iter()
         .map(|&(_, i)| strptime(text.clone(), candidates[i].0, candidates[i].1))
         .collect();
-    Ok(if parsers.len() == 1 { parsers.into_iter().next().unwrap_or(lit(NULL)) } else { coalesce(&parsers) })
+    Ok(if parsers.len() == 1 {
+        parsers.into_iter().next().unwrap_or(lit(NULL))
+    } else {
+        coalesce(&parsers)
+    })
 }
 
 /// Cleans a transaction file into purchases and returns, filling `report`.
@@ -170,7 +186,9 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
     let dtype = |c: &str| schema.get(c).cloned().unwrap_or(DataType::String);
 
     let before = raw.df.height();
-    let df = raw.df.unique_stable(None, UniqueKeepStrategy::First, None)?;
+    let df = raw
+        .df
+        .unique_stable(None, UniqueKeepStrategy::First, None)?;
     report.rows_read += before;
     report.duplicate_rows += before - df.height();
     let df = df.with_row_index("__row".into(), None)?;
@@ -183,51 +201,90 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
     for role in [Role::Customer, Role::Order, Role::Product] {
         if let Some(c) = roles.get(role) {
             select.push(id_expr(c, &dtype(c)).alias(role.key()));
-            stats.push(float_id_expr(c, &dtype(c)).fill_null(lit(false)).cast(DataType::UInt32).sum().alias(format!("float_{}", role.key())));
+            stats.push(
+                float_id_expr(c, &dtype(c))
+                    .fill_null(lit(false))
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias(format!("float_{}", role.key())),
+            );
         }
     }
     if !roles.has(Role::Order) {
         select.push(col("__row").cast(DataType::String).alias(Role::Order.key()));
-        report.notes.push(format!("{file}: no order/invoice column, so each line counts as one order"));
+        report.notes.push(format!(
+            "{file}: no order/invoice column, so each line counts as one order"
+        ));
     }
-    for role in [Role::ProductName, Role::Category, Role::Region, Role::CustomerName] {
+    for role in [
+        Role::ProductName,
+        Role::Category,
+        Role::Region,
+        Role::CustomerName,
+    ] {
         if let Some(c) = roles.get(role) {
-            select.push(col(c).cast(DataType::String).str().strip_chars(lit(NULL)).alias(role.key()));
+            select.push(
+                col(c)
+                    .cast(DataType::String)
+                    .str()
+                    .strip_chars(lit(NULL))
+                    .alias(role.key()),
+            );
         }
     }
     if let Some(c) = roles.get(Role::SignupDate) {
         select.push(date_expr(&df, file, c, Role::SignupDate)?.alias(Role::SignupDate.key()));
     }
     select.push(date_expr(&df, file, date_col, Role::Date)?.alias(Role::Date.key()));
-    select.push(col(date_col).cast(DataType::String).str().strip_chars(lit(NULL)).alias("__date_raw"));
+    select.push(
+        col(date_col)
+            .cast(DataType::String)
+            .str()
+            .strip_chars(lit(NULL))
+            .alias("__date_raw"),
+    );
 
     let qty = roles.get(Role::Quantity).map(|c| number_expr(c, &dtype(c)));
-    let price = roles.get(Role::UnitPrice).map(|c| number_expr(c, &dtype(c)));
+    let price = roles
+        .get(Role::UnitPrice)
+        .map(|c| number_expr(c, &dtype(c)));
     let amount = roles.get(Role::Amount).map(|c| number_expr(c, &dtype(c)));
     let (qty, price, amount) = match (qty, price, amount) {
         (q, Some(p), Some(a)) => (q.unwrap_or(lit(1.0)), p, a),
         (Some(q), Some(p), None) => (q.clone(), p.clone(), q * p),
-        (Some(q), None, Some(a)) => {
-            (q.clone(), when(q.clone().neq(lit(0.0))).then(a.clone() / q).otherwise(lit(NULL).cast(DataType::Float64)), a)
-        }
+        (Some(q), None, Some(a)) => (
+            q.clone(),
+            when(q.clone().neq(lit(0.0)))
+                .then(a.clone() / q)
+                .otherwise(lit(NULL).cast(DataType::Float64)),
+            a,
+        ),
         (None, None, Some(a)) => (lit(1.0), a.clone(), a),
+        (None, Some(p), None) => (lit(1.0), p.clone(), p),
         (_, None, None) => bail_input!(
             "{file}: no unit price or line amount column found; name one with --map unit_price=COLUMN or --map amount=COLUMN"
         ),
     };
     if !roles.has(Role::Quantity) {
-        report.notes.push(format!("{file}: no quantity column, so each line counts as one unit"));
+        report.notes.push(format!(
+            "{file}: no quantity column, so each line counts as one unit"
+        ));
     }
     if !roles.has(Role::Amount) {
-        report.notes.push(format!("{file}: line amount derived as quantity x unit price"));
+        report.notes.push(format!(
+            "{file}: line amount derived as quantity x unit price"
+        ));
     }
     select.push(qty.alias(Role::Quantity.key()));
     select.push(price.alias(Role::UnitPrice.key()));
     select.push(amount.alias(Role::Amount.key()));
 
-    let typed = df.lazy().select(select);
+    let typed = df.clone().lazy().select(select);
     let cancelled = match roles.get(Role::Order) {
-        Some(_) => col(Role::Order.key()).str().contains(lit(r"^[Cc]\d"), false).fill_null(lit(false)),
+        Some(_) => col(Role::Order.key())
+            .str()
+            .contains(lit(r"^[Cc]\d"), false)
+            .fill_null(lit(false)),
         None => lit(false),
     };
     let is_return = cancelled.or(col("quantity").lt(lit(0.0)).fill_null(lit(false)));
@@ -238,22 +295,29 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
         .or(col("quantity").is_nan())
         .or(col("unit_price").is_nan())
         .or(col("amount").is_nan());
-    let fate = when(col("__date_raw").is_null().or(col("__date_raw").eq(lit(""))))
-        .then(lit(fate::MISSING_DATE))
-        .when(col("date").is_null())
-        .then(lit(fate::BAD_DATE))
-        .when(is_return)
-        .then(lit(fate::RETURN))
-        .when(bad_number)
-        .then(lit(fate::BAD_NUMBER))
-        .when(col("quantity").eq(lit(0.0)))
-        .then(lit(fate::ZERO_QUANTITY))
-        .when(col("unit_price").lt_eq(lit(0.0)))
-        .then(lit(fate::NONPOSITIVE_PRICE))
-        .otherwise(lit(fate::PURCHASE))
-        .alias("__fate");
+    let fate = when(
+        col("__date_raw")
+            .is_null()
+            .or(col("__date_raw").eq(lit(""))),
+    )
+    .then(lit(fate::MISSING_DATE))
+    .when(col("date").is_null())
+    .then(lit(fate::BAD_DATE))
+    .when(is_return)
+    .then(lit(fate::RETURN))
+    .when(bad_number)
+    .then(lit(fate::BAD_NUMBER))
+    .when(col("quantity").eq(lit(0.0)))
+    .then(lit(fate::ZERO_QUANTITY))
+    .when(col("unit_price").lt_eq(lit(0.0)))
+    .then(lit(fate::NONPOSITIVE_PRICE))
+    .otherwise(lit(fate::PURCHASE))
+    .alias("__fate");
     let typed = typed.with_column(fate).collect().map_err(|e| {
-        crate::error::input(format!("{file}: cannot read its columns ({})", first_line(&e)))
+        crate::error::input(format!(
+            "{file}: cannot read its columns ({})",
+            first_line(&e)
+        ))
     })?;
 
     let counts = typed
@@ -265,7 +329,7 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
     let fates = counts.column("__fate")?.i32()?;
     let ns = counts.column("n")?.cast(&DataType::UInt64)?;
     let ns = ns.u64()?;
-    for (f, n) in fates.into_iter().zip(ns) {
+    for (f, n) in fates.iter().zip(ns.iter()) {
         let n = n.unwrap_or(0) as usize;
         match f.unwrap_or(-1) {
             fate::MISSING_DATE => report.missing_date += n,
@@ -279,14 +343,21 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
     }
     if !stats.is_empty() {
         let s = df.clone().lazy().select(stats).collect()?;
-        for c in s.get_columns() {
+        for c in s.columns() {
             report.float_ids += c.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
         }
     }
 
     let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], true, false));
-    let purchases = drop_helpers(typed.clone().lazy().filter(col("__fate").eq(lit(fate::PURCHASE)))).collect()?;
-    let returns = drop_helpers(typed.lazy().filter(col("__fate").eq(lit(fate::RETURN)))).collect()?;
+    let purchases = drop_helpers(
+        typed
+            .clone()
+            .lazy()
+            .filter(col("__fate").eq(lit(fate::PURCHASE))),
+    )
+    .collect()?;
+    let returns =
+        drop_helpers(typed.lazy().filter(col("__fate").eq(lit(fate::RETURN)))).collect()?;
     if purchases.height() == 0 {
         bail_input!(
             "{file}: no purchase rows left after cleaning ({} read; {})",
@@ -298,12 +369,28 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
         .clone()
         .lazy()
         .select([
-            col("customer_id").is_null().cast(DataType::UInt32).sum().alias("no_customer"),
-            (col("date").cast(DataType::Int64) % lit(DAY_US)).neq(lit(0)).any(true).alias("has_time"),
+            col("customer_id")
+                .is_null()
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("no_customer"),
+            (col("date").cast(DataType::Int64) % lit(DAY_US))
+                .neq(lit(0))
+                .any(true)
+                .alias("has_time"),
         ])
         .collect()?;
-    report.missing_customer += stats.column("no_customer")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
+    report.missing_customer += stats
+        .column("no_customer")?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .get(0)
+        .unwrap_or(0) as usize;
     let has_time = stats.column("has_time")?.bool()?.get(0).unwrap_or(false);
     report.purchase_lines += purchases.height();
-    Ok(CleanLines { purchases, returns, has_time })
+    Ok(CleanLines {
+        purchases,
+        returns,
+        has_time,
+    })
 }

@@ -10,7 +10,11 @@ use crate::bail_input;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Layout {
     /// A folder with Customers, Products and Transactions files.
-    TransactionsFolder { customers: PathBuf, products: PathBuf, transactions: PathBuf },
+    TransactionsFolder {
+        customers: PathBuf,
+        products: PathBuf,
+        transactions: PathBuf,
+    },
     /// One transaction log (CSV, CSV.gz or Parquet).
     TransactionLog(PathBuf),
 }
@@ -36,8 +40,13 @@ fn find_in(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-            DATA_EXTENSIONS.iter().any(|ext| name == format!("{stem}.{ext}"))
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().to_lowercase())
+                .unwrap_or_default();
+            DATA_EXTENSIONS
+                .iter()
+                .any(|ext| name == format!("{stem}.{ext}"))
         })
         .collect();
     found.sort();
@@ -48,7 +57,10 @@ fn find_in(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
 pub fn detect(path: &Path) -> Result<Layout> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(_) => bail_input!("{}: no such file or folder; give a dataset folder or a transaction file", path.display()),
+        Err(_) => bail_input!(
+            "{}: no such file or folder; give a dataset folder or a transaction file",
+            path.display()
+        ),
     };
     if meta.is_file() {
         return Ok(Layout::TransactionLog(path.to_path_buf()));
@@ -57,15 +69,21 @@ pub fn detect(path: &Path) -> Result<Layout> {
     let products = find_in(path, "products")?;
     let transactions = find_in(path, "transactions")?;
     match (customers, products, transactions) {
-        (Some(customers), Some(products), Some(transactions)) => {
-            Ok(Layout::TransactionsFolder { customers, products, transactions })
-        }
+        (Some(customers), Some(products), Some(transactions)) => Ok(Layout::TransactionsFolder {
+            customers,
+            products,
+            transactions,
+        }),
         (c, p, t) => {
-            let missing: Vec<&str> = [(c.is_none(), "Customers.csv"), (p.is_none(), "Products.csv"), (t.is_none(), "Transactions.csv")]
-                .into_iter()
-                .filter(|(m, _)| *m)
-                .map(|(_, n)| n)
-                .collect();
+            let missing: Vec<&str> = [
+                (c.is_none(), "Customers.csv"),
+                (p.is_none(), "Products.csv"),
+                (t.is_none(), "Transactions.csv"),
+            ]
+            .into_iter()
+            .filter(|(m, _)| *m)
+            .map(|(_, n)| n)
+            .collect();
             bail_input!(
                 "{}: folder is missing {}; an eCommerce Transactions folder needs Customers.csv, Products.csv and Transactions.csv (or give one transaction file instead)",
                 path.display(),

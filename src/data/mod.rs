@@ -79,7 +79,10 @@ pub struct Dataset {
 
 /// Loads a dataset from its source with optional `--map` overrides.
 pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> {
-    let mut report = LoadReport { source: source.describe(), ..LoadReport::default() };
+    let mut report = LoadReport {
+        source: source.describe(),
+        ..LoadReport::default()
+    };
     let name = source.describe();
     match source {
         DataSource::Bundled => {
@@ -93,13 +96,19 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
             let layout = layout::detect(path)?;
             report.layout = layout.describe().into();
             match layout {
-                Layout::TransactionsFolder { customers, products, transactions } => {
+                Layout::TransactionsFolder {
+                    customers,
+                    products,
+                    transactions,
+                } => {
                     let c = read_path(&customers)?;
                     let p = read_path(&products)?;
                     let t = read_path(&transactions)?;
                     load_folder(name, c, p, t, overrides, report)
                 }
-                Layout::TransactionLog(file) => load_log(name, read_path(&file)?, overrides, report),
+                Layout::TransactionLog(file) => {
+                    load_log(name, read_path(&file)?, overrides, report)
+                }
             }
         }
     }
@@ -110,7 +119,9 @@ fn note_file(report: &mut LoadReport, raw: &RawFile, roles: &RoleMap) {
         report.latin1_files.push(raw.name.clone());
     }
     for (role, column) in roles.iter() {
-        report.roles.push((raw.name.clone(), role.key().to_string(), column.to_string()));
+        report
+            .roles
+            .push((raw.name.clone(), role.key().to_string(), column.to_string()));
     }
 }
 
@@ -127,14 +138,23 @@ fn require(raw: &RawFile, roles: &RoleMap, role: Role) -> Result<()> {
     Ok(())
 }
 
-fn load_log(name: String, raw: RawFile, overrides: &[RoleOverride], mut report: LoadReport) -> Result<Dataset> {
+fn load_log(
+    name: String,
+    raw: RawFile,
+    overrides: &[RoleOverride],
+    mut report: LoadReport,
+) -> Result<Dataset> {
     let headers = raw.headers();
     roles::check_overrides(overrides, &[(raw.name.as_str(), headers.as_slice())])?;
     let roles = RoleMap::detect(&headers, overrides);
     require(&raw, &roles, Role::Customer)?;
     require(&raw, &roles, Role::Date)?;
     note_file(&mut report, &raw, &roles);
-    let CleanLines { purchases, returns, has_time } = clean_lines(&raw, &roles, &mut report)?;
+    let CleanLines {
+        purchases,
+        returns,
+        has_time,
+    } = clean_lines(&raw, &roles, &mut report)?;
     let present = Present {
         product: roles.has(Role::Product),
         product_name: roles.has(Role::ProductName),
@@ -188,10 +208,18 @@ fn load_folder(
     overrides: &[RoleOverride],
     mut report: LoadReport,
 ) -> Result<Dataset> {
-    let (ch, ph, th) = (customers.headers(), products.headers(), transactions.headers());
+    let (ch, ph, th) = (
+        customers.headers(),
+        products.headers(),
+        transactions.headers(),
+    );
     roles::check_overrides(
         overrides,
-        &[(customers.name.as_str(), ch.as_slice()), (products.name.as_str(), ph.as_slice()), (transactions.name.as_str(), th.as_slice())],
+        &[
+            (customers.name.as_str(), ch.as_slice()),
+            (products.name.as_str(), ph.as_slice()),
+            (transactions.name.as_str(), th.as_slice()),
+        ],
     )?;
     let croles = RoleMap::detect(&ch, overrides);
     let proles = RoleMap::detect(&ph, overrides);
@@ -201,7 +229,11 @@ fn load_folder(
     require(&transactions, &troles, Role::Customer)?;
     require(&transactions, &troles, Role::Product)?;
     require(&transactions, &troles, Role::Date)?;
-    for (raw, roles) in [(&customers, &croles), (&products, &proles), (&transactions, &troles)] {
+    for (raw, roles) in [
+        (&customers, &croles),
+        (&products, &proles),
+        (&transactions, &troles),
+    ] {
         note_file(&mut report, raw, roles);
     }
 
@@ -212,13 +244,25 @@ fn load_folder(
     let mut csel = vec![id_expr(cid, &cdt(cid)).alias("customer_id")];
     for role in [Role::CustomerName, Role::Region] {
         if let Some(c) = croles.get(role) {
-            csel.push(col(c).cast(DataType::String).str().strip_chars(lit(NULL)).alias(role.key()));
+            csel.push(
+                col(c)
+                    .cast(DataType::String)
+                    .str()
+                    .strip_chars(lit(NULL))
+                    .alias(role.key()),
+            );
         }
     }
     if let Some(c) = croles.get(Role::SignupDate) {
-        csel.push(date_expr(&customers.df, &customers.name, c, Role::SignupDate)?.alias("signup_date"));
+        csel.push(
+            date_expr(&customers.df, &customers.name, c, Role::SignupDate)?.alias("signup_date"),
+        );
     }
-    let cdf = first_per_id(customers.df.clone().lazy().select(csel).collect()?, "customer_id", &mut report)?;
+    let cdf = first_per_id(
+        customers.df.clone().lazy().select(csel).collect()?,
+        "customer_id",
+        &mut report,
+    )?;
     if croles.has(Role::SignupDate) {
         report.bad_signup_dates += cdf.column("signup_date")?.null_count();
     }
@@ -226,26 +270,75 @@ fn load_folder(
     // Product file: id, name, category.
     let pschema = products.df.schema().clone();
     let pid = proles.get(Role::Product).unwrap_or_default();
-    let mut psel = vec![id_expr(pid, &pschema.get(pid).cloned().unwrap_or(DataType::String)).alias("product_id")];
+    let mut psel = vec![
+        id_expr(pid, &pschema.get(pid).cloned().unwrap_or(DataType::String)).alias("product_id"),
+    ];
     for role in [Role::ProductName, Role::Category] {
         if let Some(c) = proles.get(role) {
-            psel.push(col(c).cast(DataType::String).str().strip_chars(lit(NULL)).alias(role.key()));
+            psel.push(
+                col(c)
+                    .cast(DataType::String)
+                    .str()
+                    .strip_chars(lit(NULL))
+                    .alias(role.key()),
+            );
         }
     }
-    let pdf = first_per_id(products.df.clone().lazy().select(psel).collect()?, "product_id", &mut report)?;
+    let pdf = first_per_id(
+        products.df.clone().lazy().select(psel).collect()?,
+        "product_id",
+        &mut report,
+    )?;
 
-    let CleanLines { purchases, returns, has_time } = clean_lines(&transactions, &troles, &mut report)?;
+    let CleanLines {
+        purchases,
+        returns,
+        has_time,
+    } = clean_lines(&transactions, &troles, &mut report)?;
 
     // Attach product and customer attributes; lines keep their own where the log has them.
-    let pcols: Vec<String> = pdf.get_column_names().iter().map(|s| s.to_string()).filter(|c| c == "product_id" || !purchases.get_column_names().iter().any(|p| p.as_str() == c)).collect();
-    let ccols: Vec<String> = ["customer_id", "region"].iter().map(|s| s.to_string()).filter(|c| cdf.get_column_names().iter().any(|p| p.as_str() == c) && (c == "customer_id" || !purchases.get_column_names().iter().any(|p| p.as_str() == c))).collect();
-    let products_lf = pdf.clone().lazy().select(pcols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()).with_column(lit(true).alias("__known_product"));
-    let customers_lf = cdf.clone().lazy().select(ccols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>()).with_column(lit(true).alias("__known_customer"));
+    let pcols: Vec<String> = pdf
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|c| {
+            c == "product_id" || !purchases.get_column_names().iter().any(|p| p.as_str() == c)
+        })
+        .collect();
+    let ccols: Vec<String> = ["customer_id", "region"]
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|c| {
+            cdf.get_column_names().iter().any(|p| p.as_str() == c)
+                && (c == "customer_id"
+                    || !purchases.get_column_names().iter().any(|p| p.as_str() == c))
+        })
+        .collect();
+    let products_lf = pdf
+        .clone()
+        .lazy()
+        .select(pcols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>())
+        .with_column(lit(true).alias("__known_product"));
+    let customers_lf = cdf
+        .clone()
+        .lazy()
+        .select(ccols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>())
+        .with_column(lit(true).alias("__known_customer"));
     let attach = |lines: DataFrame| -> Result<DataFrame> {
         Ok(lines
             .lazy()
-            .join(products_lf.clone(), [col("product_id")], [col("product_id")], JoinArgs::new(JoinType::Left))
-            .join(customers_lf.clone(), [col("customer_id")], [col("customer_id")], JoinArgs::new(JoinType::Left))
+            .join(
+                products_lf.clone(),
+                [col("product_id")],
+                [col("product_id")],
+                JoinArgs::new(JoinType::Left),
+            )
+            .join(
+                customers_lf.clone(),
+                [col("customer_id")],
+                [col("customer_id")],
+                JoinArgs::new(JoinType::Left),
+            )
             .collect()?)
     };
     let purchases = attach(purchases)?;
@@ -254,16 +347,38 @@ fn load_folder(
         .clone()
         .lazy()
         .select([
-            col("__known_product").is_null().cast(DataType::UInt32).sum().alias("p"),
-            (col("__known_customer").is_null().and(col("customer_id").is_not_null()))
+            col("__known_product")
+                .is_null()
                 .cast(DataType::UInt32)
                 .sum()
-                .alias("c"),
+                .alias("p"),
+            (col("__known_customer")
+                .is_null()
+                .and(col("customer_id").is_not_null()))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("c"),
         ])
         .collect()?;
-    report.unknown_product += unknown.column("p")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
-    report.unknown_customer += unknown.column("c")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
-    let strip = |df: DataFrame| df.lazy().drop(by_name(["__known_product", "__known_customer"], true, false));
+    report.unknown_product += unknown
+        .column("p")?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .get(0)
+        .unwrap_or(0) as usize;
+    report.unknown_customer += unknown
+        .column("c")?
+        .cast(&DataType::UInt64)?
+        .u64()?
+        .get(0)
+        .unwrap_or(0) as usize;
+    let strip = |df: DataFrame| {
+        df.lazy().drop(by_name(
+            ["__known_product", "__known_customer"],
+            true,
+            false,
+        ))
+    };
     let lines = strip(purchases);
     let present = Present {
         product: true,

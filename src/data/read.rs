@@ -22,7 +22,11 @@ pub struct RawFile {
 
 impl RawFile {
     pub fn headers(&self) -> Vec<String> {
-        self.df.get_column_names().iter().map(|s| s.to_string()).collect()
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 }
 
@@ -44,7 +48,11 @@ pub fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
     if bytes.starts_with(b"PAR1") {
         return read_parquet(name, bytes);
     }
-    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) { gunzip(name, &bytes)? } else { bytes };
+    let bytes = if bytes.starts_with(&[0x1f, 0x8b]) {
+        gunzip(name, &bytes)?
+    } else {
+        bytes
+    };
     if bytes.starts_with(b"PAR1") {
         return read_parquet(name, bytes);
     }
@@ -54,7 +62,9 @@ pub fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
 fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(bytes.len() * 4);
     if let Err(e) = flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out) {
-        bail_input!("{name}: corrupt or truncated gzip data ({e}); re-download or re-compress the file");
+        bail_input!(
+            "{name}: corrupt or truncated gzip data ({e}); re-download or re-compress the file"
+        );
     }
     Ok(out)
 }
@@ -67,7 +77,11 @@ fn read_parquet(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
     if df.height() == 0 {
         bail_input!("{name}: has no rows");
     }
-    Ok(RawFile { name: name.to_string(), df, latin1: false })
+    Ok(RawFile {
+        name: name.to_string(),
+        df,
+        latin1: false,
+    })
 }
 
 fn read_csv(name: &str, mut bytes: Vec<u8>) -> Result<RawFile> {
@@ -83,7 +97,11 @@ fn read_csv(name: &str, mut bytes: Vec<u8>) -> Result<RawFile> {
     let latin1 = std::str::from_utf8(&bytes).is_err();
     if latin1 {
         // Every byte is a Latin-1 code point, so this never fails and loses nothing.
-        bytes = bytes.iter().map(|&b| b as char).collect::<String>().into_bytes();
+        bytes = bytes
+            .iter()
+            .map(|&b| b as char)
+            .collect::<String>()
+            .into_bytes();
     }
     let separator = sniff_separator(&bytes);
     let parse = CsvParseOptions::default()
@@ -102,7 +120,11 @@ fn read_csv(name: &str, mut bytes: Vec<u8>) -> Result<RawFile> {
     if df.height() == 0 {
         bail_input!("{name}: has a header but no rows");
     }
-    Ok(RawFile { name: name.to_string(), df, latin1 })
+    Ok(RawFile {
+        name: name.to_string(),
+        df,
+        latin1,
+    })
 }
 
 /// Picks the delimiter that splits the header line most often (outside quotes).
@@ -114,14 +136,16 @@ fn sniff_separator(bytes: &[u8]) -> u8 {
     for &b in header {
         if b == b'"' {
             quoted = !quoted;
-        } else if !quoted {
-            if let Some(i) = candidates.iter().position(|&c| c == b) {
-                counts[i] += 1;
-            }
+        } else if !quoted && let Some(i) = candidates.iter().position(|&c| c == b) {
+            counts[i] += 1;
         }
     }
     let best = (0..4).max_by_key(|&i| (counts[i], 4 - i)).unwrap_or(0);
-    if counts[best] == 0 { b',' } else { candidates[best] }
+    if counts[best] == 0 {
+        b','
+    } else {
+        candidates[best]
+    }
 }
 
 #[cfg(test)]
@@ -141,17 +165,34 @@ mod tests {
         let raw = read_bytes("t.csv", b"\xef\xbb\xbfId,Name\r\n1,Caf\xe9\r\n".to_vec()).unwrap();
         assert!(raw.latin1);
         assert_eq!(raw.headers(), vec!["Id", "Name"]);
-        let name = raw.df.column("Name").unwrap().str().unwrap().get(0).unwrap().to_string();
+        let name = raw
+            .df
+            .column("Name")
+            .unwrap()
+            .str()
+            .unwrap()
+            .get(0)
+            .unwrap()
+            .to_string();
         assert_eq!(name, "Caf\u{e9}");
     }
 
     #[test]
     fn empty_and_header_only_are_input_errors() {
-        let e = read_bytes("e.csv", b"  \n".to_vec()).err().unwrap().to_string();
+        let e = read_bytes("e.csv", b"  \n".to_vec())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("e.csv") && e.contains("empty"), "{e}");
-        let e = read_bytes("h.csv", b"a,b\n".to_vec()).err().unwrap().to_string();
+        let e = read_bytes("h.csv", b"a,b\n".to_vec())
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("h.csv") && e.contains("no rows"), "{e}");
-        let e = read_bytes("g.csv.gz", vec![0x1f, 0x8b, 8, 0, 1, 2, 3]).err().unwrap().to_string();
+        let e = read_bytes("g.csv.gz", vec![0x1f, 0x8b, 8, 0, 1, 2, 3])
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("g.csv.gz") && e.contains("gzip"), "{e}");
     }
 }

@@ -55,17 +55,38 @@ impl LoadReport {
             ("purchase lines used", self.purchase_lines),
             ("exact duplicate rows (dropped)", self.duplicate_rows),
             ("cancellations/returns (kept apart)", self.return_lines),
-            ("lines without customer id (kept, not in customer tables)", self.missing_customer),
+            (
+                "lines without customer id (kept, not in customer tables)",
+                self.missing_customer,
+            ),
             ("ids written as floats (read as integers)", self.float_ids),
             ("missing date (dropped)", self.missing_date),
             ("unparseable date (dropped)", self.unparseable_date),
-            ("missing or non-numeric quantity/price/amount (dropped)", self.bad_numbers),
+            (
+                "missing or non-numeric quantity/price/amount (dropped)",
+                self.bad_numbers,
+            ),
             ("zero quantity (dropped)", self.zero_quantity),
-            ("zero or negative unit price (dropped)", self.nonpositive_price),
-            ("unknown product id (kept, no category)", self.unknown_product),
-            ("unknown customer id (kept, no region)", self.unknown_customer),
-            ("repeated ids in customer/product file (first kept)", self.duplicate_ids),
-            ("missing or unparseable signup date (left empty)", self.bad_signup_dates),
+            (
+                "zero or negative unit price (dropped)",
+                self.nonpositive_price,
+            ),
+            (
+                "unknown product id (kept, no category)",
+                self.unknown_product,
+            ),
+            (
+                "unknown customer id (kept, no region)",
+                self.unknown_customer,
+            ),
+            (
+                "repeated ids in customer/product file (first kept)",
+                self.duplicate_ids,
+            ),
+            (
+                "missing or unparseable signup date (left empty)",
+                self.bad_signup_dates,
+            ),
         ]
     }
 
@@ -78,6 +99,10 @@ impl LoadReport {
             .filter(|(_, n)| *n > 0)
             .map(|(label, n)| format!("{n} {label}"))
             .collect();
-        if parts.is_empty() { "nothing removed".to_string() } else { parts.join(", ") }
+        if parts.is_empty() {
+            "nothing removed".to_string()
+        } else {
+            parts.join(", ")
+        }
     }
 }

@@ -60,40 +60,93 @@ impl Role {
     fn spellings(self) -> &'static [&'static str] {
         match self {
             Role::Customer => &[
-                "customerid", "customer", "custid", "customerno", "customernumber", "clientid",
-                "userid", "memberid", "accountid", "buyerid",
+                "customerid",
+                "customer",
+                "custid",
+                "customerno",
+                "customernumber",
+                "clientid",
+                "userid",
+                "memberid",
+                "accountid",
+                "buyerid",
             ],
             Role::CustomerName => &["customername", "clientname", "fullname", "buyername"],
             Role::Order => &[
-                "invoiceno", "invoice", "invoiceid", "invoicenumber", "orderid", "order",
-                "orderno", "ordernumber", "transactionid", "receiptid", "basketid",
+                "invoiceno",
+                "invoice",
+                "invoiceid",
+                "invoicenumber",
+                "orderid",
+                "order",
+                "orderno",
+                "ordernumber",
+                "transactionid",
+                "receiptid",
+                "basketid",
             ],
             Role::Date => &[
-                "invoicedate", "transactiondate", "orderdate", "purchasedate", "date",
-                "datetime", "timestamp", "orderdatetime", "saledate", "time",
+                "invoicedate",
+                "transactiondate",
+                "orderdate",
+                "purchasedate",
+                "date",
+                "datetime",
+                "timestamp",
+                "orderdatetime",
+                "saledate",
+                "time",
             ],
             Role::Quantity => &["quantity", "qty", "units", "quantityordered", "count"],
             Role::UnitPrice => &["unitprice", "price", "priceeach", "itemprice", "unitcost"],
             Role::Amount => &[
-                "totalvalue", "amount", "lineamount", "linetotal", "total", "totalprice",
-                "totalamount", "revenue", "sales", "value", "netamount",
+                "totalvalue",
+                "amount",
+                "lineamount",
+                "linetotal",
+                "total",
+                "totalprice",
+                "totalamount",
+                "revenue",
+                "sales",
+                "value",
+                "netamount",
             ],
             Role::Product => &[
-                "stockcode", "productid", "product", "sku", "itemid", "productcode", "itemcode",
+                "stockcode",
+                "productid",
+                "product",
+                "sku",
+                "itemid",
+                "productcode",
+                "itemcode",
                 "article",
             ],
             Role::ProductName => &[
-                "description", "productname", "itemname", "itemdescription", "productdescription",
+                "description",
+                "productname",
+                "itemname",
+                "itemdescription",
+                "productdescription",
                 "title",
             ],
             Role::Category => &[
-                "category", "productcategory", "categoryname", "department", "productline",
+                "category",
+                "productcategory",
+                "categoryname",
+                "department",
+                "productline",
                 "segment",
             ],
             Role::Region => &["region", "country", "state", "market", "territory", "area"],
             Role::SignupDate => &[
-                "signupdate", "signup", "registrationdate", "registereddate", "joindate",
-                "customersince", "createdat",
+                "signupdate",
+                "signup",
+                "registrationdate",
+                "registereddate",
+                "joindate",
+                "customersince",
+                "createdat",
             ],
         }
     }
@@ -144,12 +197,18 @@ pub fn parse_override(arg: &str) -> anyhow::Result<RoleOverride> {
     };
     let Some(role) = Role::parse(role) else {
         let roles: Vec<&str> = Role::ALL.iter().map(|r| r.key()).collect();
-        bail_input!("--map {arg:?}: unknown role {role:?}; roles are {}", roles.join(", "));
+        bail_input!(
+            "--map {arg:?}: unknown role {role:?}; roles are {}",
+            roles.join(", ")
+        );
     };
     if column.trim().is_empty() {
         bail_input!("--map {arg:?}: the column name is empty");
     }
-    Ok(RoleOverride { role, column: column.to_string() })
+    Ok(RoleOverride {
+        role,
+        column: column.to_string(),
+    })
 }
 
 /// Which source column plays which role in one file.
@@ -177,7 +236,10 @@ impl RoleMap {
         let mut map = BTreeMap::new();
         let mut used = vec![false; headers.len()];
         for o in overrides {
-            if let Some(i) = headers.iter().position(|h| h == &o.column || h.trim() == o.column) {
+            if let Some(i) = headers
+                .iter()
+                .position(|h| h == &o.column || h.trim() == o.column)
+            {
                 map.insert(o.role, headers[i].clone());
                 used[i] = true;
             }
@@ -187,9 +249,10 @@ impl RoleMap {
             if map.contains_key(&role) {
                 continue;
             }
-            let hit = role.spellings().iter().find_map(|s| {
-                (0..headers.len()).find(|&i| !used[i] && normalised[i] == *s)
-            });
+            let hit = role
+                .spellings()
+                .iter()
+                .find_map(|s| (0..headers.len()).find(|&i| !used[i] && normalised[i] == *s));
             if let Some(i) = hit {
                 map.insert(role, headers[i].clone());
                 used[i] = true;
@@ -200,7 +263,10 @@ impl RoleMap {
 }
 
 /// Checks that every `--map` column exists in at least one of the files read.
-pub fn check_overrides(overrides: &[RoleOverride], files: &[(&str, &[String])]) -> anyhow::Result<()> {
+pub fn check_overrides(
+    overrides: &[RoleOverride],
+    files: &[(&str, &[String])],
+) -> anyhow::Result<()> {
     for o in overrides {
         let found = files
             .iter()
@@ -233,7 +299,9 @@ mod tests {
     #[test]
     fn uci_online_retail_spelling() {
         let m = RoleMap::detect(
-            &headers("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"),
+            &headers(
+                "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country",
+            ),
             &[],
         );
         assert_eq!(m.get(Role::Order), Some("InvoiceNo"));
@@ -250,7 +318,9 @@ mod tests {
     #[test]
     fn online_retail_ii_spelling() {
         let m = RoleMap::detect(
-            &headers("Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"),
+            &headers(
+                "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country",
+            ),
             &[],
         );
         assert_eq!(m.get(Role::Order), Some("Invoice"));
@@ -261,14 +331,18 @@ mod tests {
     #[test]
     fn ecommerce_and_snake_case_spellings() {
         let m = RoleMap::detect(
-            &headers("\u{feff}TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price"),
+            &headers(
+                "\u{feff}TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price",
+            ),
             &[],
         );
         assert_eq!(m.get(Role::Order), Some("\u{feff}TransactionID"));
         assert_eq!(m.get(Role::Amount), Some("TotalValue"));
         assert_eq!(m.get(Role::UnitPrice), Some("Price"));
         let s = RoleMap::detect(
-            &headers("order_id,customer_id,order_date,quantity,unit_price,amount,product_id,category,region,country"),
+            &headers(
+                "order_id,customer_id,order_date,quantity,unit_price,amount,product_id,category,region,country",
+            ),
             &[],
         );
         assert_eq!(s.get(Role::Order), Some("order_id"));
@@ -282,7 +356,10 @@ mod tests {
 
     #[test]
     fn overrides_win_and_free_the_header() {
-        let o = vec![parse_override("customer=buyer").unwrap(), parse_override("date=when").unwrap()];
+        let o = vec![
+            parse_override("customer=buyer").unwrap(),
+            parse_override("date=when").unwrap(),
+        ];
         let m = RoleMap::detect(&headers("buyer,when,customer_id,amount"), &o);
         assert_eq!(m.get(Role::Customer), Some("buyer"));
         assert_eq!(m.get(Role::Date), Some("when"));
@@ -293,8 +370,14 @@ mod tests {
         let e = parse_override("nonsense").unwrap_err().to_string();
         assert!(e.contains("--map") && e.contains("ROLE=COLUMN"), "{e}");
         let e = parse_override("colour=x").unwrap_err().to_string();
-        assert!(e.contains("unknown role") && e.contains("customer_id"), "{e}");
-        assert_eq!(parse_override("price=UnitPrice").unwrap().role, Role::UnitPrice);
+        assert!(
+            e.contains("unknown role") && e.contains("customer_id"),
+            "{e}"
+        );
+        assert_eq!(
+            parse_override("price=UnitPrice").unwrap().role,
+            Role::UnitPrice
+        );
         assert_eq!(parse_override("country=Land").unwrap().role, Role::Region);
     }
 }

@@ -31,7 +31,11 @@ pub fn stderr(o: &Output) -> String {
 /// Runs and parses stdout as JSON, failing loudly with stderr when the command failed.
 pub fn json(args: &[&str]) -> serde_json::Value {
     let o = run(args);
-    assert!(o.status.success(), "segscope {args:?} failed: {}", stderr(&o));
+    assert!(
+        o.status.success(),
+        "segscope {args:?} failed: {}",
+        stderr(&o)
+    );
     serde_json::from_slice(&o.stdout).expect("valid JSON on stdout")
 }
 
