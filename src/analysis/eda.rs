@@ -156,6 +156,27 @@ fn label(c: &str) -> Expr {
     col(c).fill_null(lit(UNKNOWN))
 }
 
+/// A month as the integer yyyymm: grouping on it is much cheaper than on formatted text.
+fn month_key(column: &str) -> Expr {
+    col(column).dt().year().cast(DataType::Int64) * lit(100i64)
+        + col(column).dt().month().cast(DataType::Int64)
+}
+
+/// The "YYYY-MM" labels of a yyyymm key column.
+fn month_labels(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let keys = df.column(name)?.cast(&DataType::Int64)?;
+    Ok(keys
+        .i64()?
+        .iter()
+        .map(|k| {
+            k.map_or_else(
+                || UNKNOWN.to_string(),
+                |k| format!("{:04}-{:02}", k / 100, k % 100),
+            )
+        })
+        .collect())
+}
+
 fn date_text(df: &DataFrame, name: &str) -> Result<String> {
     Ok(texts(df, name)?.into_iter().next().unwrap_or_default())
 }
@@ -348,6 +369,7 @@ fn category_share_by_region(ds: &Dataset) -> Result<Table> {
             label("category").alias("category"),
         ])
         .agg([col("amount").sum().alias("revenue")])
+        .sort(["region", "category"], SortMultipleOptions::default())
         .collect()?;
     let (regions, cats, revenue) = (
         texts(&df, "region")?,
@@ -494,13 +516,14 @@ fn pareto(ds: &Dataset) -> Result<Vec<Table>> {
     let (ids, revenue) = (texts(&df, "product_id")?, nums(&df, "revenue")?);
     let mut idx: Vec<usize> = (0..ids.len()).collect();
     idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(ids[a].cmp(&ids[b])));
-    let total: f64 = revenue.iter().sum();
     let mut cum = Vec::with_capacity(idx.len());
     let mut acc = 0.0;
     for &i in &idx {
         acc += revenue[i];
         cum.push(acc);
     }
+    // Summed in sorted order, so the result does not depend on group-by output order.
+    let total = cum.last().copied().unwrap_or(0.0);
     let n = idx.len();
     let target = 0.8 * total;
     let n80 = cum
@@ -566,7 +589,7 @@ fn monthly(ds: &Dataset) -> Result<Table> {
     let df = ds
         .lines
         .clone()
-        .group_by([col("date").dt().strftime("%Y-%m").alias("month")])
+        .group_by([month_key("date").alias("month")])
         .agg([
             col("amount").sum().alias("revenue"),
             col("order_id").n_unique().alias("orders"),
@@ -574,7 +597,7 @@ fn monthly(ds: &Dataset) -> Result<Table> {
             len().alias("transactions"),
         ])
         .collect()?;
-    let months = texts(&df, "month")?;
+    let months = month_labels(&df, "month")?;
     let (revenue, orders, active, lines) = (
         nums(&df, "revenue")?,
         counts(&df, "orders")?,
@@ -728,10 +751,6 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
         .map(|v| v.unwrap_or(-1))
         .collect::<Vec<_>>();
     let (lines, revenue) = (counts(&df, "transactions")?, nums(&df, "revenue")?);
-    let (all_lines, all_revenue) = (
-        lines.iter().sum::<u64>() as f64,
-        revenue.iter().sum::<f64>(),
-    );
     let mut t = Table::new(
         "price_tiers",
         "Price tiers on unit price (<100, 100-250, >250)",
@@ -743,11 +762,15 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
             "revenue_share",
         ],
     );
-    for (k, (label, _, _)) in PRICE_TIERS.iter().enumerate() {
-        let (n, r) = match tiers.iter().position(|&x| x == k as i64) {
+    let per_tier: Vec<(u64, f64)> = (0..PRICE_TIERS.len())
+        .map(|k| match tiers.iter().position(|&x| x == k as i64) {
             Some(i) => (lines[i], revenue[i]),
             None => (0, 0.0),
-        };
+        })
+        .collect();
+    let all_lines = per_tier.iter().map(|t| t.0).sum::<u64>() as f64;
+    let all_revenue = per_tier.iter().map(|t| t.1).sum::<f64>();
+    for ((label, _, _), (n, r)) in PRICE_TIERS.iter().zip(per_tier) {
         t.push(vec![
             Value::text(*label),
             Value::Int(n as i64),
@@ -785,10 +808,10 @@ fn signups(ds: &Dataset) -> Result<Vec<Table>> {
         by_year.push(vec![Value::Int(*y), Value::Int(n as i64)]);
     }
     let months = base
-        .group_by([col("signup_date").dt().strftime("%Y-%m").alias("month")])
+        .group_by([month_key("signup_date").alias("month")])
         .agg([len().alias("signups")])
         .collect()?;
-    let ms = texts(&months, "month")?;
+    let ms = month_labels(&months, "month")?;
     let ns = counts(&months, "signups")?;
     let at: BTreeMap<&str, u64> = ms
         .iter()

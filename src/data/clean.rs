@@ -46,8 +46,9 @@ pub struct CleanLines {
     pub has_time: bool,
 }
 
-/// Ids are text: trimmed, "17850.0" written as "17850", empty as missing.
-pub fn id_expr(column: &str, dtype: &DataType) -> Expr {
+/// Ids are text: trimmed, "17850.0" written as "17850", empty as missing. `floats` says the
+/// column holds some float-written ids (the regex is skipped otherwise: it is the slow part).
+pub fn id_expr(column: &str, dtype: &DataType, floats: bool) -> Expr {
     let text = match dtype {
         DataType::Float32 | DataType::Float64 => {
             col(column).cast(DataType::Int64).cast(DataType::String)
@@ -55,17 +56,52 @@ pub fn id_expr(column: &str, dtype: &DataType) -> Expr {
         _ => col(column).cast(DataType::String),
     };
     let s = text.str().strip_chars(lit(NULL));
-    let s = s.str().replace(lit(r"^(-?\d+)\.0+$"), lit("${1}"), false);
+    let s = if floats && dtype == &DataType::String {
+        s.str().replace(lit(FLOAT_ID), lit("${1}"), false)
+    } else {
+        s
+    };
     when(s.clone().eq(lit("")))
         .then(lit(NULL).cast(DataType::String))
         .otherwise(s)
+}
+
+/// An integer id written as a float: "17850.0".
+const FLOAT_ID: &str = r"^\s*(-?\d+)\.0+\s*$";
+
+/// Which text columns contain a '.' anywhere: only those can hold float-written ids.
+pub fn columns_with_dots(df: &DataFrame, columns: &[&str]) -> Result<Vec<bool>> {
+    let text: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| {
+            df.column(c)
+                .map(|s| s.dtype() == &DataType::String)
+                .unwrap_or(false)
+        })
+        .collect();
+    if text.is_empty() {
+        return Ok(vec![false; columns.len()]);
+    }
+    let probes: Vec<Expr> = text
+        .iter()
+        .map(|c| col(*c).str().contains_literal(lit(".")).any(true).alias(*c))
+        .collect();
+    let hits = df.clone().lazy().select(probes).collect()?;
+    columns
+        .iter()
+        .map(|c| match hits.column(c) {
+            Ok(h) => Ok(h.bool()?.get(0).unwrap_or(false)),
+            Err(_) => Ok(false),
+        })
+        .collect()
 }
 
 /// Rows whose id is written as a float ("17850.0").
 fn float_id_expr(column: &str, dtype: &DataType) -> Expr {
     match dtype {
         DataType::Float32 | DataType::Float64 => col(column).is_not_null(),
-        DataType::String => col(column).str().contains(lit(r"^\s*-?\d+\.0+\s*$"), false),
+        DataType::String => col(column).str().contains(lit(FLOAT_ID), false),
         _ => lit(false),
     }
 }
@@ -86,7 +122,7 @@ fn strptime(expr: Expr, format: &str, date_only: bool) -> Expr {
         format: Some(format.into()),
         strict: false,
         exact: true,
-        cache: true,
+        cache: false,
     };
     if date_only {
         expr.str()
@@ -198,9 +234,16 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
     };
     let mut select: Vec<Expr> = Vec::new();
     let mut stats: Vec<Expr> = Vec::new();
-    for role in [Role::Customer, Role::Order, Role::Product] {
-        if let Some(c) = roles.get(role) {
-            select.push(id_expr(c, &dtype(c)).alias(role.key()));
+    let id_roles: Vec<(Role, &str)> = [Role::Customer, Role::Order, Role::Product]
+        .into_iter()
+        .filter_map(|r| roles.get(r).map(|c| (r, c)))
+        .collect();
+    let id_columns: Vec<&str> = id_roles.iter().map(|(_, c)| *c).collect();
+    let dots = columns_with_dots(&df, &id_columns)?;
+    for (&(role, c), &floats) in id_roles.iter().zip(&dots) {
+        select.push(id_expr(c, &dtype(c), floats).alias(role.key()));
+        let is_float = dtype(c).is_float();
+        if floats || is_float {
             stats.push(
                 float_id_expr(c, &dtype(c))
                     .fill_null(lit(false))

@@ -16,7 +16,7 @@ pub use report::LoadReport;
 pub use roles::{Role, RoleMap, RoleOverride};
 
 use crate::bail_input;
-use clean::{CleanLines, clean_lines, date_expr, id_expr};
+use clean::{CleanLines, clean_lines, columns_with_dots, date_expr, id_expr};
 use read::{RawFile, read_bytes, read_path};
 
 /// Where a dataset comes from: a path, or the sample compiled into the binary.
@@ -241,7 +241,8 @@ fn load_folder(
     let cschema = customers.df.schema().clone();
     let cdt = |c: &str| cschema.get(c).cloned().unwrap_or(DataType::String);
     let cid = croles.get(Role::Customer).unwrap_or_default();
-    let mut csel = vec![id_expr(cid, &cdt(cid)).alias("customer_id")];
+    let cfloats = columns_with_dots(&customers.df, &[cid])?[0];
+    let mut csel = vec![id_expr(cid, &cdt(cid), cfloats).alias("customer_id")];
     for role in [Role::CustomerName, Role::Region] {
         if let Some(c) = croles.get(role) {
             csel.push(
@@ -270,8 +271,14 @@ fn load_folder(
     // Product file: id, name, category.
     let pschema = products.df.schema().clone();
     let pid = proles.get(Role::Product).unwrap_or_default();
+    let pfloats = columns_with_dots(&products.df, &[pid])?[0];
     let mut psel = vec![
-        id_expr(pid, &pschema.get(pid).cloned().unwrap_or(DataType::String)).alias("product_id"),
+        id_expr(
+            pid,
+            &pschema.get(pid).cloned().unwrap_or(DataType::String),
+            pfloats,
+        )
+        .alias("product_id"),
     ];
     for role in [Role::ProductName, Role::Category] {
         if let Some(c) = proles.get(role) {
