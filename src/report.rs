@@ -24,6 +24,22 @@ pub fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// Escapes, as JSON `\uXXXX`, the characters [`sanitize`] would replace. serde_json already
+/// escapes C0 controls; this adds DEL, C1 and bidi/zero-width characters. Lossless: a JSON
+/// reader gets the same string back.
+pub fn json_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        // A raw newline is only ever layout: serde_json escapes the ones inside strings.
+        if is_unsafe(c) && c != '\n' {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
@@ -113,8 +129,7 @@ pub fn write_csv_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
 pub fn write_eda(out: &mut dyn Write, eda: &Eda, format: Format) -> Result<()> {
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, eda)?;
-            writeln!(out)?;
+            writeln!(out, "{}", json_safe(&serde_json::to_string_pretty(eda)?))?;
         }
         Format::Text => {
             for t in &eda.tables {
@@ -150,6 +165,17 @@ mod tests {
         let s = sanitize("a\u{1b}[31mred\u{7}\u{9b}x\u{202e}y\u{200b}z\tq");
         assert!(!s.chars().any(is_unsafe), "{s:?}");
         assert!(s.contains("red") && s.contains('a'));
+    }
+
+    #[test]
+    fn json_escapes_c1_and_bidi_losslessly() {
+        let name = "a\u{9b}31m\u{202e}b\nc";
+        let json = json_safe(&serde_json::to_string_pretty(&vec![name]).unwrap());
+        assert_eq!(json, "[\n  \"a\\u009b31m\\u202eb\\nc\"\n]");
+        assert_eq!(
+            serde_json::from_str::<Vec<String>>(&json).unwrap(),
+            vec![name]
+        );
     }
 
     #[test]

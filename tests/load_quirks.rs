@@ -20,12 +20,19 @@ C536379,D,Discount,-1,12/1/2010 9:41,27.50,14527.0,United Kingdom\n\
 A563185,B,Adjust bad debt,1,1/5/2011 14:50,-11062.06,,United Kingdom\n\
 536384,22752,SET 7 BABUSHKA,2,1/10/2011 16:00,7.65,12583.0,France\n\
 536385,22752,CAF\xc9 SET,1,2011-01-11 09:30:00,7.65,12583,France\n\
-536386,85123A,WHITE HANGING HEART,1,1/12/2011 12:00,2.55,17850,United Kingdom\n";
+536386,85123A,WHITE HANGING HEART,1,1/12/2011 12:00,2.55,17850,United Kingdom\n\
+536387,22752,SET 7 BABUSHKA,1,2011-01-13,7.65,13047.0,United Kingdom\n\
+536388,22752,SET 7 BABUSHKA,1,,7.65,13047.0,United Kingdom\n\
+536389,22752,SET 7 BABUSHKA,1,13/45/2011 99:99,7.65,13047.0,United Kingdom\n\
+536390,22752,SET 7 BABUSHKA,two,1/13/2011 10:00,7.65,13047.0,United Kingdom\n\
+536391,22752,SET 7 BABUSHKA,0,1/13/2011 10:00,7.65,13047.0,United Kingdom\n";
 
-// Rows: 13 read; 1 exact duplicate; 2 returns (C536379, and 536380 with quantity -2);
-// 2 non-positive prices (536383 at 0.00, A563185 at -11062.06); purchases left: 536365 x2,
-// 536366, 536381, 536382, 536384, 536385, 536386 = 8, of which 2 have no customer id.
-// Float ids after de-duplication: 17850.0 x2, 13047.0 x2, 14527.0, 12583.0 x2 = 7.
+// Rows: 18 read; 1 exact duplicate; 2 returns (C536379, and 536380 with quantity -2);
+// 2 non-positive prices (536383 at 0.00, A563185 at -11062.06); 1 missing date (536388),
+// 1 unparseable date (536389), 1 non-numeric quantity (536390), 1 zero quantity (536391).
+// Purchases left: 536365 x2, 536366, 536381, 536382, 536384, 536385, 536386, 536387 = 9, of
+// which 2 have no customer id. Dates mix M/D/YYYY H:MM, ISO with time and ISO without.
+// Float ids after de-duplication: 17850.0 x2, 13047.0 x7, 14527.0, 12583.0 x2 = 12.
 
 #[test]
 fn online_retail_log_with_every_quirk_opens_without_flags() {
@@ -37,7 +44,7 @@ fn online_retail_log_with_every_quirk_opens_without_flags() {
             .as_i64()
             .unwrap_or_else(|| panic!("{k} is a count"))
     };
-    assert_eq!(m("load: rows read"), 13);
+    assert_eq!(m("load: rows read"), 18);
     assert_eq!(m("load: exact duplicate rows (dropped)"), 1);
     assert_eq!(m("load: cancellations/returns (kept apart)"), 2);
     assert_eq!(m("load: zero or negative unit price (dropped)"), 2);
@@ -45,16 +52,22 @@ fn online_retail_log_with_every_quirk_opens_without_flags() {
         m("load: lines without customer id (kept, not in customer tables)"),
         2
     );
-    assert_eq!(m("load: ids written as floats (read as integers)"), 7);
-    assert_eq!(m("load: purchase lines used"), 8);
-    assert_eq!(m("load: unparseable date (dropped)"), 0);
-    assert_eq!(m("transactions"), 8);
+    assert_eq!(m("load: ids written as floats (read as integers)"), 12);
+    assert_eq!(m("load: purchase lines used"), 9);
+    assert_eq!(m("load: missing date (dropped)"), 1);
+    assert_eq!(m("load: unparseable date (dropped)"), 1);
+    assert_eq!(
+        m("load: missing or non-numeric quantity/price/amount (dropped)"),
+        1
+    );
+    assert_eq!(m("load: zero quantity (dropped)"), 1);
+    assert_eq!(m("transactions"), 9);
     assert_eq!(m("returned lines"), 2);
     // "17850.0" and "17850" are one customer: 17850, 13047, 12583.
     assert_eq!(m("customers who bought"), 3);
     assert!(approx(
         metric(&eda, "revenue").as_f64().unwrap(),
-        15.30 + 20.34 + 11.10 + 14.85 + 9.90 + 15.30 + 7.65 + 2.55,
+        15.30 + 20.34 + 11.10 + 14.85 + 9.90 + 15.30 + 7.65 + 2.55 + 7.65,
         1e-9
     ));
     assert_eq!(
@@ -74,12 +87,21 @@ fn online_retail_log_with_every_quirk_opens_without_flags() {
     ));
     assert_eq!(monthly[0][3], 2, "active customers in Dec: 17850 and 13047");
     assert_eq!(monthly[1][0], "2011-01");
-    assert_eq!(monthly[1][3], 2, "active customers in Jan: 12583 and 17850");
+    assert_eq!(
+        monthly[1][3], 3,
+        "active customers in Jan: 12583, 17850 and 13047"
+    );
+    assert!(approx(
+        monthly[1][1].as_f64().unwrap(),
+        15.30 + 7.65 + 2.55 + 7.65,
+        1e-9
+    ));
 
-    // Purchase frequency: 17850 -> 2 orders (536365, 536386), 13047 -> 1, 12583 -> 2.
+    // Purchase frequency: 17850 -> 2 orders (536365, 536386), 13047 -> 2 (536366, 536387),
+    // 12583 -> 2 (536384, 536385).
     let freq = &table(&eda, "purchase_frequency")["rows"];
-    assert_eq!(freq[0], serde_json::json!(["1", 1, 1.0 / 3.0]));
-    assert_eq!(freq[1], serde_json::json!(["2", 2, 2.0 / 3.0]));
+    assert_eq!(freq[0], serde_json::json!(["1", 0, 0.0]));
+    assert_eq!(freq[1], serde_json::json!(["2", 3, 1.0]));
 
     // Latin-1 text is decoded, not mangled: the product name keeps its accent.
     let top = &table(&eda, "top_products_by_revenue")["rows"];
