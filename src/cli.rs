@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::analysis::features::ScalerKind;
+use crate::analysis::segment::Algo;
 use crate::report::Format;
 
 /// Customer analytics in the terminal: what sells where and when, which kinds of customers
@@ -34,8 +36,166 @@ pub struct LoadArgs {
 pub enum Command {
     /// Print every EDA table.
     Eda(EdaArgs),
+    /// Segment customers at one K and profile the segments.
+    #[command(after_help = FEATURES_HELP)]
+    Segment(SegmentArgs),
+    /// Cluster-quality metrics for a range of K, and a suggested K.
+    #[command(after_help = FEATURES_HELP)]
+    Sweep(SweepArgs),
+    /// Customers most similar to one customer, to every customer, or to a segment.
+    #[command(after_help = FEATURES_HELP)]
+    Lookalike(LookalikeArgs),
+    /// How customers moved between segments across a split date.
+    #[command(after_help = FEATURES_HELP)]
+    Migrate(MigrateArgs),
+    /// Write segments, summary, lookalikes, features and the model to a folder (for CRM/BI).
+    #[command(after_help = FEATURES_HELP)]
+    Export(ExportArgs),
+    /// Label a dataset's customers with a model saved by export.
+    Assign(AssignArgs),
     /// Generate a synthetic dataset in the eCommerce Transactions layout.
     Sample(SampleArgs),
+}
+
+/// The feature sets, listed under each modelling command's --help.
+pub const FEATURES_HELP: &str = "Feature sets (--features):
+  rfm    recency_days, frequency, monetary
+  rfm+   rfm + avg_order_value, tenure_days, distinct_categories (with categories),
+         return_rate (with returns); the default
+  all    rfm+ + total_quantity, avg_unit_price, share_<category>, region_<region>
+  or a comma list of feature names, e.g. --features recency_days,monetary,share_books
+Skewed amounts (frequency, monetary, avg_order_value, total_quantity, avg_unit_price) get
+log1p before scaling.";
+
+/// How a model is fitted: shared by segment, sweep, lookalike, migrate and export.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Feature set (rfm, rfm+, all) or a comma list of feature names.
+    #[arg(long, default_value = "rfm+")]
+    pub features: String,
+    /// Scaling after log1p.
+    #[arg(long, value_enum, default_value = "robust")]
+    pub scaler: ScalerKind,
+    /// Clustering algorithm.
+    #[arg(long, value_enum, default_value = "kmeans")]
+    pub algo: Algo,
+    /// Random seed: the same seed gives the same labels.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Write the exact matrix used (CustomerID + one column per feature) to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub dump_matrix: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    /// Dataset (folder or transaction file); defaults to the bundled sample.
+    pub data: Option<PathBuf>,
+    /// Number of segments.
+    #[arg(long)]
+    pub k: usize,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Also write customer_segments.csv and segment_summary.csv into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace existing files in --out.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value_t = 2)]
+    pub k_min: usize,
+    #[arg(long, default_value_t = 10)]
+    pub k_max: usize,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["customer", "all", "segment"])))]
+pub struct LookalikeArgs {
+    pub data: Option<PathBuf>,
+    /// The customer to find lookalikes for.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Lookalikes for every customer.
+    #[arg(long)]
+    pub all: bool,
+    /// Audience expansion: customers outside this segment (1 = highest spend) most like it.
+    #[arg(long)]
+    pub segment: Option<usize>,
+    /// K of the segmentation --segment refers to.
+    #[arg(long, default_value_t = 4)]
+    pub k: usize,
+    /// How many lookalikes (default 3; 20 with --segment).
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Keep only lookalikes scoring at least this cosine similarity (-1 to 1).
+    #[arg(long, default_value_t = -1.0, allow_hyphen_values = true)]
+    pub min_score: f64,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the result to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    pub data: Option<PathBuf>,
+    #[arg(long)]
+    pub k: usize,
+    /// Split date (YYYY-MM-DD); default: three months before the last purchase.
+    #[arg(long)]
+    pub split: Option<String>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    pub data: Option<PathBuf>,
+    #[arg(long)]
+    pub k: usize,
+    /// Folder for customer_segments.csv, segment_summary.csv, Lookalike.csv, features.csv and
+    /// model.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// Dataset whose customers to label; defaults to the bundled sample.
+    pub data: Option<PathBuf>,
+    /// model.json written by segscope export.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Write CustomerID,segment,persona here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

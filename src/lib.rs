@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod commands;
 pub mod data;
 pub mod error;
 pub mod output;

@@ -2,7 +2,6 @@
 //! and turn errors into one line and an exit code (2 bad input, 1 bug).
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -10,7 +9,7 @@ use clap::Parser;
 
 use segscope::analysis::eda;
 use segscope::cli::{Cli, Command, EdaArgs, LoadArgs, SampleArgs};
-use segscope::data::{self, DataSource, roles};
+use segscope::commands;
 use segscope::error::{self, is_input};
 use segscope::report::{self, Format};
 use segscope::sample;
@@ -45,6 +44,12 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Some(Command::Eda(args)) => run_eda(&args, &cli.load),
         Some(Command::Sample(args)) => run_sample(&args),
+        Some(Command::Segment(args)) => commands::run_segment(&args, &cli.load),
+        Some(Command::Sweep(args)) => commands::run_sweep(&args, &cli.load),
+        Some(Command::Lookalike(args)) => commands::run_lookalike(&args, &cli.load),
+        Some(Command::Migrate(args)) => commands::run_migrate(&args, &cli.load),
+        Some(Command::Export(args)) => commands::run_export(&args, &cli.load),
+        Some(Command::Assign(args)) => commands::run_assign(&args, &cli.load),
         None => {
             // Until the TUI lands, the app face prints the EDA of the dataset as text.
             let args = EdaArgs {
@@ -57,17 +62,8 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn load(data: Option<&Path>, load: &LoadArgs) -> Result<data::Dataset> {
-    let overrides = load
-        .map
-        .iter()
-        .map(|m| roles::parse_override(m))
-        .collect::<Result<Vec<_>>>()?;
-    data::load(&DataSource::from_arg(data), &overrides)
-}
-
 fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
-    let ds = load(args.data.as_deref(), load_args)?;
+    let ds = commands::load(args.data.as_deref(), load_args)?;
     let mut result = eda::all_tables(&ds)?;
     if !args.tables.is_empty() {
         for name in &args.tables {

@@ -1,6 +1,12 @@
 //! Pure functions over loaded data: no terminal, no printing.
 
 pub mod eda;
+pub mod features;
+pub mod lookalike;
+pub mod metrics;
+pub mod migrate;
+pub mod model;
+pub mod segment;
 pub mod table;
 
 pub use table::{Skipped, Table, Value};

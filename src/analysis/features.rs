@@ -1,0 +1,548 @@
+//! The per-customer feature matrix behind segments and lookalikes, and its transforms
+//! (log1p on skewed amounts, then RobustScaler or StandardScaler as scikit-learn defines them).
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use ndarray::{Array1, Array2, Axis};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::bail_input;
+use crate::data::Dataset;
+
+const DAY_US: f64 = 86_400_000_000.0;
+
+/// Features that get log1p (signed for money that can be negative): heavy right tails.
+pub const LOG1P: &[&str] = &[
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "total_quantity",
+    "avg_unit_price",
+];
+
+/// The named feature sets of `--features`.
+pub const FEATURE_SETS: &[(&str, &str)] = &[
+    ("rfm", "recency_days, frequency, monetary"),
+    (
+        "rfm+",
+        "rfm + avg_order_value, tenure_days, distinct_categories (with categories), return_rate (with returns); the default",
+    ),
+    (
+        "all",
+        "every feature: rfm+ + total_quantity, avg_unit_price, share_<category>, region_<region>",
+    ),
+];
+
+/// One row per customer who bought, every feature unscaled.
+#[derive(Clone, Debug)]
+pub struct CustomerFeatures {
+    /// Customer ids, sorted.
+    pub ids: Vec<String>,
+    /// Feature names, in column order of `raw`.
+    pub names: Vec<String>,
+    pub raw: Array2<f64>,
+    /// Each customer's region, where the data has one.
+    pub region: Option<Vec<String>>,
+    /// Category names and each customer's spend on each (columns of `spend`).
+    pub categories: Option<(Vec<String>, Array2<f64>)>,
+    /// The dataset's last purchase date (microseconds): recency and tenure count to it.
+    pub reference_us: i64,
+}
+
+impl CustomerFeatures {
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Resolves `--features` (a set name or a comma list) to feature names.
+    pub fn select(&self, spec: &str) -> Result<Vec<String>> {
+        let has = |n: &str| self.column(n).is_some();
+        let rfm = ["recency_days", "frequency", "monetary"];
+        let plus = [
+            "avg_order_value",
+            "tenure_days",
+            "distinct_categories",
+            "return_rate",
+        ];
+        let names: Vec<String> = match spec.trim() {
+            "rfm" => rfm.iter().map(|s| s.to_string()).collect(),
+            "rfm+" | "default" => rfm
+                .iter()
+                .chain(plus.iter())
+                .filter(|n| has(n))
+                .map(|s| s.to_string())
+                .collect(),
+            "all" => self.names.clone(),
+            list => {
+                let mut out = Vec::new();
+                for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    if !has(name) {
+                        bail_input!(
+                            "--features: unknown feature or set {name:?}; sets are rfm, rfm+, all; features here are {}",
+                            self.names.join(", ")
+                        );
+                    }
+                    if !out.iter().any(|n| n == name) {
+                        out.push(name.to_string());
+                    }
+                }
+                out
+            }
+        };
+        if names.is_empty() {
+            bail_input!("--features {spec:?}: selects no feature");
+        }
+        Ok(names)
+    }
+
+    /// The raw columns of `names`, in that order.
+    pub fn raw_matrix(&self, names: &[String]) -> Array2<f64> {
+        let idx: Vec<usize> = names.iter().filter_map(|n| self.column(n)).collect();
+        self.raw.select(Axis(1), &idx)
+    }
+}
+
+fn i64s(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let c = df.column(name)?.cast(&DataType::Int64)?;
+    Ok(c.i64()?.iter().collect())
+}
+
+fn f64s(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+}
+
+fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    Ok(c.str()?
+        .iter()
+        .map(|v| v.unwrap_or("(unknown)").to_string())
+        .collect())
+}
+
+/// A safe column-name suffix from a category or region name.
+fn slug(s: &str) -> String {
+    let mut out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while out.contains("__") {
+        out = out.replace("__", "_");
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// Computes every feature for every customer who bought.
+pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
+    let bought = ds.lines.clone().filter(col("customer_id").is_not_null());
+    let reference = ds
+        .lines
+        .clone()
+        .select([col("date").max().cast(DataType::Int64).alias("d")])
+        .collect()?;
+    let reference_us = i64s(&reference, "d")?
+        .first()
+        .copied()
+        .flatten()
+        .unwrap_or(0);
+    let mut aggs = vec![
+        col("date").max().cast(DataType::Int64).alias("last"),
+        col("date").min().cast(DataType::Int64).alias("first"),
+        col("order_id").n_unique().alias("frequency"),
+        col("amount").sum().alias("gross"),
+        col("quantity").sum().alias("total_quantity"),
+        col("unit_price").mean().alias("avg_unit_price"),
+    ];
+    if ds.present.category {
+        aggs.push(
+            col("category")
+                .drop_nulls()
+                .n_unique()
+                .alias("distinct_categories"),
+        );
+    }
+    let per = bought
+        .clone()
+        .group_by([col("customer_id")])
+        .agg(aggs)
+        .sort(["customer_id"], SortMultipleOptions::default())
+        .collect()?;
+    let ids = strs(&per, "customer_id")?;
+    let n = ids.len();
+    if n == 0 {
+        bail_input!(
+            "{}: no purchase carries a customer id, so there are no customers to segment",
+            ds.name
+        );
+    }
+    let at: BTreeMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+
+    let returns = ds
+        .returns
+        .clone()
+        .filter(col("customer_id").is_not_null())
+        .group_by([col("customer_id")])
+        .agg([col("amount").abs().sum().alias("returned")])
+        .collect()?;
+    let mut returned = vec![0.0; n];
+    let any_returns = returns.height() > 0;
+    for (id, v) in strs(&returns, "customer_id")?
+        .iter()
+        .zip(f64s(&returns, "returned")?)
+    {
+        if let Some(&i) = at.get(id.as_str()) {
+            returned[i] = v;
+        }
+    }
+
+    // Signup and region from the customer table, where there is one.
+    let mut signup: Vec<Option<i64>> = vec![None; n];
+    let mut region: Option<Vec<String>> = None;
+    if let Some(customers) = &ds.customers {
+        let schema = customers.clone().collect_schema()?;
+        let mut cols = vec![col("customer_id")];
+        let has_signup = schema.get("signup_date").is_some();
+        let has_region = schema.get("region").is_some();
+        if has_signup {
+            cols.push(col("signup_date").cast(DataType::Int64));
+        }
+        if has_region {
+            cols.push(col("region"));
+        }
+        let c = customers.clone().select(cols).collect()?;
+        let cids = strs(&c, "customer_id")?;
+        let s = if has_signup {
+            Some(i64s(&c, "signup_date")?)
+        } else {
+            None
+        };
+        let r = if has_region {
+            Some(strs(&c, "region")?)
+        } else {
+            None
+        };
+        let mut regions = vec!["(unknown)".to_string(); n];
+        for (k, id) in cids.iter().enumerate() {
+            if let Some(&i) = at.get(id.as_str()) {
+                if let Some(s) = &s {
+                    signup[i] = s[k];
+                }
+                if let Some(r) = &r {
+                    regions[i] = r[k].clone();
+                }
+            }
+        }
+        if has_region {
+            region = Some(regions);
+        }
+    }
+    if region.is_none() && ds.present.region {
+        let r = bought
+            .clone()
+            .group_by([col("customer_id")])
+            .agg([col("region").drop_nulls().max().alias("region")])
+            .collect()?;
+        let mut regions = vec!["(unknown)".to_string(); n];
+        for (id, reg) in strs(&r, "customer_id")?.iter().zip(strs(&r, "region")?) {
+            if let Some(&i) = at.get(id.as_str()) {
+                regions[i] = reg;
+            }
+        }
+        region = Some(regions);
+    }
+
+    let last = i64s(&per, "last")?;
+    let first = i64s(&per, "first")?;
+    let frequency = f64s(&per, "frequency")?;
+    let gross = f64s(&per, "gross")?;
+    let days =
+        |from: Option<i64>| from.map_or(0.0, |f| ((reference_us - f) as f64 / DAY_US).floor());
+
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut push = |name: &str, v: Vec<f64>| {
+        names.push(name.to_string());
+        columns.push(v);
+    };
+    push("recency_days", last.iter().map(|&l| days(l)).collect());
+    push("frequency", frequency.clone());
+    push("monetary", (0..n).map(|i| gross[i] - returned[i]).collect());
+    push(
+        "avg_order_value",
+        (0..n)
+            .map(|i| {
+                if frequency[i] > 0.0 {
+                    gross[i] / frequency[i]
+                } else {
+                    0.0
+                }
+            })
+            .collect(),
+    );
+    push(
+        "tenure_days",
+        (0..n).map(|i| days(signup[i].or(first[i]))).collect(),
+    );
+    if ds.present.category {
+        push("distinct_categories", f64s(&per, "distinct_categories")?);
+    }
+    if any_returns {
+        push(
+            "return_rate",
+            (0..n)
+                .map(|i| {
+                    if gross[i] > 0.0 {
+                        returned[i] / gross[i]
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+        );
+    }
+    push("total_quantity", f64s(&per, "total_quantity")?);
+    push("avg_unit_price", f64s(&per, "avg_unit_price")?);
+
+    let mut categories = None;
+    if ds.present.category {
+        let cs = bought
+            .clone()
+            .filter(col("category").is_not_null())
+            .group_by([col("customer_id"), col("category")])
+            .agg([col("amount").sum().alias("spend")])
+            .collect()?;
+        let (cid, cat, spend) = (
+            strs(&cs, "customer_id")?,
+            strs(&cs, "category")?,
+            f64s(&cs, "spend")?,
+        );
+        let mut names_c: Vec<String> = cat.clone();
+        names_c.sort();
+        names_c.dedup();
+        let mut m = Array2::<f64>::zeros((n, names_c.len()));
+        for k in 0..cid.len() {
+            if let (Some(&i), Ok(j)) = (at.get(cid[k].as_str()), names_c.binary_search(&cat[k])) {
+                m[[i, j]] += spend[k];
+            }
+        }
+        for (j, c) in names_c.iter().enumerate() {
+            push(
+                &format!("share_{}", slug(c)),
+                (0..n)
+                    .map(|i| {
+                        if gross[i] > 0.0 {
+                            m[[i, j]] / gross[i]
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        categories = Some((names_c, m));
+    }
+    if let Some(regions) = &region {
+        let mut distinct: Vec<&String> = regions.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        for r in distinct {
+            push(
+                &format!("region_{}", slug(r)),
+                regions
+                    .iter()
+                    .map(|x| f64::from(u8::from(x == r)))
+                    .collect(),
+            );
+        }
+    }
+    let mut raw = Array2::<f64>::zeros((n, names.len()));
+    for (j, c) in columns.iter().enumerate() {
+        for i in 0..n {
+            raw[[i, j]] = c[i];
+        }
+    }
+    Ok(CustomerFeatures {
+        ids,
+        names,
+        raw,
+        region,
+        categories,
+        reference_us,
+    })
+}
+
+/// How features are scaled after log1p.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ScalerKind {
+    /// (x - median) / IQR, scikit-learn's RobustScaler.
+    Robust,
+    /// (x - mean) / std (population), scikit-learn's StandardScaler.
+    Standard,
+    None,
+}
+
+impl ScalerKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScalerKind::Robust => "robust",
+            ScalerKind::Standard => "standard",
+            ScalerKind::None => "none",
+        }
+    }
+}
+
+/// Everything needed to turn raw features into the clustered matrix again (saved in model.json).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transform {
+    pub features: Vec<String>,
+    /// Per feature: log1p applied (sign-preserving) before scaling.
+    pub log1p: Vec<bool>,
+    pub scaler: ScalerKind,
+    pub center: Vec<f64>,
+    pub scale: Vec<f64>,
+}
+
+/// Sign-preserving log1p: defined for negative net spend too.
+pub fn signed_log1p(x: f64) -> f64 {
+    x.signum() * x.abs().ln_1p()
+}
+
+/// Quantile with linear interpolation between order statistics (numpy's default).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+impl Transform {
+    /// Learns the transform on `raw` (columns named by `features`).
+    pub fn fit(features: &[String], raw: &Array2<f64>, scaler: ScalerKind) -> Transform {
+        let log1p: Vec<bool> = features
+            .iter()
+            .map(|f| LOG1P.contains(&f.as_str()))
+            .collect();
+        let logged = apply_log(raw, &log1p);
+        let d = features.len();
+        let (mut center, mut scale) = (vec![0.0; d], vec![1.0; d]);
+        for j in 0..d {
+            let col = logged.column(j);
+            match scaler {
+                ScalerKind::Robust => {
+                    let mut v: Vec<f64> = col.to_vec();
+                    v.sort_by(f64::total_cmp);
+                    center[j] = quantile(&v, 0.5);
+                    scale[j] = quantile(&v, 0.75) - quantile(&v, 0.25);
+                }
+                ScalerKind::Standard => {
+                    let n = col.len().max(1) as f64;
+                    let mean = col.sum() / n;
+                    center[j] = mean;
+                    scale[j] = (col.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
+                }
+                ScalerKind::None => {}
+            }
+            // A constant column is left unscaled, never divided by zero (as scikit-learn does).
+            if !(scale[j].is_finite() && scale[j] > 0.0) {
+                scale[j] = 1.0;
+            }
+        }
+        Transform {
+            features: features.to_vec(),
+            log1p,
+            scaler,
+            center,
+            scale,
+        }
+    }
+
+    /// Applies the learnt transform to raw rows with the same columns.
+    pub fn apply(&self, raw: &Array2<f64>) -> Array2<f64> {
+        let mut x = apply_log(raw, &self.log1p);
+        for (j, mut col) in x.axis_iter_mut(Axis(1)).enumerate() {
+            col.mapv_inplace(|v| (v - self.center[j]) / self.scale[j]);
+        }
+        x
+    }
+}
+
+fn apply_log(raw: &Array2<f64>, log1p: &[bool]) -> Array2<f64> {
+    let mut x = raw.clone();
+    for (j, mut col) in x.axis_iter_mut(Axis(1)).enumerate() {
+        if log1p[j] {
+            col.mapv_inplace(signed_log1p);
+        }
+    }
+    x
+}
+
+/// Column means of `x` (the centroid of a set of rows).
+pub fn mean_row(x: &Array2<f64>) -> Array1<f64> {
+    x.mean_axis(Axis(0))
+        .unwrap_or_else(|| Array1::zeros(x.ncols()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn quantiles_interpolate_like_numpy() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile(&v, 0.5), 2.5);
+        assert_eq!(quantile(&v, 0.25), 1.75);
+        assert_eq!(quantile(&v, 0.75), 3.25);
+    }
+
+    #[test]
+    fn robust_scaling_matches_the_definition_and_survives_constant_columns() {
+        let raw = array![[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [10.0, 5.0]];
+        let names = vec!["recency_days".to_string(), "tenure_days".to_string()];
+        let t = Transform::fit(&names, &raw, ScalerKind::Robust);
+        // median 2.5, q25 1.75, q75 4.75 -> IQR 3
+        assert_eq!(t.center[0], 2.5);
+        assert_eq!(t.scale[0], 3.0);
+        assert_eq!(t.scale[1], 1.0, "zero IQR leaves the column unscaled");
+        let x = t.apply(&raw);
+        assert!(x.iter().all(|v| v.is_finite()));
+        assert_eq!(x[[3, 0]], 2.5);
+        assert_eq!(x[[0, 1]], 0.0);
+    }
+
+    #[test]
+    fn log1p_is_signed_and_only_on_skewed_money() {
+        assert_eq!(signed_log1p(-(std::f64::consts::E - 1.0)), -1.0);
+        let raw = array![[0.0, 0.0], [std::f64::consts::E - 1.0, 2.0]];
+        let names = vec!["monetary".to_string(), "recency_days".to_string()];
+        let t = Transform::fit(&names, &raw, ScalerKind::None);
+        assert_eq!(t.log1p, vec![true, false]);
+        let x = t.apply(&raw);
+        assert!((x[[1, 0]] - 1.0).abs() < 1e-15);
+        assert_eq!(x[[1, 1]], 2.0);
+    }
+}

@@ -1,0 +1,276 @@
+//! Cluster quality, as scikit-learn defines it (silhouette_score, davies_bouldin_score,
+//! calinski_harabasz_score, KMeans.inertia_, adjusted_rand_score). linfa's silhouette scores a
+//! singleton cluster 1 where scikit-learn scores it 0, so all of them are written here once.
+
+use ndarray::{Array2, ArrayView1, Axis};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::Serialize;
+
+/// Above this many rows the silhouette is computed on a seeded sample of this size.
+pub const SILHOUETTE_EXACT_MAX: usize = 20_000;
+
+fn dist(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+fn n_labels(labels: &[usize]) -> usize {
+    labels.iter().copied().max().map_or(0, |m| m + 1)
+}
+
+/// Mean silhouette coefficient over all rows (exact, O(n²)). Rows in a cluster of one score 0.
+pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
+    let n = x.nrows();
+    let k = n_labels(labels);
+    let mut sizes = vec![0usize; k];
+    for &l in labels {
+        sizes[l] += 1;
+    }
+    let rows: Vec<usize> = (0..n).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .min(n.max(1));
+    let chunk = n.div_ceil(threads.max(1)).max(1);
+    let total: f64 = std::thread::scope(|s| {
+        let handles: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                let sizes = &sizes;
+                s.spawn(move || {
+                    let mut sums = vec![0.0; k];
+                    let mut acc = 0.0;
+                    for &i in part {
+                        sums.iter_mut().for_each(|v| *v = 0.0);
+                        let xi = x.row(i);
+                        for j in 0..n {
+                            sums[labels[j]] += dist(xi, x.row(j));
+                        }
+                        let own = labels[i];
+                        if sizes[own] <= 1 {
+                            continue;
+                        }
+                        let a = sums[own] / (sizes[own] - 1) as f64;
+                        let b = (0..k)
+                            .filter(|&c| c != own && sizes[c] > 0)
+                            .map(|c| sums[c] / sizes[c] as f64)
+                            .fold(f64::INFINITY, f64::min);
+                        let m = a.max(b);
+                        if m > 0.0 && b.is_finite() {
+                            acc += (b - a) / m;
+                        }
+                    }
+                    acc
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    });
+    total / n.max(1) as f64
+}
+
+/// The silhouette, on a seeded sample of [`SILHOUETTE_EXACT_MAX`] rows when there are more.
+/// Returns the score and the number of rows it used.
+pub fn silhouette_sampled(x: &Array2<f64>, labels: &[usize], seed: u64) -> (f64, usize) {
+    if x.nrows() <= SILHOUETTE_EXACT_MAX {
+        return (silhouette(x, labels), x.nrows());
+    }
+    let mut idx: Vec<usize> = (0..x.nrows()).collect();
+    idx.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(seed));
+    idx.truncate(SILHOUETTE_EXACT_MAX);
+    idx.sort_unstable();
+    let sub = x.select(Axis(0), &idx);
+    let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
+    (silhouette(&sub, &sub_labels), SILHOUETTE_EXACT_MAX)
+}
+
+/// Cluster means (rows) and sizes for `labels`.
+pub fn cluster_means(x: &Array2<f64>, labels: &[usize]) -> (Array2<f64>, Vec<usize>) {
+    let k = n_labels(labels);
+    let mut means = Array2::<f64>::zeros((k, x.ncols()));
+    let mut sizes = vec![0usize; k];
+    for (row, &l) in x.axis_iter(Axis(0)).zip(labels) {
+        let mut m = means.row_mut(l);
+        m += &row;
+        sizes[l] += 1;
+    }
+    for (c, mut m) in means.axis_iter_mut(Axis(0)).enumerate() {
+        if sizes[c] > 0 {
+            m /= sizes[c] as f64;
+        }
+    }
+    (means, sizes)
+}
+
+/// Davies–Bouldin index: mean over clusters of the worst (s_i + s_j) / d(c_i, c_j).
+pub fn davies_bouldin(x: &Array2<f64>, labels: &[usize]) -> f64 {
+    let (means, sizes) = cluster_means(x, labels);
+    let k = means.nrows();
+    let mut intra = vec![0.0; k];
+    for (row, &l) in x.axis_iter(Axis(0)).zip(labels) {
+        intra[l] += dist(row, means.row(l));
+    }
+    for c in 0..k {
+        if sizes[c] > 0 {
+            intra[c] /= sizes[c] as f64;
+        }
+    }
+    let mut centroid_d = Array2::<f64>::zeros((k, k));
+    for i in 0..k {
+        for j in 0..k {
+            centroid_d[[i, j]] = dist(means.row(i), means.row(j));
+        }
+    }
+    let near_zero = |v: f64| v.abs() <= 1e-8;
+    if intra.iter().all(|&v| near_zero(v)) || centroid_d.iter().all(|&v| near_zero(v)) {
+        return 0.0;
+    }
+    let mut total = 0.0;
+    for i in 0..k {
+        let mut worst = f64::NEG_INFINITY;
+        for j in 0..k {
+            if i == j {
+                continue;
+            }
+            let d = if centroid_d[[i, j]] == 0.0 {
+                f64::INFINITY
+            } else {
+                centroid_d[[i, j]]
+            };
+            worst = worst.max((intra[i] + intra[j]) / d);
+        }
+        total += worst;
+    }
+    total / k as f64
+}
+
+/// Calinski–Harabasz index: between- over within-cluster dispersion, scaled by degrees of freedom.
+pub fn calinski_harabasz(x: &Array2<f64>, labels: &[usize]) -> f64 {
+    let (means, sizes) = cluster_means(x, labels);
+    let (n, k) = (x.nrows() as f64, means.nrows() as f64);
+    let overall = x
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| ndarray::Array1::zeros(x.ncols()));
+    let mut extra = 0.0;
+    for (c, m) in means.axis_iter(Axis(0)).enumerate() {
+        extra += sizes[c] as f64
+            * m.iter()
+                .zip(overall.iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>();
+    }
+    let intra = inertia(x, labels, &means);
+    if intra == 0.0 {
+        1.0
+    } else {
+        extra * (n - k) / (intra * (k - 1.0))
+    }
+}
+
+/// Sum of squared distances from each row to its cluster's centre.
+pub fn inertia(x: &Array2<f64>, labels: &[usize], centres: &Array2<f64>) -> f64 {
+    x.axis_iter(Axis(0))
+        .zip(labels)
+        .map(|(row, &l)| {
+            row.iter()
+                .zip(centres.row(l).iter())
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+fn comb2(n: u64) -> f64 {
+    (n as f64) * (n as f64 - 1.0) / 2.0
+}
+
+/// Adjusted Rand index between two labelings of the same rows (1 = identical partitions).
+pub fn adjusted_rand(a: &[usize], b: &[usize]) -> f64 {
+    let n = a.len() as u64;
+    let (ka, kb) = (n_labels(a), n_labels(b));
+    let mut table = vec![0u64; ka * kb];
+    let (mut ra, mut rb) = (vec![0u64; ka], vec![0u64; kb]);
+    for (&x, &y) in a.iter().zip(b) {
+        table[x * kb + y] += 1;
+        ra[x] += 1;
+        rb[y] += 1;
+    }
+    let index: f64 = table.iter().map(|&v| comb2(v)).sum();
+    let sa: f64 = ra.iter().map(|&v| comb2(v)).sum();
+    let sb: f64 = rb.iter().map(|&v| comb2(v)).sum();
+    let total = comb2(n);
+    if total == 0.0 {
+        return 1.0;
+    }
+    let expected = sa * sb / total;
+    let max = (sa + sb) / 2.0;
+    if max == expected {
+        1.0
+    } else {
+        (index - expected) / (max - expected)
+    }
+}
+
+/// The quality figures reported with every segmentation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Metrics {
+    pub silhouette: f64,
+    /// Rows the silhouette was computed on (all of them up to 20,000).
+    pub silhouette_sample: usize,
+    pub davies_bouldin: f64,
+    pub calinski_harabasz: f64,
+    pub inertia: f64,
+}
+
+/// All metrics for a labelling; inertia against the cluster means.
+pub fn evaluate(x: &Array2<f64>, labels: &[usize], seed: u64) -> Metrics {
+    let (silhouette, silhouette_sample) = silhouette_sampled(x, labels, seed);
+    let (means, _) = cluster_means(x, labels);
+    Metrics {
+        silhouette,
+        silhouette_sample,
+        davies_bouldin: davies_bouldin(x, labels),
+        calinski_harabasz: calinski_harabasz(x, labels),
+        inertia: inertia(x, labels, &means),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn hand_checked_two_clusters() {
+        // Points 0, 1 (cluster 0) and 10, 11 (cluster 1) on a line.
+        let x = array![[0.0], [1.0], [10.0], [11.0]];
+        let l = [0, 0, 1, 1];
+        // Row 0: a = 1, b = (10 + 11) / 2 = 10.5 -> s = 9.5 / 10.5; row 1: a = 1, b = 9.5 -> 8.5 / 9.5.
+        let want = (2.0 * (9.5 / 10.5) + 2.0 * (8.5 / 9.5)) / 4.0;
+        assert!((silhouette(&x, &l) - want).abs() < 1e-15);
+        // Means 0.5 and 10.5; intra 0.5 each; centroid distance 10 -> DB = 1 / 10.
+        assert!((davies_bouldin(&x, &l) - 0.1).abs() < 1e-15);
+        // extra = 2*25 + 2*25 = 100, intra = 4 * 0.25 = 1 -> CH = 100 * (4 - 2) / (1 * 1).
+        assert!((calinski_harabasz(&x, &l) - 200.0).abs() < 1e-12);
+        assert_eq!(adjusted_rand(&l, &[1, 1, 0, 0]), 1.0);
+    }
+
+    #[test]
+    fn singleton_cluster_scores_zero_as_in_scikit_learn() {
+        let x = array![[0.0], [1.0], [5.0]];
+        let l = [0, 0, 1];
+        // Rows 0 and 1 only; row 2 is alone and scores 0.
+        let want = ((5.0 - 1.0) / 5.0 + (4.0 - 1.0) / 4.0) / 3.0;
+        assert!((silhouette(&x, &l) - want).abs() < 1e-15);
+    }
+
+    #[test]
+    fn adjusted_rand_of_a_known_pair() {
+        // scikit-learn docs: adjusted_rand_score([0, 0, 1, 2], [0, 0, 1, 1]) = 0.5714285714285715
+        assert!((adjusted_rand(&[0, 0, 1, 2], &[0, 0, 1, 1]) - 0.5714285714285715).abs() < 1e-15);
+    }
+}

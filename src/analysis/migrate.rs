@@ -1,0 +1,171 @@
+//! Segment migration: fit on the history before a split date, then assign every customer as of
+//! the end with the same model, and count who moved where.
+
+use anyhow::Result;
+use chrono::{Months, NaiveDate};
+use polars::prelude::*;
+
+use super::features::customer_features;
+use super::segment::{self, SegmentParams, Segmentation};
+use super::{Table, Value};
+use crate::bail_input;
+use crate::data::Dataset;
+
+/// The result of `segscope migrate`.
+pub struct Migration {
+    pub split: NaiveDate,
+    pub before: Segmentation,
+    /// Counts: rows are segments before (then "(new)"), columns segments after.
+    pub counts: Table,
+    /// The same as shares of each row.
+    pub shares: Table,
+}
+
+fn date_bounds(ds: &Dataset) -> Result<(NaiveDate, NaiveDate)> {
+    let df = ds
+        .lines
+        .clone()
+        .select([
+            col("date").min().cast(DataType::Int64).alias("a"),
+            col("date").max().cast(DataType::Int64).alias("b"),
+        ])
+        .collect()?;
+    let get = |c: &str| -> Result<NaiveDate> {
+        let us = df.column(c)?.i64()?.get(0).unwrap_or(0);
+        Ok(chrono::DateTime::from_timestamp_micros(us)
+            .map(|d| d.date_naive())
+            .unwrap_or_default())
+    };
+    Ok((get("a")?, get("b")?))
+}
+
+fn micros(d: NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp_micros())
+}
+
+/// Parses `--split` (YYYY-MM-DD) or defaults to three months before the last date.
+pub fn choose_split(ds: &Dataset, split: Option<&str>) -> Result<NaiveDate> {
+    let (first, last) = date_bounds(ds)?;
+    let split = match split {
+        Some(s) => match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+            Ok(d) => d,
+            Err(_) => bail_input!("--split {s:?}: expected a date like 2024-10-01"),
+        },
+        None => last.checked_sub_months(Months::new(3)).unwrap_or(last),
+    };
+    if split <= first || split > last {
+        bail_input!(
+            "--split {split}: must fall after the first purchase ({first}) and on or before the last ({last})"
+        );
+    }
+    Ok(split)
+}
+
+fn restrict(ds: &Dataset, before_us: i64) -> Dataset {
+    let keep = col("date").cast(DataType::Int64).lt(lit(before_us));
+    Dataset {
+        lines: ds.lines.clone().filter(keep.clone()),
+        returns: ds.returns.clone().filter(keep),
+        ..ds.clone()
+    }
+}
+
+/// Fits on the period before `split` and follows each customer to the end of the data.
+pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result<Migration> {
+    let split_us = micros(split);
+    let before_f = customer_features(&restrict(ds, split_us))?;
+    let before = segment::fit(&before_f, params)?;
+    let after_f = customer_features(ds)?;
+    let model = super::model::Model::from_segmentation(&before, &ds.name);
+    let (after_labels, _) =
+        model.assign(&after_f, std::path::Path::new("(fitted before the split)"))?;
+    // Who bought after the split.
+    let active = ds
+        .lines
+        .clone()
+        .filter(
+            col("date")
+                .cast(DataType::Int64)
+                .gt_eq(lit(split_us))
+                .and(col("customer_id").is_not_null()),
+        )
+        .select([col("customer_id")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    let active: std::collections::HashSet<String> = active
+        .column("customer_id")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+
+    let k = before.k;
+    let personas: Vec<String> = before
+        .profiles
+        .iter()
+        .map(|p| format!("{} {}", p.id, p.persona))
+        .collect();
+    let mut counts = vec![vec![0usize; k]; k + 1];
+    let mut idle = vec![0usize; k + 1];
+    let before_at: std::collections::HashMap<&str, usize> = before
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), before.labels[i]))
+        .collect();
+    for (i, id) in after_f.ids.iter().enumerate() {
+        let row = before_at.get(id.as_str()).copied().unwrap_or(k);
+        counts[row][after_labels[i]] += 1;
+        if !active.contains(id) {
+            idle[row] += 1;
+        }
+    }
+    let mut columns: Vec<String> = vec!["before".into()];
+    columns.extend(personas.iter().map(|p| format!("after: {p}")));
+    let mut count_t = Table {
+        name: "migration".into(),
+        title: format!("Segment migration across {split}"),
+        columns: columns.clone(),
+        rows: vec![],
+    };
+    count_t.columns.extend([
+        "customers".to_string(),
+        "no_purchase_after_split".to_string(),
+    ]);
+    let mut share_t = Table {
+        name: "migration_shares".into(),
+        title: format!("Segment migration across {split} (share of row)"),
+        columns,
+        rows: vec![],
+    };
+    for r in 0..=k {
+        let label = if r < k {
+            personas[r].clone()
+        } else {
+            "(new after split)".to_string()
+        };
+        let total: usize = counts[r].iter().sum();
+        let mut row = vec![Value::text(&label)];
+        row.extend(counts[r].iter().map(|&c| Value::count(c)));
+        row.push(Value::count(total));
+        row.push(Value::count(idle[r]));
+        count_t.push(row);
+        let mut srow = vec![Value::text(&label)];
+        srow.extend(counts[r].iter().map(|&c| {
+            Value::Num(if total > 0 {
+                c as f64 / total as f64
+            } else {
+                0.0
+            })
+        }));
+        share_t.push(srow);
+    }
+    Ok(Migration {
+        split,
+        before,
+        counts: count_t,
+        shares: share_t,
+    })
+}

@@ -1,0 +1,123 @@
+//! A saved segmentation (model.json): everything `assign` needs to label other customers the
+//! same way (features, transforms and scaler parameters, centres, K, seed, algorithm).
+
+use std::path::Path;
+
+use anyhow::Result;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use super::features::{CustomerFeatures, Transform};
+use super::segment::{Algo, GmmParts, Segmentation, assign};
+use crate::bail_input;
+
+pub const MODEL_FORMAT: &str = "segscope-model/1";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub format: String,
+    pub algo: Algo,
+    pub k: usize,
+    pub seed: u64,
+    pub transform: Transform,
+    /// Segment centres in the scaled space; row i is segment i + 1.
+    pub centroids: Vec<Vec<f64>>,
+    /// The mixture's parameters when `algo` is gmm.
+    pub gmm: Option<GmmParts>,
+    pub personas: Vec<String>,
+    /// Where the model was fitted, for the record.
+    pub dataset: String,
+}
+
+impl Model {
+    pub fn from_segmentation(s: &Segmentation, dataset: &str) -> Model {
+        Model {
+            format: MODEL_FORMAT.to_string(),
+            algo: s.algo,
+            k: s.k,
+            seed: s.seed,
+            transform: s.transform.clone(),
+            centroids: s.centroids.outer_iter().map(|r| r.to_vec()).collect(),
+            gmm: s.gmm.clone(),
+            personas: s.profiles.iter().map(|p| p.persona.clone()).collect(),
+            dataset: dataset.to_string(),
+        }
+    }
+
+    /// Reads and checks a model file; every problem names the file.
+    pub fn load(path: &Path) -> Result<Model> {
+        let name = path.display();
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => bail_input!("--model {name}: cannot read ({e})"),
+        };
+        let model: Model = match serde_json::from_str(&text) {
+            Ok(m) => m,
+            Err(e) => bail_input!(
+                "--model {name}: not a segscope model.json ({e}); make one with segscope export"
+            ),
+        };
+        let d = model.transform.features.len();
+        let t = &model.transform;
+        let shapes_ok = model.format == MODEL_FORMAT
+            && model.k >= 2
+            && model.centroids.len() == model.k
+            && model.centroids.iter().all(|c| c.len() == d)
+            && t.log1p.len() == d
+            && t.center.len() == d
+            && t.scale.len() == d
+            && model.personas.len() == model.k
+            && model.gmm.as_ref().is_none_or(|g| {
+                g.weights.len() == model.k
+                    && g.means.len() == model.k
+                    && g.precisions.len() == model.k
+                    && g.precisions
+                        .iter()
+                        .all(|p| p.len() == d && p.iter().all(|r| r.len() == d))
+            })
+            && (model.algo == Algo::Kmeans || model.gmm.is_some());
+        if !shapes_ok {
+            bail_input!(
+                "--model {name}: inconsistent model (format {:?}, K, centre or scaler sizes disagree); re-export it",
+                model.format
+            );
+        }
+        Ok(model)
+    }
+
+    /// Labels (0-based) for the customers in `f`, with the scaled matrix used.
+    pub fn assign(
+        &self,
+        f: &CustomerFeatures,
+        model_path: &Path,
+    ) -> Result<(Vec<usize>, Array2<f64>)> {
+        let missing: Vec<&str> = self
+            .transform
+            .features
+            .iter()
+            .filter(|n| f.column(n).is_none())
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            bail_input!(
+                "--model {}: built on feature(s) {} which this dataset lacks (it has {}); export a model from comparable data",
+                model_path.display(),
+                missing.join(", "),
+                f.names.join(", ")
+            );
+        }
+        let x = self
+            .transform
+            .apply(&f.raw_matrix(&self.transform.features));
+        let centroids = Array2::from_shape_vec(
+            (self.k, self.transform.features.len()),
+            self.centroids.iter().flatten().copied().collect(),
+        )?;
+        let gmm = if self.algo == Algo::Gmm {
+            self.gmm.as_ref()
+        } else {
+            None
+        };
+        Ok((assign(&x, &centroids, gmm), x))
+    }
+}

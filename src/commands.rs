@@ -1,0 +1,691 @@
+//! The headless commands: load, analyse, and write results in the stable JSON/CSV contract.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::analysis::features::{CustomerFeatures, customer_features};
+use crate::analysis::lookalike::{self, Match};
+use crate::analysis::metrics::Metrics;
+use crate::analysis::migrate;
+use crate::analysis::model::Model;
+use crate::analysis::segment::{self, Profile, SegmentParams, Segmentation};
+use crate::analysis::{Table, Value};
+use crate::bail_input;
+use crate::cli::{
+    AssignArgs, ExportArgs, LoadArgs, LookalikeArgs, MigrateArgs, ModelArgs, SegmentArgs, SweepArgs,
+};
+use crate::data::{self, DataSource, Dataset, roles};
+use crate::output::write_files_atomically;
+use crate::report::{self, Format, json_safe, write_csv_table, write_text_table};
+
+/// Loads the dataset named on the command line (or the bundled sample).
+pub fn load(data: Option<&Path>, load: &LoadArgs) -> Result<Dataset> {
+    let overrides = load
+        .map
+        .iter()
+        .map(|m| roles::parse_override(m))
+        .collect::<Result<Vec<_>>>()?;
+    data::load(&DataSource::from_arg(data), &overrides)
+}
+
+fn params(m: &ModelArgs, k: usize) -> SegmentParams {
+    SegmentParams {
+        k,
+        algo: m.algo,
+        seed: m.seed,
+        features: m.features.clone(),
+        scaler: m.scaler,
+    }
+}
+
+/// CustomerID plus one column per feature, full precision (shortest round-trip decimal).
+fn matrix_csv(ids: &[String], names: &[String], x: &Array2<f64>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ids.len() * (names.len() + 1) * 12);
+    let _ = writeln!(out, "CustomerID,{}", names.join(","));
+    for (id, row) in ids.iter().zip(x.outer_iter()) {
+        let _ = write!(out, "{}", csv_cell(id));
+        for v in row {
+            let _ = write!(out, ",{v}");
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
+fn csv_cell(s: &str) -> String {
+    let s = report::sanitize(s);
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Refuses to replace existing files unless `force`.
+fn check_free(paths: &[&Path], force: bool) -> Result<()> {
+    if !force && let Some(p) = paths.iter().find(|p| p.exists()) {
+        bail_input!(
+            "{}: already exists; pass --force to overwrite it",
+            p.display()
+        );
+    }
+    Ok(())
+}
+
+fn write_dump(m: &ModelArgs, ids: &[String], names: &[String], x: &Array2<f64>) -> Result<()> {
+    if let Some(path) = &m.dump_matrix {
+        write_files_atomically(&[(path, &matrix_csv(ids, names, x))])?;
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `--out FILE` (atomically, refusing to overwrite) or to standard output.
+fn emit(out: Option<&PathBuf>, force: bool, bytes: &[u8]) -> Result<()> {
+    match out {
+        Some(path) => {
+            check_free(&[path], force)?;
+            write_files_atomically(&[(path, bytes)])
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            stdout.flush()?;
+            Ok(())
+        }
+    }
+}
+
+fn json_bytes<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    Ok(format!("{}\n", json_safe(&serde_json::to_string_pretty(v)?)).into_bytes())
+}
+
+// --- segment -------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct SegmentJson<'a> {
+    id: usize,
+    persona: &'a str,
+    size: usize,
+    share: f64,
+    revenue: f64,
+    revenue_share: f64,
+    top_category: Option<&'a str>,
+    top_region: Option<&'a str>,
+    mean: BTreeMap<&'a str, f64>,
+    median: BTreeMap<&'a str, f64>,
+}
+
+#[derive(Serialize)]
+struct SegmentOut<'a> {
+    k: usize,
+    algo: &'static str,
+    seed: u64,
+    n_customers: usize,
+    features: &'a [String],
+    scaler: crate::analysis::features::ScalerKind,
+    metrics: &'a Metrics,
+    /// Adjusted Rand index between K-means and the Gaussian mixture at this K.
+    kmeans_gmm_ari: Option<f64>,
+    segments: Vec<SegmentJson<'a>>,
+}
+
+fn segment_json(p: &Profile) -> SegmentJson<'_> {
+    SegmentJson {
+        id: p.id,
+        persona: &p.persona,
+        size: p.size,
+        share: p.share,
+        revenue: (p.revenue * 100.0).round() / 100.0,
+        revenue_share: p.revenue_share,
+        top_category: p.top_category.as_deref(),
+        top_region: p.top_region.as_deref(),
+        mean: p.mean.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
+        median: p.median.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
+    }
+}
+
+fn segment_out(s: &Segmentation, ari: Option<f64>) -> SegmentOut<'_> {
+    SegmentOut {
+        k: s.k,
+        algo: s.algo.name(),
+        seed: s.seed,
+        n_customers: s.ids.len(),
+        features: &s.transform.features,
+        scaler: s.transform.scaler,
+        metrics: &s.metrics,
+        kmeans_gmm_ari: ari,
+        segments: s.profiles.iter().map(segment_json).collect(),
+    }
+}
+
+/// The profile table without the median columns: what fits a terminal.
+fn compact(t: &Table) -> Table {
+    let keep: Vec<usize> = (0..t.columns.len())
+        .filter(|&i| !t.columns[i].starts_with("median_"))
+        .collect();
+    Table {
+        name: t.name.clone(),
+        title: t.title.clone(),
+        columns: keep.iter().map(|&i| t.columns[i].clone()).collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| keep.iter().map(|&i| r[i].clone()).collect())
+            .collect(),
+    }
+}
+
+fn segment_text(s: &Segmentation, ari: Option<f64>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let m = &s.metrics;
+    writeln!(
+        out,
+        "{} customers, {} K = {}, seed {}, features: {} ({} scaling)",
+        s.ids.len(),
+        s.algo.name(),
+        s.k,
+        s.seed,
+        s.transform.features.join(", "),
+        s.transform.scaler.name()
+    )?;
+    let sample = if m.silhouette_sample < s.ids.len() {
+        format!(" (on a sample of {})", m.silhouette_sample)
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "silhouette {:.4}{sample}  Davies-Bouldin {:.4}  Calinski-Harabasz {:.2}  inertia {:.2}",
+        m.silhouette, m.davies_bouldin, m.calinski_harabasz, m.inertia
+    )?;
+    if let Some(a) = ari {
+        writeln!(
+            out,
+            "agreement with the other algorithm at this K (adjusted Rand index): {a:.4}"
+        )?;
+    }
+    writeln!(out)?;
+    write_text_table(&mut out, &compact(&segment::profile_table(s)))?;
+    Ok(out)
+}
+
+fn assignments_csv(ids: &[String], labels: &[usize], personas: &[String]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ids.len() * 24);
+    let _ = writeln!(out, "CustomerID,segment,persona");
+    for (id, &l) in ids.iter().zip(labels) {
+        let _ = writeln!(out, "{},{},{}", csv_cell(id), l + 1, csv_cell(&personas[l]));
+    }
+    out
+}
+
+fn table_csv(t: &Table) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    write_csv_table(&mut out, t)?;
+    Ok(out)
+}
+
+pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
+    if a.format == Format::Csv {
+        bail_input!(
+            "--format csv: segment prints text or json; use --out DIR or segscope export for CSV files"
+        );
+    }
+    if let Some(dir) = &a.out {
+        check_free(
+            &[
+                &dir.join("customer_segments.csv"),
+                &dir.join("segment_summary.csv"),
+            ],
+            a.force,
+        )?;
+    }
+    let ds = load(a.data.as_deref(), load_args)?;
+    let f = customer_features(&ds)?;
+    let s = segment::fit(&f, &params(&a.model, a.k))?;
+    write_dump(&a.model, &s.ids, &s.transform.features, &s.matrix)?;
+    let ari = segment::agreement_with_other(&s);
+    if let Some(dir) = &a.out {
+        make_dir(dir)?;
+        let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
+        write_files_atomically(&[
+            (
+                &dir.join("customer_segments.csv"),
+                &assignments_csv(&s.ids, &s.labels, &personas),
+            ),
+            (
+                &dir.join("segment_summary.csv"),
+                &table_csv(&segment::profile_table(&s))?,
+            ),
+        ])?;
+    }
+    let bytes = match a.format {
+        Format::Json => json_bytes(&segment_out(&s, ari))?,
+        _ => segment_text(&s, ari)?,
+    };
+    emit(None, false, &bytes)
+}
+
+fn make_dir(dir: &Path) -> Result<()> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        bail_input!("{}: cannot create the output folder ({e})", dir.display());
+    }
+    Ok(())
+}
+
+// --- sweep ---------------------------------------------------------------------------------
+
+pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
+    if a.format == Format::Csv {
+        bail_input!("--format csv: sweep prints text or json");
+    }
+    let ds = load(a.data.as_deref(), load_args)?;
+    let f = customer_features(&ds)?;
+    let p = params(&a.model, a.k_min.max(2));
+    let sw = segment::sweep(&f, &p, a.k_min, a.k_max)?;
+    if a.model.dump_matrix.is_some() {
+        let raw = f.raw_matrix(&sw.features);
+        let x = crate::analysis::features::Transform::fit(&sw.features, &raw, a.model.scaler)
+            .apply(&raw);
+        write_dump(&a.model, &f.ids, &sw.features, &x)?;
+    }
+    let bytes = match a.format {
+        Format::Json => json_bytes(&sw)?,
+        _ => {
+            let mut t = Table::new(
+                "sweep",
+                &format!(
+                    "K sweep ({}; features: {})",
+                    sw.algo.name(),
+                    sw.features.join(", ")
+                ),
+                &[
+                    "k",
+                    "silhouette",
+                    "davies_bouldin",
+                    "calinski_harabasz",
+                    "inertia",
+                ],
+            );
+            for r in &sw.rows {
+                let m = &r.metrics;
+                t.push(vec![
+                    Value::count(r.k),
+                    Value::Num(m.silhouette),
+                    Value::Num(m.davies_bouldin),
+                    Value::Num(m.calinski_harabasz),
+                    Value::Num(m.inertia),
+                ]);
+            }
+            let mut out = Vec::new();
+            write_text_table(&mut out, &t)?;
+            writeln!(out, "suggested K = {}: {}", sw.suggested_k, sw.reason)?;
+            out
+        }
+    };
+    emit(None, false, &bytes)
+}
+
+// --- lookalike -----------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct MatchOut<'a> {
+    customer: &'a str,
+    score: f64,
+}
+
+#[derive(Serialize)]
+struct LookalikeOut<'a> {
+    customer: &'a str,
+    lookalikes: Vec<MatchOut<'a>>,
+}
+
+fn matches_out<'a>(ids: &'a [String], m: &[Match]) -> Vec<MatchOut<'a>> {
+    m.iter()
+        .map(|m| MatchOut {
+            customer: &ids[m.index],
+            score: m.score,
+        })
+        .collect()
+}
+
+/// Lookalike.csv: CustomerID, Lookalike1, Score1, … (empty cells where fewer matched).
+fn wide_csv(ids: &[String], rows: &[(usize, &[Match])], top: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut header = vec!["CustomerID".to_string()];
+    for i in 1..=top {
+        header.push(format!("Lookalike{i}"));
+        header.push(format!("Score{i}"));
+    }
+    let _ = writeln!(out, "{}", header.join(","));
+    for (who, m) in rows {
+        let mut cells = vec![csv_cell(&ids[*who])];
+        for i in 0..top {
+            match m.get(i) {
+                Some(m) => {
+                    cells.push(csv_cell(&ids[m.index]));
+                    cells.push(m.score.to_string());
+                }
+                None => cells.extend([String::new(), String::new()]),
+            }
+        }
+        let _ = writeln!(out, "{}", cells.join(","));
+    }
+    out
+}
+
+/// Finds a customer id (exactly, then ignoring case) or suggests the closest ones.
+fn find_customer(ids: &[String], wanted: &str) -> Result<usize> {
+    let w = wanted.trim();
+    if let Ok(i) = ids.binary_search_by(|id| id.as_str().cmp(w)) {
+        return Ok(i);
+    }
+    if let Some(i) = ids.iter().position(|id| id.eq_ignore_ascii_case(w)) {
+        return Ok(i);
+    }
+    let mut scored: Vec<(usize, &String)> = ids
+        .iter()
+        .map(|id| (edit_distance(&id.to_lowercase(), &w.to_lowercase()), id))
+        .collect();
+    scored.sort();
+    let close: Vec<&str> = scored.iter().take(3).map(|(_, id)| id.as_str()).collect();
+    bail_input!(
+        "--customer {w:?}: no customer with purchases has this id; closest: {}",
+        close
+            .iter()
+            .map(|s| report::sanitize(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            cur[j] = (prev[j] + 1)
+                .min(cur[j - 1] + 1)
+                .min(prev[j - 1] + usize::from(a[i - 1] != b[j - 1]));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The scaled matrix lookalikes use: the chosen features, log1p and scaling, no clustering.
+fn lookalike_matrix(f: &CustomerFeatures, m: &ModelArgs) -> Result<(Vec<String>, Array2<f64>)> {
+    let names = f.select(&m.features)?;
+    let raw = f.raw_matrix(&names);
+    Ok((
+        names.clone(),
+        crate::analysis::features::Transform::fit(&names, &raw, m.scaler).apply(&raw),
+    ))
+}
+
+pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
+    if !(-1.0..=1.0).contains(&a.min_score) {
+        bail_input!(
+            "--min-score {}: a cosine similarity lies between -1 and 1",
+            a.min_score
+        );
+    }
+    if a.top == Some(0) {
+        bail_input!("--top 0: ask for at least one lookalike");
+    }
+    if let Some(out) = &a.out {
+        check_free(&[out], a.force)?;
+    }
+    let ds = load(a.data.as_deref(), load_args)?;
+    let f = customer_features(&ds)?;
+    if f.len() < 2 {
+        bail_input!(
+            "only {} customer with purchases: lookalikes need at least 2",
+            f.len()
+        );
+    }
+    let ids = &f.ids;
+    let bytes = if let Some(seg) = a.segment {
+        let s = segment::fit(&f, &params(&a.model, a.k))?;
+        write_dump(&a.model, ids, &s.transform.features, &s.matrix)?;
+        if seg == 0 || seg > s.k {
+            bail_input!(
+                "--segment {seg}: segments at --k {} are numbered 1 to {}",
+                a.k,
+                s.k
+            );
+        }
+        let top = a.top.unwrap_or(20);
+        let m = lookalike::expand(&s.matrix, &s.labels, seg - 1, top, a.min_score);
+        match a.format {
+            Format::Json => json_bytes(&serde_json::json!({
+                "segment": seg,
+                "persona": s.profiles[seg - 1].persona,
+                "k": s.k,
+                "lookalikes": matches_out(ids, &m),
+            }))?,
+            Format::Csv => {
+                let mut out = b"CustomerID,score\n".to_vec();
+                for m in &m {
+                    let _ = writeln!(out, "{},{}", csv_cell(&ids[m.index]), m.score);
+                }
+                out
+            }
+            Format::Text => {
+                let mut t = Table::new(
+                    "expansion",
+                    &format!(
+                        "Customers outside segment {seg} ({}) most like it",
+                        s.profiles[seg - 1].persona
+                    ),
+                    &["rank", "customer", "score"],
+                );
+                for (r, m) in m.iter().enumerate() {
+                    t.push(vec![
+                        Value::count(r + 1),
+                        Value::text(&ids[m.index]),
+                        Value::Num(m.score),
+                    ]);
+                }
+                let mut out = Vec::new();
+                write_text_table(&mut out, &t)?;
+                out
+            }
+        }
+    } else {
+        let (names, x) = lookalike_matrix(&f, &a.model)?;
+        write_dump(&a.model, ids, &names, &x)?;
+        let unit = lookalike::unit_rows(&x);
+        let top = a.top.unwrap_or(3);
+        let rows: Vec<(usize, Vec<Match>)> = match &a.customer {
+            Some(c) => {
+                let i = find_customer(ids, c)?;
+                vec![(
+                    i,
+                    lookalike::top_n(&unit, unit.row(i), top, a.min_score, &|j| j == i),
+                )]
+            }
+            None => lookalike::all_top_n(&unit, top, a.min_score)
+                .into_iter()
+                .enumerate()
+                .collect(),
+        };
+        match a.format {
+            Format::Json => {
+                let out: Vec<LookalikeOut> = rows
+                    .iter()
+                    .map(|(i, m)| LookalikeOut {
+                        customer: &ids[*i],
+                        lookalikes: matches_out(ids, m),
+                    })
+                    .collect();
+                if a.all {
+                    json_bytes(&out)?
+                } else {
+                    json_bytes(&out[0])?
+                }
+            }
+            Format::Csv => {
+                let refs: Vec<(usize, &[Match])> =
+                    rows.iter().map(|(i, m)| (*i, m.as_slice())).collect();
+                wide_csv(ids, &refs, top)
+            }
+            Format::Text => {
+                let mut out = Vec::new();
+                for (i, m) in &rows {
+                    let mut t = Table::new(
+                        "lookalikes",
+                        &format!("Lookalikes of {}", ids[*i]),
+                        &["rank", "customer", "score"],
+                    );
+                    for (r, m) in m.iter().enumerate() {
+                        t.push(vec![
+                            Value::count(r + 1),
+                            Value::text(&ids[m.index]),
+                            Value::Num(m.score),
+                        ]);
+                    }
+                    write_text_table(&mut out, &t)?;
+                }
+                out
+            }
+        }
+    };
+    emit(a.out.as_ref(), a.force, &bytes)
+}
+
+// --- migrate -------------------------------------------------------------------------------
+
+pub fn run_migrate(a: &MigrateArgs, load_args: &LoadArgs) -> Result<()> {
+    if a.format == Format::Csv {
+        bail_input!("--format csv: migrate prints text or json");
+    }
+    let ds = load(a.data.as_deref(), load_args)?;
+    let split = migrate::choose_split(&ds, a.split.as_deref())?;
+    let m = migrate::migrate(&ds, &params(&a.model, a.k), split)?;
+    write_dump(
+        &a.model,
+        &m.before.ids,
+        &m.before.transform.features,
+        &m.before.matrix,
+    )?;
+    let bytes = match a.format {
+        Format::Json => json_bytes(&serde_json::json!({
+            "split": split.to_string(),
+            "k": m.before.k,
+            "algo": m.before.algo.name(),
+            "features": m.before.transform.features,
+            "segments_before": m.before.profiles.iter().map(segment_json).collect::<Vec<_>>(),
+            "tables": [m.counts, m.shares],
+        }))?,
+        _ => {
+            let mut out = Vec::new();
+            writeln!(
+                out,
+                "Fitted on purchases before {split}; every customer assigned as of the last date with the same model.\n"
+            )?;
+            write_text_table(&mut out, &m.counts)?;
+            write_text_table(&mut out, &m.shares)?;
+            out
+        }
+    };
+    emit(None, false, &bytes)
+}
+
+// --- export and assign ---------------------------------------------------------------------
+
+/// The files export writes, in this order.
+pub const EXPORT_FILES: [&str; 5] = [
+    "customer_segments.csv",
+    "segment_summary.csv",
+    "Lookalike.csv",
+    "features.csv",
+    "model.json",
+];
+
+pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
+    let paths: Vec<PathBuf> = EXPORT_FILES.iter().map(|f| a.out.join(f)).collect();
+    check_free(
+        &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+        a.force,
+    )?;
+    let ds = load(a.data.as_deref(), load_args)?;
+    let f = customer_features(&ds)?;
+    let s = segment::fit(&f, &params(&a.model, a.k))?;
+    write_dump(&a.model, &s.ids, &s.transform.features, &s.matrix)?;
+    let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
+    let unit = lookalike::unit_rows(&s.matrix);
+    let all = lookalike::all_top_n(&unit, 3, -1.0);
+    let refs: Vec<(usize, &[Match])> = all
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (i, m.as_slice()))
+        .collect();
+    let model = Model::from_segmentation(&s, &ds.name);
+    make_dir(&a.out)?;
+    let contents = [
+        assignments_csv(&s.ids, &s.labels, &personas),
+        table_csv(&segment::profile_table(&s))?,
+        wide_csv(&s.ids, &refs, 3),
+        matrix_csv(&s.ids, &s.transform.features, &s.matrix),
+        json_bytes(&model)?,
+    ];
+    let files: Vec<(&Path, &[u8])> = paths
+        .iter()
+        .map(PathBuf::as_path)
+        .zip(contents.iter().map(Vec::as_slice))
+        .collect();
+    write_files_atomically(&files)?;
+    eprintln!(
+        "segscope: wrote {} to {}",
+        EXPORT_FILES.join(", "),
+        a.out.display()
+    );
+    Ok(())
+}
+
+pub fn run_assign(a: &AssignArgs, load_args: &LoadArgs) -> Result<()> {
+    if let Some(out) = &a.out {
+        check_free(&[out], a.force)?;
+    }
+    let model = Model::load(&a.model)?;
+    let ds = load(a.data.as_deref(), load_args)?;
+    let f = customer_features(&ds)?;
+    let (labels, _) = model.assign(&f, &a.model)?;
+    emit(
+        a.out.as_ref(),
+        a.force,
+        &assignments_csv(&f.ids, &labels, &model.personas),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(edit_distance("c0001", "c0001"), 0);
+        assert_eq!(edit_distance("c0001", "c001"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn unknown_customer_suggests_close_ids() {
+        let ids: Vec<String> = ["C0001", "C0002", "C0100", "X9"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(find_customer(&ids, "c0002").unwrap(), 1);
+        let e = find_customer(&ids, "C0003").unwrap_err().to_string();
+        assert!(
+            e.contains("C0001") && e.contains("C0002") && !e.contains("X9"),
+            "{e}"
+        );
+    }
+}
