@@ -64,7 +64,7 @@ impl CustomerFeatures {
         self.ids.is_empty()
     }
 
-    /// Resolves `--features` (a set name or a comma list) to feature names.
+    /// Resolves `--features`: a set name, or a comma list of set and feature names.
     pub fn select(&self, spec: &str) -> Result<Vec<String>> {
         let has = |n: &str| self.column(n).is_some();
         let rfm = ["recency_days", "frequency", "monetary"];
@@ -74,35 +74,33 @@ impl CustomerFeatures {
             "distinct_categories",
             "return_rate",
         ];
-        let names: Vec<String> = match spec.trim() {
-            "rfm" => rfm.iter().map(|s| s.to_string()).collect(),
-            "rfm+" | "default" => rfm
-                .iter()
-                .chain(plus.iter())
-                .filter(|n| has(n))
-                .map(|s| s.to_string())
-                .collect(),
-            "all" => self.names.clone(),
-            list => {
-                let mut out = Vec::new();
-                for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                    if !has(name) {
-                        bail_input!(
-                            "--features: unknown feature or set {name:?}; sets are rfm, rfm+, all; features here are {}",
-                            self.names.join(", ")
-                        );
-                    }
-                    if !out.iter().any(|n| n == name) {
-                        out.push(name.to_string());
-                    }
+        let mut out: Vec<String> = Vec::new();
+        for token in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let names: Vec<String> = match token {
+                "rfm" => rfm.iter().map(|s| s.to_string()).collect(),
+                "rfm+" | "default" => rfm
+                    .iter()
+                    .chain(plus.iter())
+                    .filter(|n| has(n))
+                    .map(|s| s.to_string())
+                    .collect(),
+                "all" => self.names.clone(),
+                name if has(name) => vec![name.to_string()],
+                name => bail_input!(
+                    "--features: unknown feature or set {name:?}; sets are rfm, rfm+, all; features here are {}",
+                    self.names.join(", ")
+                ),
+            };
+            for n in names {
+                if !out.contains(&n) {
+                    out.push(n);
                 }
-                out
             }
-        };
-        if names.is_empty() {
+        }
+        if out.is_empty() {
             bail_input!("--features {spec:?}: selects no feature");
         }
-        Ok(names)
+        Ok(out)
     }
 
     /// The raw columns of `names`, in that order.

@@ -3,8 +3,9 @@
 
 use anyhow::Result;
 use linfa::prelude::*;
-use linfa_clustering::{GaussianMixtureModel, KMeans};
+use linfa_clustering::{GaussianMixtureModel, KMeans, KMeansInit};
 use ndarray::{Array2, Array3, Axis};
+use rand::Rng;
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -43,8 +44,10 @@ pub struct SegmentParams {
 
 /// The default seed: the same command gives the same labels every run.
 pub const DEFAULT_SEED: u64 = 42;
-/// K-means restarts (k-means++ each), as scikit-learn's n_init=10.
-pub const KMEANS_RUNS: usize = 10;
+/// K-means restarts, each from greedy k-means++ seeds. Twenty, not scikit-learn's ten: on
+/// blobs with more K than clusters, n_init=10 lands over 1% above its own best optimum in 9 of 20
+/// random states (tests/golden/metrics), and twenty keeps ours within 1% of it.
+pub const KMEANS_RUNS: usize = 20;
 
 /// A Gaussian mixture's parameters, enough to assign new rows (model.json).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,8 +106,9 @@ pub fn check_k(k: usize, n_customers: usize) -> Result<()> {
     Ok(())
 }
 
-/// Fits the clustering and returns raw 0-based labels plus centres and mixture parts.
-fn cluster(
+/// Fits the clustering; returns raw 0-based labels (in no particular order) and, for a
+/// mixture, its parameters.
+pub fn fit_labels(
     x: &Array2<f64>,
     k: usize,
     algo: Algo,
@@ -113,14 +117,27 @@ fn cluster(
     let data = DatasetBase::from(x.clone());
     match algo {
         Algo::Kmeans => {
-            let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
-                .n_runs(KMEANS_RUNS)
-                .max_n_iterations(300)
-                .tolerance(1e-6)
-                .fit(&data)
-                .map_err(|e| anyhow::anyhow!("K-means failed: {e}"))?;
-            let labels: ndarray::Array1<usize> = model.predict(x);
-            Ok((labels.to_vec(), None))
+            // linfa runs Lloyd's iterations; each restart starts from scikit-learn's greedy
+            // k-means++ seeds, which find better optima than linfa's plain k-means++.
+            let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+            let mut best: Option<(f64, Vec<usize>)> = None;
+            for _ in 0..KMEANS_RUNS {
+                let init = greedy_kmeans_pp(x, k, &mut rng);
+                let model = KMeans::params_with_rng(k, rng.clone())
+                    .init_method(KMeansInit::Precomputed(init))
+                    .n_runs(1)
+                    .max_n_iterations(300)
+                    .tolerance(1e-6)
+                    .fit(&data)
+                    .map_err(|e| anyhow::anyhow!("K-means failed: {e}"))?;
+                let labels: ndarray::Array1<usize> = model.predict(x);
+                let labels = labels.to_vec();
+                let score = metrics::inertia(x, &labels, model.centroids());
+                if best.as_ref().is_none_or(|b| score < b.0) {
+                    best = Some((score, labels));
+                }
+            }
+            Ok((best.map(|b| b.1).unwrap_or_default(), None))
         }
         Algo::Gmm => {
             let model = GaussianMixtureModel::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
@@ -142,6 +159,47 @@ fn cluster(
             Ok((labels.to_vec(), Some(parts)))
         }
     }
+}
+
+/// scikit-learn's greedy k-means++ seeding: each new centre is the best (lowest potential) of
+/// 2 + ln K candidates drawn with probability proportional to squared distance.
+fn greedy_kmeans_pp(x: &Array2<f64>, k: usize, rng: &mut Xoshiro256Plus) -> Array2<f64> {
+    let n = x.nrows();
+    let trials = 2 + (k as f64).ln() as usize;
+    let sq = |a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>| {
+        a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>()
+    };
+    let mut centres = Array2::<f64>::zeros((k, x.ncols()));
+    let first = rng.gen_range(0..n);
+    centres.row_mut(0).assign(&x.row(first));
+    let mut closest: Vec<f64> = (0..n).map(|i| sq(x.row(i), x.row(first))).collect();
+    let mut potential: f64 = closest.iter().sum();
+    for c in 1..k {
+        let mut cumulative = Vec::with_capacity(n);
+        let mut acc = 0.0;
+        for &d in &closest {
+            acc += d;
+            cumulative.push(acc);
+        }
+        let mut best: Option<(f64, usize, Vec<f64>)> = None;
+        for _ in 0..trials {
+            let r = rng.r#gen::<f64>() * potential;
+            let candidate = cumulative.partition_point(|&v| v < r).min(n - 1);
+            let dists: Vec<f64> = (0..n)
+                .map(|i| closest[i].min(sq(x.row(i), x.row(candidate))))
+                .collect();
+            let pot: f64 = dists.iter().sum();
+            if best.as_ref().is_none_or(|b| pot < b.0) {
+                best = Some((pot, candidate, dists));
+            }
+        }
+        if let Some((pot, candidate, dists)) = best {
+            centres.row_mut(c).assign(&x.row(candidate));
+            closest = dists;
+            potential = pot;
+        }
+    }
+    centres
 }
 
 /// Relabels clusters so that 0 has the highest mean `key` (ties: larger, then lower old label),
@@ -176,7 +234,7 @@ pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
     let raw = f.raw_matrix(&names);
     let transform = Transform::fit(&names, &raw, p.scaler);
     let x = transform.apply(&raw);
-    let (labels, gmm) = cluster(&x, p.k, p.algo, p.seed)?;
+    let (labels, gmm) = fit_labels(&x, p.k, p.algo, p.seed)?;
     let monetary = f
         .column("monetary")
         .map(|j| f.raw.column(j).to_vec())
@@ -439,7 +497,7 @@ pub fn sweep(f: &CustomerFeatures, p: &SegmentParams, k_min: usize, k_max: usize
     let x = Transform::fit(&names, &raw, p.scaler).apply(&raw);
     let mut rows = Vec::new();
     for k in k_min..=k_max {
-        let (labels, _) = cluster(&x, k, p.algo, p.seed)?;
+        let (labels, _) = fit_labels(&x, k, p.algo, p.seed)?;
         let (labels, _) = stable_order(&labels, &vec![0.0; labels.len()]);
         rows.push(SweepRow {
             k,
@@ -600,7 +658,7 @@ pub fn agreement_with_other(s: &Segmentation) -> Option<f64> {
         Algo::Kmeans => Algo::Gmm,
         Algo::Gmm => Algo::Kmeans,
     };
-    let (labels, _) = cluster(&s.matrix, s.k, other, s.seed).ok()?;
+    let (labels, _) = fit_labels(&s.matrix, s.k, other, s.seed).ok()?;
     Some(metrics::adjusted_rand(&s.labels, &labels))
 }
 
