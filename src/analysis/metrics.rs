@@ -73,19 +73,28 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
     total / n.max(1) as f64
 }
 
+/// Rows to score: all of them up to [`SILHOUETTE_EXACT_MAX`], else a seeded sample of that
+/// many (sorted, so the same seed always gives the same rows).
+pub fn sample_rows(n: usize, seed: u64) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..n).collect();
+    if n > SILHOUETTE_EXACT_MAX {
+        idx.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(seed));
+        idx.truncate(SILHOUETTE_EXACT_MAX);
+        idx.sort_unstable();
+    }
+    idx
+}
+
 /// The silhouette, on a seeded sample of [`SILHOUETTE_EXACT_MAX`] rows when there are more.
 /// Returns the score and the number of rows it used.
 pub fn silhouette_sampled(x: &Array2<f64>, labels: &[usize], seed: u64) -> (f64, usize) {
     if x.nrows() <= SILHOUETTE_EXACT_MAX {
         return (silhouette(x, labels), x.nrows());
     }
-    let mut idx: Vec<usize> = (0..x.nrows()).collect();
-    idx.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(seed));
-    idx.truncate(SILHOUETTE_EXACT_MAX);
-    idx.sort_unstable();
+    let idx = sample_rows(x.nrows(), seed);
     let sub = x.select(Axis(0), &idx);
     let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
-    (silhouette(&sub, &sub_labels), SILHOUETTE_EXACT_MAX)
+    (silhouette(&sub, &sub_labels), idx.len())
 }
 
 /// Cluster means (rows) and sizes for `labels`.

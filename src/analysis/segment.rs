@@ -120,6 +120,7 @@ pub fn fit_labels(
             // linfa runs Lloyd's iterations; each restart starts from scikit-learn's greedy
             // k-means++ seeds, which find better optima than linfa's plain k-means++.
             let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+            let tolerance = kmeans_tolerance(x);
             let mut best: Option<(f64, Vec<usize>)> = None;
             for _ in 0..KMEANS_RUNS {
                 let init = greedy_kmeans_pp(x, k, &mut rng);
@@ -127,7 +128,7 @@ pub fn fit_labels(
                     .init_method(KMeansInit::Precomputed(init))
                     .n_runs(1)
                     .max_n_iterations(300)
-                    .tolerance(1e-6)
+                    .tolerance(tolerance)
                     .fit(&data)
                     .map_err(|e| anyhow::anyhow!("K-means failed: {e}"))?;
                 let labels: ndarray::Array1<usize> = model.predict(x);
@@ -159,6 +160,18 @@ pub fn fit_labels(
             Ok((labels.to_vec(), Some(parts)))
         }
     }
+}
+
+/// scikit-learn's stopping rule: the squared centre shift below 1e-4 times the mean feature
+/// variance. linfa compares the (unsquared) shift, hence the square root.
+fn kmeans_tolerance(x: &Array2<f64>) -> f64 {
+    let var = x.var_axis(Axis(0), 0.0);
+    let mean_var = if var.is_empty() {
+        0.0
+    } else {
+        var.sum() / var.len() as f64
+    };
+    (mean_var * 1e-4).sqrt().max(1e-12)
 }
 
 /// scikit-learn's greedy k-means++ seeding: each new centre is the best (lowest potential) of
@@ -292,17 +305,21 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
             shown.push(c.clone());
         }
     }
-    let col = |name: &str| {
-        f.column(name)
-            .map(|j| f.raw.column(j).to_vec())
-            .unwrap_or_default()
-    };
+    // Each raw column copied once, not once per segment.
+    let columns: std::collections::HashMap<&str, Vec<f64>> = shown
+        .iter()
+        .map(String::as_str)
+        .chain(PROFILE_FEATURES.iter().copied())
+        .filter_map(|name| f.column(name).map(|j| (name, f.raw.column(j).to_vec())))
+        .collect();
+    let empty: Vec<f64> = Vec::new();
+    let col = |name: &str| columns.get(name).unwrap_or(&empty);
     let monetary = col("monetary");
     let total_revenue: f64 = monetary.iter().sum();
     let n = labels.len() as f64;
     let overall: Vec<(String, f64)> = PROFILE_FEATURES
         .iter()
-        .map(|name| (name.to_string(), median(col(name))))
+        .map(|name| (name.to_string(), median(col(name).clone())))
         .collect();
     let overall_of = |name: &str| {
         overall
@@ -652,14 +669,19 @@ pub fn profile_table(s: &Segmentation) -> super::Table {
 }
 
 /// Agreement (adjusted Rand index) between this segmentation and the other algorithm at the
-/// same K on the same matrix. `None` when the other algorithm cannot fit.
-pub fn agreement_with_other(s: &Segmentation) -> Option<f64> {
+/// same K on the same matrix, with the number of rows compared: above 20,000 customers the
+/// other algorithm is fitted on the same seeded sample the silhouette uses. `None` when the
+/// other algorithm cannot fit.
+pub fn agreement_with_other(s: &Segmentation) -> Option<(f64, usize)> {
     let other = match s.algo {
         Algo::Kmeans => Algo::Gmm,
         Algo::Gmm => Algo::Kmeans,
     };
-    let (labels, _) = fit_labels(&s.matrix, s.k, other, s.seed).ok()?;
-    Some(metrics::adjusted_rand(&s.labels, &labels))
+    let rows = metrics::sample_rows(s.matrix.nrows(), s.seed);
+    let x = s.matrix.select(Axis(0), &rows);
+    let ours: Vec<usize> = rows.iter().map(|&i| s.labels[i]).collect();
+    let (theirs, _) = fit_labels(&x, s.k, other, s.seed).ok()?;
+    Some((metrics::adjusted_rand(&ours, &theirs), rows.len()))
 }
 
 #[cfg(test)]
