@@ -252,10 +252,7 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
             a.force,
         )?;
     }
-    let ds = load(a.data.as_deref(), load_args)?;
-    let f = customer_features(&ds)?;
-    let s = segment::fit(&f, &params(&a.model, a.k))?;
-    write_dump(&a.model, &s.ids, &s.transform.features, &s.matrix)?;
+    let (_, _, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
     let ari = segment::agreement_with_other(&s);
     if let Some(dir) = &a.out {
         make_dir(dir)?;
@@ -278,6 +275,21 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
     emit(None, false, &bytes)
 }
 
+/// Loads, builds features, fits at K and writes `--dump-matrix`: what segment, export and
+/// audience expansion share.
+fn fit_segments(
+    data: Option<&Path>,
+    load_args: &LoadArgs,
+    m: &ModelArgs,
+    k: usize,
+) -> Result<(Dataset, CustomerFeatures, Segmentation)> {
+    let ds = load(data, load_args)?;
+    let f = customer_features(&ds)?;
+    let s = segment::fit(&f, &params(m, k))?;
+    write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
+    Ok((ds, f, s))
+}
+
 fn make_dir(dir: &Path) -> Result<()> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         bail_input!("{}: cannot create the output folder ({e})", dir.display());
@@ -296,10 +308,8 @@ pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
     let p = params(&a.model, a.k_min.max(2));
     let sw = segment::sweep(&f, &p, a.k_min, a.k_max)?;
     if a.model.dump_matrix.is_some() {
-        let raw = f.raw_matrix(&sw.features);
-        let x = crate::analysis::features::Transform::fit(&sw.features, &raw, a.model.scaler)
-            .apply(&raw);
-        write_dump(&a.model, &f.ids, &sw.features, &x)?;
+        let (t, x) = f.scaled(&a.model.features, a.model.scaler)?;
+        write_dump(&a.model, &f.ids, &t.features, &x)?;
     }
     let bytes = match a.format {
         Format::Json => json_bytes(&sw)?,
@@ -428,12 +438,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The scaled matrix lookalikes use: the chosen features, log1p and scaling, no clustering.
 fn lookalike_matrix(f: &CustomerFeatures, m: &ModelArgs) -> Result<(Vec<String>, Array2<f64>)> {
-    let names = f.select(&m.features)?;
-    let raw = f.raw_matrix(&names);
-    Ok((
-        names.clone(),
-        crate::analysis::features::Transform::fit(&names, &raw, m.scaler).apply(&raw),
-    ))
+    let (t, x) = f.scaled(&m.features, m.scaler)?;
+    Ok((t.features, x))
 }
 
 pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
@@ -622,10 +628,7 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
         &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
         a.force,
     )?;
-    let ds = load(a.data.as_deref(), load_args)?;
-    let f = customer_features(&ds)?;
-    let s = segment::fit(&f, &params(&a.model, a.k))?;
-    write_dump(&a.model, &s.ids, &s.transform.features, &s.matrix)?;
+    let (ds, _, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
     let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
     let unit = lookalike::unit_rows(&s.matrix);
     let all = lookalike::all_top_n(&unit, 3, -1.0);

@@ -201,8 +201,7 @@ fn text_and_csv_formats_carry_the_same_tables() {
 /// (made by tests/golden/zeotap_eda.py): money to the cent, everything else to 1e-9.
 #[test]
 fn zeotap_equals_pandas() {
-    let Some(data) = zeotap() else {
-        eprintln!("SKIPPED zeotap_equals_pandas: ../shared/data/zeotap is absent");
+    let Some(data) = zeotap_or_skip("zeotap_equals_pandas") else {
         return;
     };
     let golden: Value = serde_json::from_str(include_str!("golden/zeotap_eda.json")).unwrap();

@@ -47,10 +47,9 @@ fn brute_top(ids: &[String], rows: &[Vec<f64>], who: usize, top: usize) -> Vec<(
 
 #[test]
 fn zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips() {
-    let Some(data) = zeotap() else {
-        eprintln!(
-            "SKIPPED zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips: ../shared/data/zeotap is absent"
-        );
+    let Some(data) =
+        zeotap_or_skip("zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips")
+    else {
         return;
     };
     let d = data.to_str().unwrap();
@@ -175,10 +174,7 @@ fn zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips() {
 
 #[test]
 fn zeotap_lookalikes_agree_with_brute_force_cosine() {
-    let Some(data) = zeotap() else {
-        eprintln!(
-            "SKIPPED zeotap_lookalikes_agree_with_brute_force_cosine: ../shared/data/zeotap is absent"
-        );
+    let Some(data) = zeotap_or_skip("zeotap_lookalikes_agree_with_brute_force_cosine") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -103,6 +103,15 @@ impl CustomerFeatures {
         Ok(out)
     }
 
+    /// The matrix a model clusters: the selected features, log1p, then scaled.
+    pub fn scaled(&self, spec: &str, scaler: ScalerKind) -> Result<(Transform, Array2<f64>)> {
+        let names = self.select(spec)?;
+        let raw = self.raw_matrix(&names);
+        let transform = Transform::fit(&names, &raw, scaler);
+        let x = transform.apply(&raw);
+        Ok((transform, x))
+    }
+
     /// The raw columns of `names`, in that order.
     pub fn raw_matrix(&self, names: &[String]) -> Array2<f64> {
         let idx: Vec<usize> = names.iter().filter_map(|n| self.column(n)).collect();

@@ -278,6 +278,16 @@ mod tests {
     }
 
     #[test]
+    fn large_inputs_are_sampled_the_same_way_every_time() {
+        assert_eq!(sample_rows(5, 1), vec![0, 1, 2, 3, 4]);
+        let a = sample_rows(SILHOUETTE_EXACT_MAX + 500, 7);
+        assert_eq!(a.len(), SILHOUETTE_EXACT_MAX);
+        assert!(a.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
+        assert_eq!(a, sample_rows(SILHOUETTE_EXACT_MAX + 500, 7));
+        assert_ne!(a, sample_rows(SILHOUETTE_EXACT_MAX + 500, 8));
+    }
+
+    #[test]
     fn adjusted_rand_of_a_known_pair() {
         // scikit-learn docs: adjusted_rand_score([0, 0, 1, 2], [0, 0, 1, 1]) = 0.5714285714285715
         assert!((adjusted_rand(&[0, 0, 1, 2], &[0, 0, 1, 1]) - 0.5714285714285715).abs() < 1e-15);

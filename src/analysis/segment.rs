@@ -243,10 +243,8 @@ fn stable_order(labels: &[usize], key: &[f64]) -> (Vec<usize>, Vec<usize>) {
 /// Fits a segmentation of the customers in `f`.
 pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
     check_k(p.k, f.len())?;
-    let names = f.select(&p.features)?;
-    let raw = f.raw_matrix(&names);
-    let transform = Transform::fit(&names, &raw, p.scaler);
-    let x = transform.apply(&raw);
+    let (transform, x) = f.scaled(&p.features, p.scaler)?;
+    let names = transform.features.clone();
     let (labels, gmm) = fit_labels(&x, p.k, p.algo, p.seed)?;
     let monetary = f
         .column("monetary")
@@ -509,9 +507,8 @@ pub fn sweep(f: &CustomerFeatures, p: &SegmentParams, k_min: usize, k_max: usize
             f.len()
         ))
     })?;
-    let names = f.select(&p.features)?;
-    let raw = f.raw_matrix(&names);
-    let x = Transform::fit(&names, &raw, p.scaler).apply(&raw);
+    let (transform, x) = f.scaled(&p.features, p.scaler)?;
+    let names = transform.features;
     let mut rows = Vec::new();
     for k in k_min..=k_max {
         let (labels, _) = fit_labels(&x, k, p.algo, p.seed)?;

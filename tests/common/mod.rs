@@ -66,10 +66,21 @@ pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
-/// The real Zeotap dataset beside the checkout, if this machine has it.
-pub fn zeotap() -> Option<PathBuf> {
+/// The real Zeotap dataset beside the checkout; when this machine lacks it, says that `test`
+/// skipped and returns None.
+pub fn zeotap_or_skip(test: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/zeotap");
-    p.join("Transactions.csv").exists().then_some(p)
+    if p.join("Transactions.csv").exists() {
+        Some(p)
+    } else {
+        // Straight to the stderr handle: the test harness captures eprintln! and would hide it.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: ../shared/data/zeotap is absent"
+        );
+        None
+    }
 }
 
 pub fn approx(a: f64, b: f64, tol: f64) -> bool {
