@@ -20,6 +20,12 @@ pub struct Cli {
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
+    /// Colour theme: default, light, high-contrast, monochrome, or a .toml theme file.
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Config file (theme and key bindings); default ~/.config/segscope/config.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// How to read a dataset.

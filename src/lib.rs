@@ -9,3 +9,4 @@ pub mod error;
 pub mod output;
 pub mod report;
 pub mod sample;
+pub mod tui;

@@ -13,6 +13,7 @@ use segscope::commands;
 use segscope::error::{self, is_input};
 use segscope::report::{self, Format};
 use segscope::sample;
+use segscope::tui;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -50,15 +51,7 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Migrate(args)) => commands::run_migrate(&args, &cli.load),
         Some(Command::Export(args)) => commands::run_export(&args, &cli.load),
         Some(Command::Assign(args)) => commands::run_assign(&args, &cli.load),
-        None => {
-            // Until the TUI lands, the app face prints the EDA of the dataset as text.
-            let args = EdaArgs {
-                data: cli.data,
-                format: Format::Text,
-                tables: Vec::new(),
-            };
-            run_eda(&args, &cli.load)
-        }
+        None => run_tui(&cli),
     }
 }
 
@@ -96,6 +89,24 @@ fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// The interactive app. Everything that can fail on bad input (dataset, config, theme) fails
+/// before the screen opens, with the same one-line error as the headless commands.
+fn run_tui(cli: &Cli) -> Result<()> {
+    use std::io::IsTerminal;
+    let opts = tui::Options {
+        theme: cli.theme.clone(),
+        config: cli.config.clone(),
+    };
+    let (config, theme) = tui::prepare(&opts)?;
+    let ds = commands::load(cli.data.as_deref(), &cli.load)?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(error::input(
+            "the interactive app needs a terminal; for scripts use segscope eda, segment, sweep, lookalike or export",
+        ));
+    }
+    tui::run(ds, config, theme)
 }
 
 fn run_sample(args: &SampleArgs) -> Result<()> {

@@ -157,13 +157,13 @@ fn label(c: &str) -> Expr {
 }
 
 /// A month as the integer yyyymm: grouping on it is much cheaper than on formatted text.
-fn month_key(column: &str) -> Expr {
+pub(crate) fn month_key(column: &str) -> Expr {
     col(column).dt().year().cast(DataType::Int64) * lit(100i64)
         + col(column).dt().month().cast(DataType::Int64)
 }
 
 /// The "YYYY-MM" labels of a yyyymm key column.
-fn month_labels(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+pub(crate) fn month_labels(df: &DataFrame, name: &str) -> Result<Vec<String>> {
     let keys = df.column(name)?.cast(&DataType::Int64)?;
     Ok(keys
         .i64()?
@@ -565,7 +565,7 @@ fn pareto(ds: &Dataset) -> Result<Vec<Table>> {
 }
 
 /// Months from the first to the last, gaps included (a month without sales is a real zero).
-fn month_range(first: &str, last: &str) -> Vec<String> {
+pub(crate) fn month_range(first: &str, last: &str) -> Vec<String> {
     let parse = |s: &str| -> Option<(i32, u32)> {
         let (y, m) = s.split_once('-')?;
         Some((y.parse().ok()?, m.parse().ok()?))

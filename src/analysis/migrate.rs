@@ -12,6 +12,7 @@ use crate::bail_input;
 use crate::data::Dataset;
 
 /// The result of `segscope migrate`.
+#[derive(Clone, Debug)]
 pub struct Migration {
     pub split: NaiveDate,
     pub before: Segmentation,

@@ -1,5 +1,6 @@
 //! Pure functions over loaded data: no terminal, no printing.
 
+pub mod customers;
 pub mod eda;
 pub mod features;
 pub mod lookalike;
@@ -8,5 +9,6 @@ pub mod migrate;
 pub mod model;
 pub mod segment;
 pub mod table;
+pub mod trends;
 
 pub use table::{Skipped, Table, Value};

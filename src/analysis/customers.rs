@@ -1,0 +1,177 @@
+//! Everything the customer lookup shows, indexed once so a card is a slice, not a query.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::data::Dataset;
+
+/// One purchase line of a customer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Purchase {
+    pub date: String,
+    pub month: String,
+    pub product: String,
+    pub category: Option<String>,
+    pub quantity: f64,
+    pub amount: f64,
+}
+
+/// Each buyer's purchases, newest first, plus searchable labels.
+#[derive(Clone, Debug, Default)]
+pub struct CustomerIndex {
+    /// Sorted ids (the same order as the feature rows).
+    pub ids: Vec<String>,
+    /// "id  name" for fuzzy search (the name where the data has one).
+    pub labels: Vec<String>,
+    pub names: Vec<Option<String>>,
+    purchases: Vec<Purchase>,
+    /// purchases[start[i]..start[i + 1]] belong to ids[i].
+    start: Vec<usize>,
+}
+
+impl CustomerIndex {
+    pub fn build(ds: &Dataset) -> Result<CustomerIndex> {
+        let product = if ds.present.product_name {
+            "product_name"
+        } else if ds.present.product {
+            "product_id"
+        } else {
+            "order_id"
+        };
+        let mut cols = vec![
+            col("customer_id"),
+            col("date").dt().strftime("%Y-%m-%d").alias("day"),
+            col("date").dt().strftime("%Y-%m").alias("month"),
+            col(product).cast(DataType::String).alias("product"),
+            col("quantity"),
+            col("amount"),
+            col("date"),
+        ];
+        if ds.present.category {
+            cols.push(col("category"));
+        }
+        let df = ds
+            .lines
+            .clone()
+            .filter(col("customer_id").is_not_null())
+            .select(cols)
+            .sort_by_exprs(
+                [col("customer_id"), col("date")],
+                SortMultipleOptions::default().with_order_descending_multi([false, true]),
+            )
+            .collect()?;
+        let text = |c: &str| -> Result<Vec<Option<String>>> {
+            Ok(df
+                .column(c)?
+                .cast(&DataType::String)?
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect())
+        };
+        let num = |c: &str| -> Result<Vec<f64>> {
+            Ok(df
+                .column(c)?
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect())
+        };
+        let (cid, day, month, prod) = (
+            text("customer_id")?,
+            text("day")?,
+            text("month")?,
+            text("product")?,
+        );
+        let (qty, amount) = (num("quantity")?, num("amount")?);
+        let cat = if ds.present.category {
+            Some(text("category")?)
+        } else {
+            None
+        };
+        let mut index = CustomerIndex::default();
+        for i in 0..df.height() {
+            let id = cid[i].clone().unwrap_or_default();
+            if index.ids.last() != Some(&id) {
+                index.ids.push(id);
+                index.start.push(index.purchases.len());
+            }
+            index.purchases.push(Purchase {
+                date: day[i].clone().unwrap_or_default(),
+                month: month[i].clone().unwrap_or_default(),
+                product: prod[i].clone().unwrap_or_else(|| "(unknown)".into()),
+                category: cat.as_ref().and_then(|c| c[i].clone()),
+                quantity: qty[i],
+                amount: amount[i],
+            });
+        }
+        index.start.push(index.purchases.len());
+        index.names = vec![None; index.ids.len()];
+        if let Some(customers) = &ds.customers {
+            let schema = customers.clone().collect_schema()?;
+            if schema.get("customer_name").is_some() {
+                let c = customers
+                    .clone()
+                    .select([col("customer_id"), col("customer_name")])
+                    .collect()?;
+                let ids = c.column("customer_id")?.str()?.clone();
+                let names = c.column("customer_name")?.cast(&DataType::String)?;
+                let names = names.str()?;
+                for (id, name) in ids.iter().zip(names.iter()) {
+                    if let (Some(id), Some(name)) = (id, name)
+                        && let Ok(i) = index.ids.binary_search_by(|x| x.as_str().cmp(id))
+                    {
+                        index.names[i] = Some(name.to_string());
+                    }
+                }
+            }
+        }
+        index.labels = index
+            .ids
+            .iter()
+            .zip(&index.names)
+            .map(|(id, n)| match n {
+                Some(n) => format!("{id}  {n}"),
+                None => id.clone(),
+            })
+            .collect();
+        Ok(index)
+    }
+
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.ids.binary_search_by(|x| x.as_str().cmp(id)).ok()
+    }
+
+    /// The customer's purchases, newest first.
+    pub fn purchases(&self, i: usize) -> &[Purchase] {
+        match (self.start.get(i), self.start.get(i + 1)) {
+            (Some(&a), Some(&b)) => &self.purchases[a..b],
+            _ => &[],
+        }
+    }
+
+    /// Spend per month over `months` (for the card's sparkline).
+    pub fn monthly_spend(&self, i: usize, months: &[String]) -> Vec<f64> {
+        let mut out = vec![0.0; months.len()];
+        for p in self.purchases(i) {
+            if let Ok(m) = months.binary_search(&p.month) {
+                out[m] += p.amount;
+            }
+        }
+        out
+    }
+
+    /// Spend per category, largest first.
+    pub fn top_categories(&self, i: usize) -> Vec<(String, f64)> {
+        let mut by: std::collections::BTreeMap<String, f64> = Default::default();
+        for p in self.purchases(i) {
+            if let Some(c) = &p.category {
+                *by.entry(c.clone()).or_default() += p.amount;
+            }
+        }
+        let mut v: Vec<(String, f64)> = by.into_iter().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+}

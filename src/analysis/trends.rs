@@ -1,0 +1,131 @@
+//! Monthly time series for sparklines: overall, per region and per category.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::eda::{month_key, month_labels, month_range};
+use crate::data::Dataset;
+
+/// One monthly series (months without sales are zeros, so the x axis is even).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub revenue: Vec<f64>,
+    pub orders: Vec<f64>,
+    pub active_customers: Vec<f64>,
+}
+
+/// Every series over the same months.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trends {
+    pub months: Vec<String>,
+    pub overall: Series,
+    pub by_region: Vec<Series>,
+    pub by_category: Vec<Series>,
+}
+
+/// Builds the trends; region and category series only where the data has those columns.
+pub fn trends(ds: &Dataset) -> Result<Trends> {
+    let overall = monthly(ds, None)?;
+    let months: Vec<String> = {
+        let keys: Vec<&String> = overall.keys().map(|(_, m)| m).collect();
+        match (keys.first(), keys.last()) {
+            (Some(a), Some(b)) => month_range(a, b),
+            _ => Vec::new(),
+        }
+    };
+    let series = |data: &BTreeMap<(String, String), [f64; 3]>| -> Vec<Series> {
+        let mut groups: Vec<String> = data.keys().map(|(g, _)| g.clone()).collect();
+        groups.dedup();
+        let mut out: Vec<Series> = groups
+            .into_iter()
+            .map(|g| {
+                let pick = |i: usize| {
+                    months
+                        .iter()
+                        .map(|m| data.get(&(g.clone(), m.clone())).map_or(0.0, |v| v[i]))
+                        .collect()
+                };
+                Series {
+                    name: g.clone(),
+                    revenue: pick(0),
+                    orders: pick(1),
+                    active_customers: pick(2),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.revenue
+                .iter()
+                .sum::<f64>()
+                .total_cmp(&a.revenue.iter().sum::<f64>())
+                .then(a.name.cmp(&b.name))
+        });
+        out
+    };
+    let overall = series(&overall).into_iter().next().unwrap_or(Series {
+        name: "all".into(),
+        revenue: vec![],
+        orders: vec![],
+        active_customers: vec![],
+    });
+    let by_region = if ds.present.region {
+        series(&monthly(ds, Some("region"))?)
+    } else {
+        vec![]
+    };
+    let by_category = if ds.present.category {
+        series(&monthly(ds, Some("category"))?)
+    } else {
+        vec![]
+    };
+    Ok(Trends {
+        months,
+        overall,
+        by_region,
+        by_category,
+    })
+}
+
+/// (group, month) -> [revenue, orders, active customers].
+fn monthly(ds: &Dataset, group: Option<&str>) -> Result<BTreeMap<(String, String), [f64; 3]>> {
+    let mut keys = vec![month_key("date").alias("month")];
+    if let Some(g) = group {
+        keys.push(col(g).fill_null(lit("(unknown)")).alias("group"));
+    }
+    let df = ds
+        .lines
+        .clone()
+        .group_by(keys)
+        .agg([
+            col("amount").sum().alias("revenue"),
+            col("order_id").n_unique().alias("orders"),
+            col("customer_id").drop_nulls().n_unique().alias("active"),
+        ])
+        .collect()?;
+    let months = month_labels(&df, "month")?;
+    let groups: Vec<String> = match group {
+        Some(_) => df
+            .column("group")?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or("(unknown)").to_string())
+            .collect(),
+        None => vec!["all".to_string(); df.height()],
+    };
+    let num = |c: &str| -> Result<Vec<f64>> {
+        Ok(df
+            .column(c)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.unwrap_or(0.0))
+            .collect())
+    };
+    let (r, o, a) = (num("revenue")?, num("orders")?, num("active")?);
+    Ok((0..df.height())
+        .map(|i| ((groups[i].clone(), months[i].clone()), [r[i], o[i], a[i]]))
+        .collect())
+}

@@ -1,0 +1,111 @@
+//! Everything a key or a worker result can cause.
+
+use std::sync::Arc;
+
+use ndarray::Array2;
+
+use crate::analysis::customers::CustomerIndex;
+use crate::analysis::eda::Eda;
+use crate::analysis::features::CustomerFeatures;
+use crate::analysis::migrate::Migration;
+use crate::analysis::segment::{Segmentation, Sweep};
+use crate::analysis::trends::Trends;
+
+/// The bindable commands (names used in the config file's [keys] table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Quit,
+    NextPane,
+    PrevPane,
+    Pane(u8),
+    Up,
+    Down,
+    Left,
+    Right,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Search,
+    Help,
+    Export,
+    Enter,
+    Back,
+    KUp,
+    KDown,
+    ToggleAlgo,
+    CycleFeatures,
+    Sort,
+    Migration,
+}
+
+/// A segmentation plus what the pane shows with it.
+#[derive(Clone, Debug)]
+pub struct SegResult {
+    pub seg: Segmentation,
+    /// Adjusted Rand index with the other algorithm, and the rows compared.
+    pub agreement: Option<(f64, usize)>,
+    pub features_spec: String,
+}
+
+/// Features, plus the unit-length rows lookalikes use.
+#[derive(Clone, Debug)]
+pub struct FeaturesReady {
+    pub features: Arc<CustomerFeatures>,
+    pub unit: Arc<Array2<f64>>,
+}
+
+/// What can happen to the app.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// A key press from the terminal (mapped to a Command or typed into a field).
+    Key(crossterm::event::KeyEvent),
+    Command(Command),
+    /// A typed character while a text field has focus.
+    Input(char),
+    /// Backspace in a text field.
+    DeleteChar,
+    Resize(u16, u16),
+    EdaReady(Result<Arc<Eda>, String>),
+    TrendsReady(Result<Arc<Trends>, String>),
+    IndexReady(Result<Arc<CustomerIndex>, String>),
+    FeaturesReady(Result<FeaturesReady, String>),
+    SegmentsReady {
+        generation: u64,
+        result: Result<Arc<SegResult>, String>,
+    },
+    SweepReady {
+        key: String,
+        result: Result<Arc<Sweep>, String>,
+    },
+    MigrationReady {
+        key: String,
+        result: Result<Arc<Migration>, String>,
+    },
+    /// A CSV export finished (the path) or failed (the message).
+    Exported(Result<String, String>),
+}
+
+/// Slow work the app asks the runner to start; results come back as Actions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Segments {
+        generation: u64,
+        k: usize,
+        algo: crate::analysis::segment::Algo,
+        features: String,
+    },
+    Sweep {
+        key: String,
+        algo: crate::analysis::segment::Algo,
+        features: String,
+    },
+    Migration {
+        key: String,
+        k: usize,
+        algo: crate::analysis::segment::Algo,
+        features: String,
+    },
+    ExportCsv(crate::analysis::Table),
+    Quit,
+}

@@ -1,0 +1,134 @@
+//! The interactive face: a full-screen app over the same engine. State lives in `app`, keys in
+//! `keymap`, slow work in `worker`, drawing in `ui` (pure functions of the state).
+
+pub mod action;
+pub mod app;
+pub mod config;
+pub mod keymap;
+pub mod theme;
+pub mod ui;
+pub mod worker;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Sender, channel};
+
+use anyhow::Result;
+use crossterm::event::Event;
+
+use crate::analysis::Table;
+use crate::data::Dataset;
+use action::{Action, Effect};
+use app::App;
+use theme::Theme;
+
+/// What the command line says about the TUI.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub theme: Option<String>,
+    pub config: Option<PathBuf>,
+}
+
+/// True when NO_COLOR is set to anything non-empty (no-color.org).
+pub fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Reads the config and theme: both fail (as bad input) before the screen opens.
+pub fn prepare(opts: &Options) -> Result<(config::Config, Theme)> {
+    let config = config::load(opts.config.as_deref())?;
+    let name = opts
+        .theme
+        .clone()
+        .or(config.theme.clone())
+        .unwrap_or_else(|| "default".into());
+    let theme = Theme::load(&name, no_color())?;
+    Ok((config, theme))
+}
+
+/// Writes a table to ./segscope-NAME.csv (never over an existing file); returns the path.
+fn export(t: &Table) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    crate::report::write_csv_table(&mut bytes, t).map_err(|e| e.to_string())?;
+    let base = format!("segscope-{}", t.name);
+    let path = (1..1000)
+        .map(|i| {
+            if i == 1 {
+                PathBuf::from(format!("{base}.csv"))
+            } else {
+                PathBuf::from(format!("{base}-{i}.csv"))
+            }
+        })
+        .find(|p| !p.exists())
+        .ok_or_else(|| "too many exports in this folder".to_string())?;
+    crate::output::write_files_atomically(&[(Path::new(&path), &bytes)])
+        .map_err(|e| crate::error::first_line(&e))?;
+    let shown = std::env::current_dir()
+        .map(|d| d.join(&path))
+        .unwrap_or(path);
+    Ok(shown.display().to_string())
+}
+
+fn spawn_input(tx: Sender<Action>) {
+    std::thread::spawn(move || {
+        while let Ok(ev) = crossterm::event::read() {
+            let action = match ev {
+                Event::Key(k) => Action::Key(k),
+                Event::Resize(w, h) => Action::Resize(w, h),
+                _ => continue,
+            };
+            if tx.send(action).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_signals(tx: Sender<Action>) -> Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP])?;
+    std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            let _ = tx.send(Action::Command(action::Command::Quit));
+        }
+    });
+    Ok(())
+}
+
+/// Runs the app until the user quits (or a signal asks it to). The terminal is restored on
+/// every exit path: normal quit, error, panic (ratatui's hook), SIGTERM and SIGHUP.
+pub fn run(ds: Dataset, config: config::Config, theme: Theme) -> Result<()> {
+    let (tx, rx) = channel::<Action>();
+    spawn_signals(tx.clone())?;
+    let worker = worker::Worker::start(ds.clone(), tx.clone());
+    let mut app = App::new(&ds.name, config.keymap);
+    let mut terminal = ratatui::try_init()?;
+    let result = (|| -> Result<()> {
+        let size = terminal.size()?;
+        app.size = (size.width, size.height);
+        spawn_input(tx.clone());
+        terminal.draw(|f| ui::draw(f, &app, &theme))?;
+        while let Ok(action) = rx.recv() {
+            let before = app.redraw_key();
+            let effects = app.update(action);
+            for e in effects {
+                match e {
+                    Effect::Quit => return Ok(()),
+                    Effect::ExportCsv(t) => {
+                        let r = export(&t);
+                        app.update(Action::Exported(r));
+                    }
+                    other => worker.submit(other),
+                }
+            }
+            if app.quit {
+                return Ok(());
+            }
+            if app.redraw_key() != before {
+                terminal.draw(|f| ui::draw(f, &app, &theme))?;
+            }
+        }
+        Ok(())
+    })();
+    ratatui::restore();
+    result
+}

@@ -1,0 +1,199 @@
+//! Customer lookup: fuzzy search by id or name, a card (recency, frequency, monetary,
+//! segment, monthly spend, top categories, latest purchases) and lookalikes to follow.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Sparkline};
+
+use super::{block, fit, human, note};
+use crate::tui::app::{App, Slot};
+use crate::tui::theme::Theme;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let index = match &app.index {
+        Slot::Ready(i) => i,
+        Slot::Waiting => return note(f, area, "Indexing customers…", theme.muted),
+        Slot::Failed(e) => return note(f, area, &format!("Customer index failed: {e}"), theme.bad),
+    };
+    let l = &app.lookup;
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(30), Constraint::Min(0)]).areas(area);
+    let search = block("Search id or name", theme).border_style(if l.editing {
+        theme.accent
+    } else {
+        theme.border
+    });
+    let inner = search.inner(left);
+    f.render_widget(search, left);
+    let [q, list] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+    let query = if l.editing {
+        format!("/ {}_", fit(&l.query, 24))
+    } else if l.query.is_empty() {
+        "press / to search".to_string()
+    } else {
+        format!("/ {}", fit(&l.query, 24))
+    };
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(Span::styled(query, theme.warn)),
+            Line::from(Span::styled(
+                format!("{} of {}", l.matches.len(), index.ids.len()),
+                theme.muted,
+            )),
+        ]),
+        q,
+    );
+    let height = list.height as usize;
+    let offset = l.row.saturating_sub(height.saturating_sub(1));
+    let lines: Vec<Line> = l
+        .matches
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(n, &i)| {
+            let style = if n == l.row && (l.editing || l.path.is_empty()) {
+                theme.selected
+            } else if l.path.last() == Some(&i) {
+                theme.accent
+            } else {
+                theme.text
+            };
+            Line::from(Span::styled(
+                fit(&index.labels[i], list.width as usize),
+                style,
+            ))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+
+    let Some(card) = &l.card else {
+        let hint = if app.features.ready().is_none() {
+            "Computing customer features…"
+        } else {
+            "Press / and type part of an id or a name; Enter opens the customer."
+        };
+        return note(f, right, hint, theme.muted);
+    };
+    let trail: Vec<String> = l
+        .path
+        .iter()
+        .filter_map(|&i| index.ids.get(i).cloned())
+        .collect();
+    let title = format!("{}  {}", card.id, card.name.clone().unwrap_or_default());
+    let b = block(&title, theme);
+    let inner = b.inner(right);
+    f.render_widget(b, right);
+    let [facts, spark, lower] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let seg = match &card.segment {
+        Some((id, persona)) => format!("segment {id} · {persona}"),
+        None => "segment: computing…".to_string(),
+    };
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![
+                Span::styled("last bought ", theme.muted),
+                Span::styled(format!("{:.0}d ago  ", card.recency_days), theme.text),
+                Span::styled(format!("{:.0}", card.frequency), theme.text),
+                Span::styled(" orders  ", theme.muted),
+                Span::styled(human(card.monetary), theme.text),
+                Span::styled(" spent", theme.muted),
+            ]),
+            Line::from(Span::styled(fit(&seg, inner.width as usize), theme.accent)),
+            Line::from(Span::styled(
+                fit(
+                    &format!("path: {}", trail.join(" › ")),
+                    inner.width as usize,
+                ),
+                theme.muted,
+            )),
+        ]),
+        facts,
+    );
+    let [st, sp] = Layout::vertical([Constraint::Length(1), Constraint::Length(2)]).areas(spark);
+    let max = card.monthly_spend.iter().copied().fold(0.0, f64::max);
+    let range = match (card.months.first(), card.months.last()) {
+        (Some(a), Some(b)) => format!("{a} … {b}"),
+        _ => String::new(),
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(
+            format!("monthly spend {range}  max {}", human(max)),
+            theme.muted,
+        )),
+        st,
+    );
+    f.render_widget(
+        Sparkline::default()
+            .data(super::trends::stretch(
+                &card.monthly_spend,
+                sp.width as usize,
+            ))
+            .style(theme.chart),
+        sp,
+    );
+
+    let [recent, alike] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(lower);
+    let w = recent.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    if !card.top_categories.is_empty() {
+        let cats: Vec<String> = card
+            .top_categories
+            .iter()
+            .map(|(c, v)| format!("{} {}", fit(c, 14), human(*v)))
+            .collect();
+        lines.push(Line::from(Span::styled(
+            fit(&format!("top: {}", cats.join(", ")), w),
+            theme.text,
+        )));
+    }
+    for p in &card.latest {
+        let name_w = w.saturating_sub(22);
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} {:<name_w$} {:>3} {:>6}",
+                p.date,
+                fit(&p.product, name_w),
+                p.quantity,
+                human(p.amount)
+            ),
+            theme.text,
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block("Latest purchases", theme)),
+        recent,
+    );
+    let w = alike.width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = card
+        .lookalikes
+        .iter()
+        .enumerate()
+        .map(|(n, (_, id, score))| {
+            let style = if n == l.lookalike_row && !l.editing {
+                theme.selected
+            } else {
+                theme.text
+            };
+            Line::from(Span::styled(
+                format!(
+                    "{:<w2$}{score:>6.3}",
+                    fit(id, w.saturating_sub(7)),
+                    w2 = w.saturating_sub(6)
+                ),
+                style,
+            ))
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).block(block("Lookalikes (Enter opens)", theme)),
+        alike,
+    );
+}

@@ -1,0 +1,147 @@
+//! Drawing: one pure module per pane, reading the App and never changing it. Every string from
+//! the data goes through [`clean`], so names cannot carry escape sequences to the terminal.
+
+mod eda;
+mod help;
+mod lookup;
+mod overview;
+mod segments;
+pub mod trends;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+use super::app::{App, MIN_HEIGHT, MIN_WIDTH, PANES, Pane};
+use super::theme::Theme;
+
+/// Data text made safe for the terminal (control, bidi and zero-width characters replaced).
+pub fn clean(s: &str) -> String {
+    crate::report::sanitize(s)
+}
+
+/// Shortens to `width` characters with an ellipsis.
+pub fn fit(s: &str, width: usize) -> String {
+    let s = clean(s);
+    if s.chars().count() <= width {
+        s
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// Compact numbers for narrow columns: 1234567 -> 1.23M.
+pub fn human(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e9 {
+        format!("{:.2}B", x / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.1}k", x / 1e3)
+    } else if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+pub fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border)
+        .title(Span::styled(format!(" {} ", clean(title)), theme.title))
+}
+
+/// A message in the middle of an area (waiting, failed, empty).
+pub fn note(f: &mut Frame, area: Rect, text: &str, style: Style) {
+    let p = Paragraph::new(clean(text))
+        .style(style)
+        .wrap(Wrap { trim: true });
+    f.render_widget(p, area);
+}
+
+fn too_small(f: &mut Frame, area: Rect, theme: &Theme) {
+    let text = vec![
+        Line::from(Span::styled("Terminal too small", theme.bad)),
+        Line::from(format!(
+            "segscope needs {MIN_WIDTH}x{MIN_HEIGHT}; this is {}x{}.",
+            area.width, area.height
+        )),
+        Line::from("Enlarge the window, or press q to quit."),
+    ];
+    f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = Vec::new();
+    for (i, (pane, name)) in PANES.iter().enumerate() {
+        let label = format!(" {} {} ", i + 1, name);
+        spans.push(Span::styled(
+            label,
+            if *pane == app.pane {
+                theme.selected
+            } else {
+                theme.muted
+            },
+        ));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = (area.width as usize).saturating_sub(used + 1);
+    spans.push(Span::styled(
+        format!(" {}", fit(&app.dataset, room)),
+        theme.accent,
+    ));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let text = if let Some(s) = &app.status {
+        Span::styled(clean(s), theme.good)
+    } else {
+        let hint = match app.pane {
+            Pane::Overview => "Tab/1-5 panes  ? help  q quit",
+            Pane::Eda => "Enter open  s sort  / filter  e export  Esc back  ? help",
+            Pane::Trends => "Left/Right group  Up/Down metric  PgUp/PgDn scroll  ? help",
+            Pane::Segments => {
+                "+/- or 2-9 K  a algo  f features  Enter members  m migration  ? help"
+            }
+            Pane::Lookup => "/ search  Enter open  Esc back  e export  ? help",
+        };
+        Span::styled(hint, theme.muted)
+    };
+    f.render_widget(Paragraph::new(Line::from(text)), area);
+}
+
+/// Draws the whole screen from the state.
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, area, theme);
+        return;
+    }
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    tabs(f, top, app, theme);
+    match app.pane {
+        Pane::Overview => overview::draw(f, body, app, theme),
+        Pane::Eda => eda::draw(f, body, app, theme),
+        Pane::Trends => trends::draw(f, body, app, theme),
+        Pane::Segments => segments::draw(f, body, app, theme),
+        Pane::Lookup => lookup::draw(f, body, app, theme),
+    }
+    status(f, bottom, app, theme);
+    if app.help {
+        help::draw(f, area, app, theme);
+    }
+}

@@ -1,0 +1,87 @@
+//! Overview: dataset summary, headline figures, and what loading dropped and why.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{block, clean, fit, note};
+use crate::analysis::Value;
+use crate::tui::app::{App, Slot};
+use crate::tui::theme::Theme;
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let eda = match &app.eda {
+        Slot::Ready(e) => e,
+        Slot::Waiting => return note(f, area, "Computing the overview…", theme.muted),
+        Slot::Failed(e) => return note(f, area, &format!("Overview failed: {e}"), theme.bad),
+    };
+    let Some(overview) = eda.tables.iter().find(|t| t.name == "overview") else {
+        return note(f, area, "No overview table.", theme.muted);
+    };
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+    let inner = (left.width as usize).saturating_sub(4);
+    let mut facts = Vec::new();
+    let mut load = Vec::new();
+    let mut zero_checks = 0;
+    for row in &overview.rows {
+        let key = row[0].display();
+        let value = row[1].display();
+        match key.strip_prefix("load: ") {
+            Some(label) => {
+                if matches!(row[1], Value::Int(0)) {
+                    zero_checks += 1;
+                } else {
+                    load.push((label.to_string(), value));
+                }
+            }
+            None => facts.push((key, value)),
+        }
+    }
+    // Labels as wide as the longest (up to half the box); values get the rest.
+    let line = |k: &str, v: &str, width: usize, key_w: usize| {
+        Line::from(vec![
+            Span::styled(format!("{:<key_w$}", fit(k, key_w)), theme.muted),
+            Span::styled(
+                format!(" {}", fit(v, width.saturating_sub(key_w + 1))),
+                theme.text,
+            ),
+        ])
+    };
+    let key_width = |rows: &[(String, String)], width: usize| {
+        rows.iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(8)
+            .min(width / 2 + 6)
+    };
+    let kw = key_width(&facts, inner);
+    let lines: Vec<Line> = facts.iter().map(|(k, v)| line(k, v, inner, kw)).collect();
+    f.render_widget(Paragraph::new(lines).block(block("Dataset", theme)), left);
+
+    let inner = (right.width as usize).saturating_sub(4);
+    let kw = key_width(&load, inner);
+    let mut lines: Vec<Line> = load.iter().map(|(k, v)| line(k, v, inner, kw)).collect();
+    lines.push(Line::from(Span::styled(
+        format!("{zero_checks} other checks found nothing"),
+        theme.good,
+    )));
+    if !eda.skipped.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "Tables not available:",
+            theme.warn,
+        )));
+        for s in &eda.skipped {
+            lines.push(Line::from(Span::styled(
+                fit(&format!("{}: {}", s.table, clean(&s.reason)), inner),
+                theme.muted,
+            )));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block("What loading did", theme)),
+        right,
+    );
+}

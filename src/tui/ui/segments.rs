@@ -1,0 +1,374 @@
+//! Segments: the profile table for the current K, algorithm and features; size and revenue
+//! bars; metrics; the K sweep with the current K marked; members and migration views.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{block, fit, human, note};
+use crate::analysis::{Table, Value};
+use crate::tui::app::{App, Slot};
+use crate::tui::theme::Theme;
+
+fn bar(share: f64, width: usize) -> String {
+    let cells = (share.clamp(0.0, 1.0) * width as f64).round() as usize;
+    format!(
+        "{}{}",
+        "█".repeat(cells),
+        "·".repeat(width.saturating_sub(cells))
+    )
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let s = &app.seg;
+    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    let mut l1 = vec![
+        Span::styled(format!(" K = {} ", s.k), theme.selected),
+        Span::styled(
+            format!(
+                "  {}  features {}",
+                if s.algo == crate::analysis::segment::Algo::Kmeans {
+                    "K-means"
+                } else {
+                    "Gaussian mixture"
+                },
+                s.features_spec()
+            ),
+            theme.accent,
+        ),
+    ];
+    if s.pending.is_some() {
+        l1.push(Span::styled(
+            format!("   ⟳ computing K = {}…", s.k),
+            theme.warn,
+        ));
+    }
+    let l2 = match &s.result {
+        Some(r) => {
+            let m = &r.seg.metrics;
+            let sample = if m.silhouette_sample < r.seg.ids.len() {
+                format!(" (n={})", m.silhouette_sample)
+            } else {
+                String::new()
+            };
+            let ari = r
+                .agreement
+                .map_or(String::new(), |(a, _)| format!("  ARI {a:.2}"));
+            Span::styled(
+                format!(
+                    " K={} {}: silhouette {:.3}{sample}  DB {:.2}  CH {}  inertia {}{ari}",
+                    r.seg.k,
+                    r.seg.algo.name(),
+                    m.silhouette,
+                    m.davies_bouldin,
+                    human(m.calinski_harabasz),
+                    human(m.inertia)
+                ),
+                theme.text,
+            )
+        }
+        None => Span::styled(" ", theme.text),
+    };
+    f.render_widget(Paragraph::new(vec![Line::from(l1), Line::from(l2)]), head);
+
+    if let Some(e) = &s.error
+        && s.result.is_none()
+    {
+        return note(
+            f,
+            body,
+            &format!("Segments cannot be computed: {e}"),
+            theme.bad,
+        );
+    }
+    let Some(r) = &s.result else {
+        return note(f, body, "Computing segments…", theme.muted);
+    };
+    if s.migration {
+        return migration(f, body, app, theme);
+    }
+    let [table_area, lower] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(body);
+    if let Some(row) = s.members {
+        members(f, table_area, app, row, theme);
+    } else {
+        profiles(f, table_area, app, theme);
+    }
+    let [bars, sweep] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
+    // Two bars per segment in the box: "nn " + bar + " 100% " + bar + " 100%".
+    let half = ((bars.width as usize).saturating_sub(2 + 3 + 7 + 6) / 2).clamp(3, 40);
+    let mut lines = Vec::new();
+    for p in &r.seg.profiles {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>2} ", p.id), theme.accent),
+            Span::styled(bar(p.share, half), theme.chart),
+            Span::styled(format!(" {:>4.0}% ", p.share * 100.0), theme.text),
+            Span::styled(bar(p.revenue_share, half), theme.good),
+            Span::styled(format!(" {:>4.0}%", p.revenue_share * 100.0), theme.text),
+        ]));
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block("Size | revenue share", theme)),
+        bars,
+    );
+
+    let b = block("K sweep: silhouette, inertia", theme);
+    let inner = b.inner(sweep);
+    f.render_widget(b, sweep);
+    match s.sweeps.get(&s.sweep_key()) {
+        Some(Slot::Ready(sw)) => {
+            let max_s = sw
+                .rows
+                .iter()
+                .map(|r| r.metrics.silhouette)
+                .fold(0.0f64, f64::max)
+                .max(1e-9);
+            let max_i = sw
+                .rows
+                .iter()
+                .map(|r| r.metrics.inertia)
+                .fold(0.0f64, f64::max)
+                .max(1e-9);
+            let w = (inner.width as usize).saturating_sub(16) / 2;
+            let lines: Vec<Line> = sw
+                .rows
+                .iter()
+                .take(inner.height as usize)
+                .map(|row| {
+                    let mark = if row.k == s.k { "▶" } else { " " };
+                    let style = if row.k == s.k {
+                        theme.selected
+                    } else {
+                        theme.text
+                    };
+                    Line::from(vec![
+                        Span::styled(format!("{mark}{:>2} ", row.k), style),
+                        Span::styled(
+                            format!(
+                                "{:<w$}",
+                                "█".repeat(
+                                    ((row.metrics.silhouette.max(0.0) / max_s) * w as f64).round()
+                                        as usize
+                                )
+                            ),
+                            theme.chart,
+                        ),
+                        Span::styled(format!("{:>5.2} ", row.metrics.silhouette), theme.text),
+                        Span::styled(
+                            format!(
+                                "{:<w$}",
+                                "▒".repeat(
+                                    ((row.metrics.inertia / max_i) * w as f64).round() as usize
+                                )
+                            ),
+                            theme.muted,
+                        ),
+                    ])
+                })
+                .collect();
+            f.render_widget(Paragraph::new(lines), inner);
+        }
+        Some(Slot::Failed(e)) => note(f, inner, &format!("sweep failed: {e}"), theme.bad),
+        _ => note(f, inner, "computing the sweep…", theme.muted),
+    }
+}
+
+fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(r) = &app.seg.result else { return };
+    let wide = area.width >= 120;
+    let mut lines = vec![Line::from(Span::styled(
+        if wide {
+            format!(
+                "{:>3}  {:<22} {:>6} {:>6} {:>9} {:>6}  {:<14} {:<14} {:>8} {:>6} {:>9}",
+                "seg",
+                "persona",
+                "size",
+                "share",
+                "revenue",
+                "rev%",
+                "top category",
+                "top region",
+                "recency",
+                "freq",
+                "monetary"
+            )
+        } else {
+            format!(
+                "{:>3} {:<19} {:>5} {:>6} {:>6} {:<11} {:>6} {:>5} {:>8}",
+                "seg", "persona", "size", "share", "rev%", "category", "recncy", "freq", "monetary"
+            )
+        },
+        theme.accent,
+    ))];
+    for (i, p) in r.seg.profiles.iter().enumerate() {
+        let mean = |n: &str| p.mean.iter().find(|(k, _)| k == n).map_or(0.0, |(_, v)| *v);
+        let style = if i == app.seg.row {
+            theme.selected
+        } else {
+            theme.text
+        };
+        let cat = p.top_category.as_deref().unwrap_or("-");
+        let text = if wide {
+            format!(
+                "{:>3}  {:<22} {:>6} {:>5.1}% {:>9} {:>5.1}%  {:<14} {:<14} {:>8.0} {:>6.1} {:>9}",
+                p.id,
+                fit(&p.persona, 22),
+                p.size,
+                p.share * 100.0,
+                human(p.revenue),
+                p.revenue_share * 100.0,
+                fit(cat, 14),
+                fit(p.top_region.as_deref().unwrap_or("-"), 14),
+                mean("recency_days"),
+                mean("frequency"),
+                human(mean("monetary"))
+            )
+        } else {
+            format!(
+                "{:>3} {:<19} {:>5} {:>5.1}% {:>5.1}% {:<11} {:>6.0} {:>5.1} {:>8}",
+                p.id,
+                fit(&p.persona, 19),
+                p.size,
+                p.share * 100.0,
+                p.revenue_share * 100.0,
+                fit(cat, 11),
+                mean("recency_days"),
+                mean("frequency"),
+                human(mean("monetary"))
+            )
+        };
+        lines.push(Line::from(Span::styled(text, style)));
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block("Segments (means per customer)", theme)),
+        area,
+    );
+}
+
+fn members(f: &mut Frame, area: Rect, app: &App, row: usize, theme: &Theme) {
+    let (Some(r), Some(index), Some(feat)) =
+        (&app.seg.result, app.index.ready(), app.features.ready())
+    else {
+        return;
+    };
+    let list = app.members(app.seg.row);
+    let p = &r.seg.profiles[app.seg.row.min(r.seg.profiles.len() - 1)];
+    let b = block(
+        &format!(
+            "Segment {} {} — {} customers (Enter opens one)",
+            p.id,
+            p.persona,
+            list.len()
+        ),
+        theme,
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let height = inner.height as usize;
+    let offset = row.saturating_sub(height.saturating_sub(2));
+    let col = |name: &str, i: usize| {
+        feat.features
+            .column(name)
+            .map_or(0.0, |j| feat.features.raw[[i, j]])
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "{:<12} {:<24} {:>10} {:>6} {:>8}",
+            "customer", "name", "monetary", "freq", "recency"
+        ),
+        theme.accent,
+    ))];
+    for (n, &i) in list
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height.saturating_sub(1))
+    {
+        let id = &r.seg.ids[i];
+        let name = index
+            .position(id)
+            .and_then(|k| index.names[k].clone())
+            .unwrap_or_default();
+        let style = if n == row { theme.selected } else { theme.text };
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{:<12} {:<24} {:>10} {:>6.0} {:>8.0}",
+                fit(id, 12),
+                fit(&name, 24),
+                human(col("monetary", i)),
+                col("frequency", i),
+                col("recency_days", i)
+            ),
+            style,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn migration(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let b = block(
+        "Migration: segment before the last quarter → segment now",
+        theme,
+    );
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    match app.seg.migrations.get(&app.seg.migration_key()) {
+        Some(Slot::Ready(m)) => table_lines(f, inner, &m.counts, theme),
+        Some(Slot::Failed(e)) => note(
+            f,
+            inner,
+            &format!("Migration cannot be computed: {e}"),
+            theme.bad,
+        ),
+        _ => note(f, inner, "Computing the migration…", theme.muted),
+    }
+}
+
+/// A small table as fixed-width text (first column wide, the rest narrow numbers).
+fn table_lines(f: &mut Frame, area: Rect, t: &Table, theme: &Theme) {
+    let first = 24usize;
+    let rest = ((area.width as usize).saturating_sub(first)
+        / t.columns.len().saturating_sub(1).max(1))
+    .clamp(6, 14);
+    let fmt_row = |cells: Vec<String>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    format!("{:<first$}", fit(c, first))
+                } else {
+                    format!("{:>rest$}", fit(c, rest - 1))
+                }
+            })
+            .collect::<String>()
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        fmt_row(
+            t.columns
+                .iter()
+                .map(|c| c.replace("after: ", "→"))
+                .collect(),
+        ),
+        theme.accent,
+    ))];
+    for row in &t.rows {
+        lines.push(Line::from(Span::styled(
+            fmt_row(
+                row.iter()
+                    .map(|v| {
+                        if let Value::Num(x) = v {
+                            format!("{:.0}%", x * 100.0)
+                        } else {
+                            v.display()
+                        }
+                    })
+                    .collect(),
+            ),
+            theme.text,
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}

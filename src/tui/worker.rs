@@ -1,0 +1,195 @@
+//! Slow work off the UI thread. Each job is a plain function (tests call them directly); the
+//! Worker runs them on background threads and sends the results back as Actions.
+
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, OnceLock};
+
+use crate::analysis::customers::CustomerIndex;
+use crate::analysis::features::{CustomerFeatures, ScalerKind, customer_features};
+use crate::analysis::lookalike::unit_rows;
+use crate::analysis::segment::{self, Algo, SegmentParams};
+use crate::analysis::{eda, migrate, trends};
+use crate::data::Dataset;
+
+use super::action::{Action, Effect, FeaturesReady, SegResult};
+
+fn msg(e: anyhow::Error) -> String {
+    crate::error::first_line(&e)
+}
+
+pub fn eda_job(ds: &Dataset) -> Action {
+    Action::EdaReady(eda::all_tables(ds).map(Arc::new).map_err(msg))
+}
+
+pub fn trends_job(ds: &Dataset) -> Action {
+    Action::TrendsReady(trends::trends(ds).map(Arc::new).map_err(msg))
+}
+
+pub fn index_job(ds: &Dataset) -> Action {
+    Action::IndexReady(CustomerIndex::build(ds).map(Arc::new).map_err(msg))
+}
+
+pub fn features_job(ds: &Dataset) -> Result<FeaturesReady, String> {
+    let f = customer_features(ds).map_err(msg)?;
+    // Lookalikes on the card use the default feature set, scaled as the segments are.
+    let (_, x) = f.scaled("rfm+", ScalerKind::Robust).map_err(msg)?;
+    Ok(FeaturesReady {
+        features: Arc::new(f),
+        unit: Arc::new(unit_rows(&x)),
+    })
+}
+
+fn params(k: usize, algo: Algo, features: &str) -> SegmentParams {
+    SegmentParams {
+        k,
+        algo,
+        seed: segment::DEFAULT_SEED,
+        features: features.to_string(),
+        scaler: ScalerKind::Robust,
+    }
+}
+
+/// Runs one effect to completion (the Segments, Sweep and Migration effects).
+pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option<Action> {
+    match effect {
+        Effect::Segments {
+            generation,
+            k,
+            algo,
+            features,
+        } => {
+            let result = segment::fit(f, &params(*k, *algo, features))
+                .map_err(msg)
+                .map(|seg| {
+                    let agreement = segment::agreement_with_other(&seg);
+                    Arc::new(SegResult {
+                        seg,
+                        agreement,
+                        features_spec: features.clone(),
+                    })
+                });
+            Some(Action::SegmentsReady {
+                generation: *generation,
+                result,
+            })
+        }
+        Effect::Sweep {
+            key,
+            algo,
+            features,
+        } => {
+            let max = f.len().saturating_sub(1).min(10);
+            let result = segment::sweep(f, &params(2, *algo, features), 2, max.max(2))
+                .map(Arc::new)
+                .map_err(msg);
+            Some(Action::SweepReady {
+                key: key.clone(),
+                result,
+            })
+        }
+        Effect::Migration {
+            key,
+            k,
+            algo,
+            features,
+        } => {
+            let result = migrate::choose_split(ds, None)
+                .and_then(|split| migrate::migrate(ds, &params(*k, *algo, features), split))
+                .map(Arc::new)
+                .map_err(msg);
+            Some(Action::MigrationReady {
+                key: key.clone(),
+                result,
+            })
+        }
+        Effect::ExportCsv(_) | Effect::Quit => None,
+    }
+}
+
+/// Background threads for one dataset.
+pub struct Worker {
+    segments: Sender<Effect>,
+    ds: Dataset,
+    features: Arc<OnceLock<Arc<CustomerFeatures>>>,
+    out: Sender<Action>,
+}
+
+impl Worker {
+    /// Starts the first jobs (EDA and trends, the customer index, features then segments).
+    pub fn start(ds: Dataset, out: Sender<Action>) -> Worker {
+        let features: Arc<OnceLock<Arc<CustomerFeatures>>> = Arc::new(OnceLock::new());
+        {
+            let (ds, out) = (ds.clone(), out.clone());
+            std::thread::spawn(move || {
+                let _ = out.send(eda_job(&ds));
+                let _ = out.send(trends_job(&ds));
+            });
+        }
+        {
+            let (ds, out) = (ds.clone(), out.clone());
+            std::thread::spawn(move || {
+                let _ = out.send(index_job(&ds));
+            });
+        }
+        let (tx, rx) = channel::<Effect>();
+        {
+            let (ds, out, slot) = (ds.clone(), out.clone(), features.clone());
+            std::thread::spawn(move || segment_loop(ds, out, slot, rx));
+        }
+        Worker {
+            segments: tx,
+            ds,
+            features,
+            out,
+        }
+    }
+
+    /// Hands an effect to the right thread.
+    pub fn submit(&self, effect: Effect) {
+        match effect {
+            Effect::Segments { .. } => {
+                let _ = self.segments.send(effect);
+            }
+            Effect::Sweep { .. } | Effect::Migration { .. } => {
+                let (ds, out, slot) = (self.ds.clone(), self.out.clone(), self.features.clone());
+                std::thread::spawn(move || {
+                    if let Some(f) = slot.get()
+                        && let Some(a) = run_effect(&ds, f, &effect)
+                    {
+                        let _ = out.send(a);
+                    }
+                });
+            }
+            Effect::ExportCsv(_) | Effect::Quit => {}
+        }
+    }
+}
+
+/// Features first, then segment requests, always the newest one (older requests are dropped:
+/// the app ignores their results anyway).
+fn segment_loop(
+    ds: Dataset,
+    out: Sender<Action>,
+    slot: Arc<OnceLock<Arc<CustomerFeatures>>>,
+    rx: Receiver<Effect>,
+) {
+    let ready = features_job(&ds);
+    if let Ok(f) = &ready {
+        let _ = slot.set(f.features.clone());
+    }
+    let _ = out.send(Action::FeaturesReady(ready));
+    let Some(f) = slot.get().cloned() else { return };
+    while let Ok(mut job) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            job = newer;
+        }
+        match run_effect(&ds, &f, &job) {
+            Some(a) => {
+                if out.send(a).is_err() {
+                    return;
+                }
+            }
+            None => continue,
+        }
+    }
+}
