@@ -15,13 +15,9 @@ pub struct Key {
 
 impl Key {
     pub fn from_event(e: &KeyEvent) -> Key {
-        let code = match e.code {
-            // Terminals send shift-letters as upper-case chars: the char says it all.
-            KeyCode::Char(c) => KeyCode::Char(c),
-            other => other,
-        };
+        // Terminals send shift-letters as upper-case chars, so the code says it all.
         Key {
-            code,
+            code: e.code,
             ctrl: e.modifiers.contains(KeyModifiers::CONTROL),
         }
     }
