@@ -155,10 +155,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         )));
     }
     for p in &card.latest {
-        let name_w = w.saturating_sub(22);
+        // date (10) + space + name + quantity (4) + amount (9)
+        let name_w = w.saturating_sub(10 + 1 + 4 + 9);
         lines.push(Line::from(Span::styled(
             format!(
-                "{} {:<name_w$} {:>3} {:>6}",
+                "{} {:<name_w$}{:>4}{:>9}",
                 p.date,
                 fit(&p.product, name_w),
                 p.quantity,

@@ -345,15 +345,18 @@ fn table_lines(f: &mut Frame, area: Rect, t: &Table, theme: &Theme) {
             })
             .collect::<String>()
     };
-    let mut lines = vec![Line::from(Span::styled(
-        fmt_row(
-            t.columns
-                .iter()
-                .map(|c| c.replace("after: ", "→"))
-                .collect(),
-        ),
-        theme.accent,
-    ))];
+    // Row labels carry the persona names; columns only need the segment number.
+    let header = t
+        .columns
+        .iter()
+        .map(|c| match c.strip_prefix("after: ") {
+            Some(rest) => format!("→{}", rest.split(' ').next().unwrap_or(rest)),
+            None if c == "customers" => "total".to_string(),
+            None if c == "no_purchase_after_split" => "no buy".to_string(),
+            None => c.clone(),
+        })
+        .collect();
+    let mut lines = vec![Line::from(Span::styled(fmt_row(header), theme.accent))];
     for row in &t.rows {
         lines.push(Line::from(Span::styled(
             fmt_row(

@@ -1,0 +1,75 @@
+//! Every pane drawn at 80x24 and 160x48 on the bundled sample (ratatui TestBackend + insta),
+//! with the help overlay and the too-small message. Review changes with `cargo insta review`.
+
+mod common;
+
+use common::tui::*;
+use crossterm::event::KeyCode;
+
+fn both(name: &str, app: &segscope::tui::app::App) {
+    insta::assert_snapshot!(format!("{name}_80x24"), render(app, 80, 24));
+    insta::assert_snapshot!(format!("{name}_160x48"), render(app, 160, 48));
+}
+
+#[test]
+fn overview() {
+    both("overview", &loaded());
+}
+
+#[test]
+fn eda_list_and_table() {
+    let mut app = loaded();
+    press(&mut app, &[key('2')]);
+    both("eda_list", &app);
+    press(
+        &mut app,
+        &[
+            code(KeyCode::Down),
+            code(KeyCode::Down),
+            code(KeyCode::Enter),
+            code(KeyCode::Right),
+            key('s'),
+            key('s'),
+        ],
+    );
+    both("eda_category_totals_sorted", &app);
+}
+
+#[test]
+fn trends_overall_and_by_region() {
+    let mut app = loaded();
+    press(&mut app, &[key('3')]);
+    both("trends_overall", &app);
+    press(&mut app, &[code(KeyCode::Right)]);
+    both("trends_by_region", &app);
+}
+
+#[test]
+fn segments_profile_members_and_migration() {
+    let mut app = loaded();
+    press(&mut app, &[key('4')]);
+    both("segments_k4", &app);
+    press(&mut app, &[code(KeyCode::Enter)]);
+    both("segments_members", &app);
+    press(&mut app, &[code(KeyCode::Esc), key('m')]);
+    both("segments_migration", &app);
+}
+
+#[test]
+fn lookup_card() {
+    let mut app = loaded();
+    press(&mut app, &[key('5')]);
+    both("lookup_empty", &app);
+    press(&mut app, &[key('/')]);
+    typed(&mut app, "Mia Silva");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    both("lookup_card", &app);
+}
+
+#[test]
+fn help_and_too_small() {
+    let mut app = loaded();
+    press(&mut app, &[key('4'), key('?')]);
+    both("help_segments", &app);
+    insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
+}

@@ -1,0 +1,271 @@
+//! The TUI's state driven by Actions, without a terminal.
+
+mod common;
+
+use common::tui::*;
+use crossterm::event::KeyCode;
+use segscope::analysis::Value;
+use segscope::tui::action::{Action, Effect};
+use segscope::tui::app::{App, Pane};
+use segscope::tui::config;
+
+#[test]
+fn panes_switch_by_tab_digits_and_back() {
+    let mut app = loaded();
+    assert_eq!(app.pane, Pane::Overview);
+    press(&mut app, &[code(KeyCode::Tab), code(KeyCode::Tab)]);
+    assert_eq!(app.pane, Pane::Trends);
+    press(&mut app, &[code(KeyCode::BackTab)]);
+    assert_eq!(app.pane, Pane::Eda);
+    press(&mut app, &[key('5')]);
+    assert_eq!(app.pane, Pane::Lookup);
+    press(&mut app, &[key('4')]);
+    assert_eq!(app.pane, Pane::Segments);
+    // In Segments a digit 2-9 is K; 1 still goes home.
+    press(&mut app, &[key('3')]);
+    assert_eq!(app.pane, Pane::Segments);
+    assert_eq!(app.seg.k, 3);
+    press(&mut app, &[key('1')]);
+    assert_eq!(app.pane, Pane::Overview);
+}
+
+#[test]
+fn k_rerun_keeps_the_last_result_until_the_new_one_and_ignores_stale_ones() {
+    let mut app = loaded();
+    press(&mut app, &[key('4')]);
+    let before = app.seg.result.clone().unwrap();
+    assert_eq!(before.seg.k, 4);
+    // '+' asks the worker for K=5 and does not wait for it.
+    let fx = app.update(key('+'));
+    let generation = app.seg.generation;
+    assert_eq!(
+        fx,
+        vec![Effect::Segments {
+            generation,
+            k: 5,
+            algo: before.seg.algo,
+            features: "rfm+".into()
+        }]
+    );
+    assert_eq!(app.seg.pending, Some(generation));
+    assert_eq!(
+        app.seg.result.as_ref().unwrap().seg.k,
+        4,
+        "the old profile stays on screen meanwhile"
+    );
+    assert!(
+        render(&app, 80, 24).contains("computing K = 5"),
+        "a visible progress indicator"
+    );
+    // Keys keep working while it computes.
+    press(&mut app, &[code(KeyCode::Tab)]);
+    assert_eq!(app.pane, Pane::Lookup);
+    press(&mut app, &[code(KeyCode::BackTab)]);
+    assert_eq!(app.pane, Pane::Segments);
+    // Another '+' supersedes it: the K=5 answer arrives late and is ignored.
+    let fx2 = app.update(key('+'));
+    let f = app.features.ready().unwrap().features.clone();
+    let late = segscope::tui::worker::run_effect(sample(), &f, &fx[0]).unwrap();
+    app.update(late);
+    assert_eq!(app.seg.result.as_ref().unwrap().seg.k, 4);
+    settle(&mut app, fx2);
+    assert_eq!(app.seg.result.as_ref().unwrap().seg.k, 6);
+    assert_eq!(app.seg.pending, None);
+    assert_ne!(
+        app.seg.result.as_ref().unwrap().seg.profiles,
+        before.seg.profiles
+    );
+}
+
+#[test]
+fn algorithm_and_feature_set_switch_and_segments_list_their_customers() {
+    let mut app = loaded();
+    press(&mut app, &[key('4'), key('a')]);
+    assert_eq!(app.seg.result.as_ref().unwrap().seg.algo.name(), "gmm");
+    press(&mut app, &[key('f')]);
+    assert_eq!(app.seg.result.as_ref().unwrap().features_spec, "rfm");
+    assert_eq!(
+        app.seg.result.as_ref().unwrap().seg.transform.features,
+        vec!["recency_days", "frequency", "monetary"]
+    );
+    press(&mut app, &[key('a'), code(KeyCode::Enter)]);
+    let members = app.members(0);
+    assert_eq!(app.seg.members, Some(0));
+    assert_eq!(
+        members.len(),
+        app.seg.result.as_ref().unwrap().seg.profiles[0].size
+    );
+    press(&mut app, &[code(KeyCode::Down), code(KeyCode::Enter)]);
+    assert_eq!(app.pane, Pane::Lookup);
+    let card = app.lookup.card.clone().unwrap();
+    assert_eq!(
+        card.id,
+        app.seg.result.as_ref().unwrap().seg.ids[members[1]]
+    );
+    assert_eq!(card.segment.as_ref().unwrap().0, 1);
+}
+
+#[test]
+fn eda_sorts_filters_and_exports_what_is_shown() {
+    let mut app = loaded();
+    press(
+        &mut app,
+        &[key('2'), code(KeyCode::Down), code(KeyCode::Enter)],
+    );
+    let (t, rows) = app.eda_rows().unwrap();
+    assert_eq!(t.name, "by_region");
+    assert_eq!(rows.len(), 4);
+    // Sort by revenue (column 1) ascending, then descending.
+    press(&mut app, &[code(KeyCode::Right), key('s')]);
+    let (t, rows) = app.eda_rows().unwrap();
+    let revenue: Vec<f64> = rows
+        .iter()
+        .map(|&r| t.rows[r][1].as_f64().unwrap())
+        .collect();
+    assert!(revenue.windows(2).all(|w| w[0] <= w[1]), "{revenue:?}");
+    press(&mut app, &[key('s')]);
+    let (t, rows) = app.eda_rows().unwrap();
+    assert_eq!(t.rows[rows[0]][0], Value::text("North America"));
+    // Filter rows by a typed search.
+    press(&mut app, &[key('/')]);
+    typed(&mut app, "asia");
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let shown = app.visible_table().unwrap();
+    assert_eq!(shown.rows.len(), 1);
+    assert_eq!(shown.rows[0][0], Value::text("Asia"));
+    assert!(matches!(app.update(key('e')).as_slice(), [Effect::ExportCsv(t)] if t.rows.len() == 1));
+    // Esc clears the filter, then returns to the list.
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert_eq!(app.eda_rows().unwrap().1.len(), 4);
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(app.eda_view.in_list);
+}
+
+#[test]
+fn lookup_searches_opens_follows_lookalikes_and_goes_back() {
+    let mut app = loaded();
+    press(&mut app, &[key('5'), key('/')]);
+    typed(&mut app, "Mia Silva");
+    let index = app.index.ready().unwrap().clone();
+    let first = app.lookup.matches[0];
+    assert!(
+        index.labels[first].contains("Mia Silva"),
+        "{}",
+        index.labels[first]
+    );
+    assert!(app.lookup.matches.len() < index.ids.len());
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let card = app.lookup.card.clone().unwrap();
+    assert_eq!(card.index, first);
+    assert_eq!(card.lookalikes.len(), 5);
+    assert!(
+        card.lookalikes.iter().all(|(i, _, _)| *i != first),
+        "never itself"
+    );
+    assert!(card.lookalikes.windows(2).all(|w| w[0].2 >= w[1].2));
+    assert_eq!(card.latest.len(), 5.min(index.purchases(first).len()));
+    assert_eq!(
+        card.monthly_spend.iter().sum::<f64>().round(),
+        index
+            .purchases(first)
+            .iter()
+            .map(|p| p.amount)
+            .sum::<f64>()
+            .round()
+    );
+    press(&mut app, &[code(KeyCode::Down), code(KeyCode::Enter)]);
+    assert_eq!(app.lookup.path, vec![first, card.lookalikes[1].0]);
+    assert_eq!(app.lookup.card.as_ref().unwrap().id, card.lookalikes[1].1);
+    press(&mut app, &[code(KeyCode::Backspace)]);
+    assert_eq!(app.lookup.card.as_ref().unwrap().index, first);
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(app.lookup.card.is_none());
+    // Not typing now: q quits.
+    assert_eq!(app.update(key('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn help_overlay_holds_keys_and_unbound_keys_do_not_redraw() {
+    let mut app = loaded();
+    press(&mut app, &[key('4'), key('?')]);
+    assert!(app.help);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("Help: Segments") && screen.contains("K up / down"),
+        "{screen}"
+    );
+    press(&mut app, &[key('+')]);
+    assert_eq!(
+        app.seg.k, 4,
+        "keys other than close are held while help is open"
+    );
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(!app.help);
+    let rev = app.revision;
+    press(&mut app, &[key('Z')]);
+    assert_eq!(
+        app.revision, rev,
+        "an unbound key changes nothing, so nothing is redrawn"
+    );
+    press(&mut app, &[code(KeyCode::Down)]);
+    assert!(app.revision > rev);
+}
+
+#[test]
+fn config_keys_rebind_commands_and_show_in_help() {
+    let c = config::parse(
+        "test.toml",
+        "[keys]\nquit = [\"x\"]\nhelp = [\"F1\"]\npane_1 = [\"o\"]\n",
+    )
+    .unwrap();
+    let mut app = loaded_with(c.keymap);
+    press(&mut app, &[key('3'), key('o')]);
+    assert_eq!(app.pane, Pane::Overview);
+    press(&mut app, &[code(KeyCode::F(1))]);
+    assert!(app.help);
+    assert!(render(&app, 80, 24).contains("F1"));
+    press(&mut app, &[code(KeyCode::Esc)]);
+    assert!(app.update(key('q')).is_empty(), "q is no longer quit");
+    assert_eq!(app.update(key('x')), vec![Effect::Quit]);
+}
+
+#[test]
+fn segments_that_cannot_be_computed_say_why_and_other_panes_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = common::write(
+        dir.path(),
+        "two.csv",
+        b"customer_id,date,amount,category\na,2024-01-01,5,x\nb,2024-01-02,6,y\n",
+    );
+    let ds = segscope::data::load(&segscope::data::DataSource::Path(f), &[]).unwrap();
+    let mut app = App::new(&ds.name, Default::default());
+    for a in [
+        segscope::tui::worker::eda_job(&ds),
+        segscope::tui::worker::index_job(&ds),
+    ] {
+        app.update(a);
+    }
+    let fx = app.update(Action::FeaturesReady(segscope::tui::worker::features_job(
+        &ds,
+    )));
+    let feats = app.features.ready().unwrap().features.clone();
+    for e in fx {
+        if let Some(a) = segscope::tui::worker::run_effect(&ds, &feats, &e) {
+            app.update(a);
+        }
+    }
+    app.update(key('4'));
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen.contains("Segments cannot be computed") && screen.contains("at least 3"),
+        "{screen}"
+    );
+    app.update(key('1'));
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.pane, Pane::Eda);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("Tables") && screen.contains("overview"),
+        "{screen}"
+    );
+}
