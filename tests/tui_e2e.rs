@@ -1,6 +1,6 @@
 //! The real binary in tmux at 80x24: open, visit every pane, change K and see the profile
-//! change, search a customer by name, open a lookalike, open help, quit — and the terminal has
-//! left the alternate screen.
+//! change, search a customer by name, open a lookalike, open help, export, quit — and the
+//! terminal has left the alternate screen. SIGTERM and SIGHUP restore it too.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -22,6 +22,12 @@ impl Tmux {
 
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "e2e"])
+    }
+
+    fn show(&self, format: &str) -> String {
+        self.run(&["display", "-p", "-t", "e2e", format])
+            .trim()
+            .to_string()
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -51,6 +57,18 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
+
+    fn wait_dead(&self) {
+        let start = Instant::now();
+        // tmux fills in the exit status a moment after marking the pane dead.
+        while self.show("#{pane_dead}") != "1" || self.show("#{pane_dead_status}").is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the app did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 impl Drop for Tmux {
@@ -63,7 +81,57 @@ impl Drop for Tmux {
     }
 }
 
-/// The profile table's rows (the lines between the header and the box's bottom).
+fn have_tmux(test: &str) -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: tmux is not installed");
+    false
+}
+
+/// Starts the app in a detached 80x24 tmux session whose pane stays after the app exits.
+fn start(tag: &str, cwd: &std::path::Path) -> Tmux {
+    let t = Tmux {
+        socket: format!("segscope-{tag}-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_segscope");
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "-c",
+        cwd.to_str().unwrap(),
+        bin,
+    ]);
+    t.run(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
+    t
+}
+
+/// CPU ticks (user + system) the process has used so far, from /proc.
+fn cpu_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+/// The profile table's rows (between its header and the box's bottom).
 fn profile_rows(screen: &str) -> Vec<String> {
     screen
         .lines()
@@ -76,37 +144,14 @@ fn profile_rows(screen: &str) -> Vec<String> {
 
 #[test]
 fn a_new_user_session_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED a_new_user_session_in_tmux: tmux is not installed"
-        );
+    if !have_tmux("a_new_user_session_in_tmux") {
         return;
     }
-    let t = Tmux {
-        socket: format!("segscope-e2e-{}", std::process::id()),
-    };
-    let bin = env!("CARGO_BIN_EXE_segscope");
     let cwd = tempfile::tempdir().unwrap();
-    t.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-c",
-        cwd.path().to_str().unwrap(),
-        bin,
-    ]);
-    t.run(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
+    let t = start("e2e", cwd.path());
     t.wait_for("What loading did");
     assert_eq!(
-        t.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
-            .trim(),
+        t.show("#{alternate_on}"),
         "1",
         "the app uses the alternate screen"
     );
@@ -124,6 +169,28 @@ fn a_new_user_session_in_tmux() {
     assert_ne!(a, b, "the profile table changed with K");
     t.keys(&["7"]);
     t.wait_for("K=7 kmeans:");
+    t.wait_for("▶ 7");
+
+    // Idle: nothing is scheduled, so the process uses (almost) no CPU.
+    let pid = t.show("#{pane_pid}");
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_ticks(&pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_ticks(&pid) - before;
+    assert!(
+        used <= 3,
+        "{used} CPU ticks in 2 idle seconds: something redraws or polls"
+    );
+
+    // e writes the visible table to CSV in the working folder and says where.
+    t.keys(&["e"]);
+    t.wait_for("wrote ");
+    let written =
+        std::fs::read_to_string(cwd.path().join("segscope-segments.csv")).expect("export written");
+    assert!(
+        written.starts_with("segment,persona,size,share"),
+        "{written}"
+    );
 
     t.keys(&["5", "/"]);
     t.text("Mia Silva");
@@ -145,28 +212,43 @@ fn a_new_user_session_in_tmux() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(!t.screen().contains("Help:"));
     t.keys(&["q"]);
-    let start = Instant::now();
-    while t
-        .run(&["display", "-p", "-t", "e2e", "#{pane_dead}"])
-        .trim()
-        != "1"
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "the app did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    t.wait_dead();
+    assert_eq!(t.show("#{pane_dead_status}"), "0", "clean exit");
     assert_eq!(
-        t.run(&["display", "-p", "-t", "e2e", "#{pane_dead_status}"])
-            .trim(),
-        "0",
-        "clean exit"
-    );
-    assert_eq!(
-        t.run(&["display", "-p", "-t", "e2e", "#{alternate_on}"])
-            .trim(),
+        t.show("#{alternate_on}"),
         "0",
         "the terminal left the alternate screen"
     );
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    if !have_tmux("sigterm_and_sighup_restore_the_terminal") {
+        return;
+    }
+    for signal in ["TERM", "HUP"] {
+        let cwd = tempfile::tempdir().unwrap();
+        let t = start(&format!("sig{signal}"), cwd.path());
+        t.wait_for("What loading did");
+        let pid = t.show("#{pane_pid}");
+        assert!(
+            Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(&pid)
+                .status()
+                .unwrap()
+                .success()
+        );
+        t.wait_dead();
+        assert_eq!(
+            t.show("#{alternate_on}"),
+            "0",
+            "SIG{signal}: the alternate screen was left"
+        );
+        assert_eq!(
+            t.show("#{pane_dead_status}"),
+            "0",
+            "SIG{signal}: a clean exit"
+        );
+    }
 }
