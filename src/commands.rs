@@ -396,6 +396,19 @@ fn wide_csv(ids: &[String], rows: &[(usize, &[Match])], top: usize) -> Vec<u8> {
     out
 }
 
+/// Matches as a table: rank, customer, score.
+fn ranked_table(name: &str, title: &str, ids: &[String], matches: &[Match]) -> Table {
+    let mut t = Table::new(name, title, &["rank", "customer", "score"]);
+    for (r, m) in matches.iter().enumerate() {
+        t.push(vec![
+            Value::count(r + 1),
+            Value::text(&ids[m.index]),
+            Value::Num(m.score),
+        ]);
+    }
+    t
+}
+
 /// Finds a customer id (exactly, then ignoring case) or suggests the closest ones.
 fn find_customer(ids: &[String], wanted: &str) -> Result<usize> {
     let w = wanted.trim();
@@ -491,21 +504,11 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
                 out
             }
             Format::Text => {
-                let mut t = Table::new(
-                    "expansion",
-                    &format!(
-                        "Customers outside segment {seg} ({}) most like it",
-                        s.profiles[seg - 1].persona
-                    ),
-                    &["rank", "customer", "score"],
+                let title = format!(
+                    "Customers outside segment {seg} ({}) most like it",
+                    s.profiles[seg - 1].persona
                 );
-                for (r, m) in m.iter().enumerate() {
-                    t.push(vec![
-                        Value::count(r + 1),
-                        Value::text(&ids[m.index]),
-                        Value::Num(m.score),
-                    ]);
-                }
+                let t = ranked_table("expansion", &title, ids, &m);
                 let mut out = Vec::new();
                 write_text_table(&mut out, &t)?;
                 out
@@ -552,18 +555,8 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
             Format::Text => {
                 let mut out = Vec::new();
                 for (i, m) in &rows {
-                    let mut t = Table::new(
-                        "lookalikes",
-                        &format!("Lookalikes of {}", ids[*i]),
-                        &["rank", "customer", "score"],
-                    );
-                    for (r, m) in m.iter().enumerate() {
-                        t.push(vec![
-                            Value::count(r + 1),
-                            Value::text(&ids[m.index]),
-                            Value::Num(m.score),
-                        ]);
-                    }
+                    let t =
+                        ranked_table("lookalikes", &format!("Lookalikes of {}", ids[*i]), ids, m);
                     write_text_table(&mut out, &t)?;
                 }
                 out

@@ -3,6 +3,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::frame::{nums, opt_texts};
 use crate::data::Dataset;
 
 /// One purchase line of a customer.
@@ -60,24 +61,8 @@ impl CustomerIndex {
                 SortMultipleOptions::default().with_order_descending_multi([false, true]),
             )
             .collect()?;
-        let text = |c: &str| -> Result<Vec<Option<String>>> {
-            Ok(df
-                .column(c)?
-                .cast(&DataType::String)?
-                .str()?
-                .iter()
-                .map(|v| v.map(str::to_string))
-                .collect())
-        };
-        let num = |c: &str| -> Result<Vec<f64>> {
-            Ok(df
-                .column(c)?
-                .cast(&DataType::Float64)?
-                .f64()?
-                .iter()
-                .map(|v| v.unwrap_or(0.0))
-                .collect())
-        };
+        let text = |c: &str| opt_texts(&df, c);
+        let num = |c: &str| nums(&df, c);
         let (cid, day, month, prod) = (
             text("customer_id")?,
             text("day")?,

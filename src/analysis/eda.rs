@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::frame::{UNKNOWN, counts, nums, scalar, texts};
 use super::table::{Skipped, Table, Value};
 use crate::data::Dataset;
 
@@ -45,7 +46,6 @@ const WEEKDAYS: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
-const UNKNOWN: &str = "(unknown)";
 
 /// Builds every table the dataset allows.
 pub fn all_tables(ds: &Dataset) -> Result<Eda> {
@@ -117,30 +117,6 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
     }
     eda.tables = tables;
     Ok(eda)
-}
-
-// --- small bridges from polars columns to Rust vectors -------------------------------------
-
-fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?
-        .iter()
-        .map(|v| v.unwrap_or(UNKNOWN).to_string())
-        .collect())
-}
-
-fn nums(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    let c = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
-}
-
-fn counts(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
-    let c = df.column(name)?.cast(&DataType::UInt64)?;
-    Ok(c.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
-}
-
-fn scalar(df: &DataFrame, name: &str) -> Result<f64> {
-    Ok(nums(df, name)?.first().copied().unwrap_or(0.0))
 }
 
 fn share(part: f64, whole: f64) -> Value {

@@ -8,6 +8,7 @@ use ndarray::{Array1, Array2, Axis};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::frame::{i64s, nums as f64s, texts as strs};
 use crate::bail_input;
 use crate::data::Dataset;
 
@@ -117,24 +118,6 @@ impl CustomerFeatures {
         let idx: Vec<usize> = names.iter().filter_map(|n| self.column(n)).collect();
         self.raw.select(Axis(1), &idx)
     }
-}
-
-fn i64s(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
-    let c = df.column(name)?.cast(&DataType::Int64)?;
-    Ok(c.i64()?.iter().collect())
-}
-
-fn f64s(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    let c = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
-}
-
-fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let c = df.column(name)?.cast(&DataType::String)?;
-    Ok(c.str()?
-        .iter()
-        .map(|v| v.unwrap_or("(unknown)").to_string())
-        .collect())
 }
 
 /// A safe column-name suffix from a category or region name.

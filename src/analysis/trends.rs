@@ -6,6 +6,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::eda::{month_key, month_labels, month_range};
+use super::frame::nums;
 use crate::data::Dataset;
 
 /// One monthly series (months without sales are zeros, so the x axis is even).
@@ -115,15 +116,7 @@ fn monthly(ds: &Dataset, group: Option<&str>) -> Result<BTreeMap<(String, String
             .collect(),
         None => vec!["all".to_string(); df.height()],
     };
-    let num = |c: &str| -> Result<Vec<f64>> {
-        Ok(df
-            .column(c)?
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(|v| v.unwrap_or(0.0))
-            .collect())
-    };
+    let num = |c: &str| nums(&df, c);
     let (r, o, a) = (num("revenue")?, num("orders")?, num("active")?);
     Ok((0..df.height())
         .map(|i| ((groups[i].clone(), months[i].clone()), [r[i], o[i], a[i]]))

@@ -1,0 +1,46 @@
+//! The one bridge from polars columns to Rust vectors: small aggregated frames come out of
+//! polars here and are shaped into tables and matrices in Rust.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+/// What a missing text cell reads as.
+pub const UNKNOWN: &str = "(unknown)";
+
+/// Text cells (missing ones as "(unknown)").
+pub fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    Ok(c.str()?
+        .iter()
+        .map(|v| v.unwrap_or(UNKNOWN).to_string())
+        .collect())
+}
+
+/// Text cells, keeping missing ones as None.
+pub fn opt_texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
+    let c = df.column(name)?.cast(&DataType::String)?;
+    Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+/// Numbers as f64 (missing as 0).
+pub fn nums(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+}
+
+/// Counts as u64 (missing as 0).
+pub fn counts(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
+    let c = df.column(name)?.cast(&DataType::UInt64)?;
+    Ok(c.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+/// Integers (dates as microseconds), keeping missing ones as None.
+pub fn i64s(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    let c = df.column(name)?.cast(&DataType::Int64)?;
+    Ok(c.i64()?.iter().collect())
+}
+
+/// The first number of a column (a one-row aggregate).
+pub fn scalar(df: &DataFrame, name: &str) -> Result<f64> {
+    Ok(nums(df, name)?.first().copied().unwrap_or(0.0))
+}
