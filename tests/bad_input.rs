@@ -200,3 +200,37 @@ fn sample_refuses_to_overwrite_and_to_write_where_it_cannot() {
     );
     assert!(!dir.path().join("z").exists(), "nothing written on refusal");
 }
+
+#[test]
+fn the_app_refuses_bad_theme_config_and_data_before_the_screen_opens() {
+    refused(
+        &["--theme", "neon"],
+        &[
+            "--theme \"neon\"",
+            "unknown theme",
+            "default, light, high-contrast, monochrome",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "config.toml",
+        b"theme = \"light\"\n[keys]\nquit = [\"q\"]\nfly = [\"f\"]\n",
+    );
+    refused(
+        &["--config", path(&cfg)],
+        &["config.toml:4:", "unknown command \"fly\""],
+    );
+    let broken = write(dir.path(), "broken.toml", b"theme = \"light\"\n[keys\n");
+    refused(&["--config", path(&broken)], &["broken.toml:2:"]);
+    refused(
+        &["--config", "/nonexistent/segscope.toml"],
+        &["--config", "cannot read"],
+    );
+    refused(
+        &["/nonexistent/data"],
+        &["/nonexistent/data", "no such file or folder"],
+    );
+    // Everything valid but no terminal: said plainly, not a crash.
+    refused(&[], &["needs a terminal", "segscope eda"]);
+}

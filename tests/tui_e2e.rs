@@ -58,16 +58,30 @@ impl Tmux {
         }
     }
 
-    fn wait_dead(&self) {
-        let start = Instant::now();
-        // tmux fills in the exit status a moment after marking the pane dead.
-        while self.show("#{pane_dead}") != "1" || self.show("#{pane_dead_status}").is_empty() {
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "the app did not exit"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+    /// Waits for the shell around the app to report its exit code, and returns it.
+    fn wait_exit(&self) -> String {
+        let screen = self.wait_for("segscope exited with ");
+        let line = screen
+            .lines()
+            .find(|l| l.contains("segscope exited with "))
+            .unwrap_or("");
+        line.rsplit(' ').next().unwrap_or("").trim().to_string()
+    }
+
+    /// The app's pid: the child of the pane's shell.
+    fn app_pid(&self) -> String {
+        let shell = self.show("#{pane_pid}");
+        let out = Command::new("pgrep")
+            .arg("-P")
+            .arg(&shell)
+            .output()
+            .expect("pgrep runs");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string()
     }
 }
 
@@ -90,12 +104,15 @@ fn have_tmux(test: &str) -> bool {
     false
 }
 
-/// Starts the app in a detached 80x24 tmux session whose pane stays after the app exits.
+/// Starts the app in a detached 80x24 tmux session, under a shell that prints its exit code
+/// afterwards (tmux's own record of it is not reliable) and then waits.
 fn start(tag: &str, cwd: &std::path::Path) -> Tmux {
     let t = Tmux {
         socket: format!("segscope-{tag}-{}", std::process::id()),
     };
     let bin = env!("CARGO_BIN_EXE_segscope");
+    let script = format!("'{bin}'; echo \"segscope exited with $?\"; sleep 60");
+    let dir = cwd.to_str().unwrap();
     t.run(&[
         "new-session",
         "-d",
@@ -106,10 +123,11 @@ fn start(tag: &str, cwd: &std::path::Path) -> Tmux {
         "-y",
         "24",
         "-c",
-        cwd.to_str().unwrap(),
-        bin,
+        dir,
+        "sh",
+        "-c",
+        &script,
     ]);
-    t.run(&["set-option", "-t", "e2e", "remain-on-exit", "on"]);
     t
 }
 
@@ -172,7 +190,7 @@ fn a_new_user_session_in_tmux() {
     t.wait_for("▶ 7");
 
     // Idle: nothing is scheduled, so the process uses (almost) no CPU.
-    let pid = t.show("#{pane_pid}");
+    let pid = t.app_pid();
     std::thread::sleep(Duration::from_millis(500));
     let before = cpu_ticks(&pid);
     std::thread::sleep(Duration::from_secs(2));
@@ -212,8 +230,7 @@ fn a_new_user_session_in_tmux() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(!t.screen().contains("Help:"));
     t.keys(&["q"]);
-    t.wait_dead();
-    assert_eq!(t.show("#{pane_dead_status}"), "0", "clean exit");
+    assert_eq!(t.wait_exit(), "0", "clean exit");
     assert_eq!(
         t.show("#{alternate_on}"),
         "0",
@@ -230,7 +247,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
         let cwd = tempfile::tempdir().unwrap();
         let t = start(&format!("sig{signal}"), cwd.path());
         t.wait_for("What loading did");
-        let pid = t.show("#{pane_pid}");
+        let pid = t.app_pid();
         assert!(
             Command::new("kill")
                 .arg(format!("-{signal}"))
@@ -239,16 +256,15 @@ fn sigterm_and_sighup_restore_the_terminal() {
                 .unwrap()
                 .success()
         );
-        t.wait_dead();
+        assert_eq!(
+            t.wait_exit(),
+            "0",
+            "SIG{signal}: a clean exit through the restore path"
+        );
         assert_eq!(
             t.show("#{alternate_on}"),
             "0",
             "SIG{signal}: the alternate screen was left"
-        );
-        assert_eq!(
-            t.show("#{pane_dead_status}"),
-            "0",
-            "SIG{signal}: a clean exit"
         );
     }
 }
