@@ -1,5 +1,5 @@
-//! Entry point: parse flags, dispatch to a headless command (the TUI arrives with its issue),
-//! and turn errors into one line and an exit code (2 bad input, 1 bug).
+//! Entry point: parse flags, dispatch to the TUI or a headless command, and turn errors into
+//! one line and an exit code (2 bad input, 1 bug).
 
 use std::io::Write;
 use std::process::ExitCode;
