@@ -234,3 +234,77 @@ fn the_app_refuses_bad_theme_config_and_data_before_the_screen_opens() {
     // Everything valid but no terminal: said plainly, not a crash.
     refused(&[], &["needs a terminal", "segscope eda"]);
 }
+
+#[test]
+fn awkward_but_readable_files_open_and_count_what_they_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    // Semicolons, a quoted field with an embedded newline, a very long field, NaN and inf.
+    let long = "x".repeat(100_000);
+    let csv = format!(
+        "customer_id;date;amount;product_name\n\
+         a;2024-01-01;5;\"two\nlines\"\n\
+         b;2024-01-02;6;{long}\n\
+         c;2024-01-03;NaN;p\n\
+         d;2024-01-04;inf;p\n\
+         e;2024-01-05;7;p\n"
+    );
+    let f = write(dir.path(), "semi.csv", csv.as_bytes());
+    let o = run(&["eda", path(&f), "--format", "json", "--table", "overview"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let eda: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        metric(
+            &eda,
+            "load: missing or non-numeric quantity/price/amount (dropped)"
+        ),
+        2,
+        "NaN and inf"
+    );
+    assert_eq!(metric(&eda, "revenue"), 18.0);
+    // Text output of the long and multi-line names stays one terminal line per row.
+    let text = stdout(&run(&[
+        "eda",
+        path(&f),
+        "--table",
+        "top_products_by_revenue",
+    ]));
+    assert!(text.lines().all(|l| !l.contains('\t')), "{text}");
+    assert!(
+        text.contains("two\u{fffd}lines"),
+        "the embedded newline is shown as a replacement character"
+    );
+}
+
+#[test]
+fn corrupt_parquet_and_a_folder_where_a_file_should_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "broken.parquet",
+        b"PAR1 this is not really parquet PAR1",
+    );
+    refused(
+        &["eda", path(&f)],
+        &["broken.parquet", "not a readable Parquet file"],
+    );
+    let d = dir.path().join("folder");
+    std::fs::create_dir_all(d.join("Transactions.csv")).unwrap();
+    write(&d, "Customers.csv", b"CustomerID\nC1\n");
+    write(&d, "Products.csv", b"ProductID\nP1\n");
+    refused(&["eda", path(&d)], &["Transactions.csv", "cannot read"]);
+}
+
+#[test]
+fn customers_that_all_look_the_same_cannot_be_segmented() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = b"customer_id,order_id,date,amount\na,1,2024-01-01,5\nb,2,2024-01-01,5\nc,3,2024-01-01,5\nd,4,2024-01-01,5\n";
+    let f = write(dir.path(), "same.csv", csv);
+    refused(
+        &["segment", path(&f), "--k", "2"],
+        &["do not separate into segments", "--features all"],
+    );
+    refused(
+        &["sweep", path(&f), "--k-max", "3"],
+        &["do not separate into segments"],
+    );
+}

@@ -107,11 +107,16 @@ fn have_tmux(test: &str) -> bool {
 /// Starts the app in a detached 80x24 tmux session, under a shell that prints its exit code
 /// afterwards (tmux's own record of it is not reliable) and then waits.
 fn start(tag: &str, cwd: &std::path::Path) -> Tmux {
+    start_with(tag, cwd, "")
+}
+
+/// The same, with environment assignments (`NAME=value `) before the command.
+fn start_with(tag: &str, cwd: &std::path::Path, env: &str) -> Tmux {
     let t = Tmux {
         socket: format!("segscope-{tag}-{}", std::process::id()),
     };
     let bin = env!("CARGO_BIN_EXE_segscope");
-    let script = format!("'{bin}'; echo \"segscope exited with $?\"; sleep 60");
+    let script = format!("{env}'{bin}'; echo \"segscope exited with $?\"; sleep 60");
     let dir = cwd.to_str().unwrap();
     t.run(&[
         "new-session",
@@ -267,4 +272,25 @@ fn sigterm_and_sighup_restore_the_terminal() {
             "SIG{signal}: the alternate screen was left"
         );
     }
+}
+
+#[test]
+fn a_panic_still_restores_the_terminal() {
+    if !have_tmux("a_panic_still_restores_the_terminal") {
+        return;
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let t = start_with("panic", cwd.path(), "SEGSCOPE_TEST_PANIC=1 ");
+    t.wait_for("What loading did");
+    t.keys(&["P"]);
+    assert_eq!(t.wait_exit(), "101", "the panic exit code");
+    assert_eq!(
+        t.show("#{alternate_on}"),
+        "0",
+        "the alternate screen was left"
+    );
+    assert!(
+        t.screen().contains("panic provoked by SEGSCOPE_TEST_PANIC"),
+        "the panic message is readable on the restored screen"
+    );
 }

@@ -119,6 +119,9 @@ pub fn cluster_means(x: &Array2<f64>, labels: &[usize]) -> (Array2<f64>, Vec<usi
 pub fn davies_bouldin(x: &Array2<f64>, labels: &[usize]) -> f64 {
     let (means, sizes) = cluster_means(x, labels);
     let k = means.nrows();
+    if k < 2 {
+        return 0.0;
+    }
     let mut intra = vec![0.0; k];
     for (row, &l) in x.axis_iter(Axis(0)).zip(labels) {
         intra[l] += dist(row, means.row(l));

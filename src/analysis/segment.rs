@@ -215,6 +215,27 @@ fn greedy_kmeans_pp(x: &Array2<f64>, k: usize, rng: &mut Xoshiro256Plus) -> Arra
     centres
 }
 
+/// Inertia after each of the first `steps` Lloyd iterations from one greedy k-means++ seeding:
+/// a diagnostic of convergence (it must never rise), used by the property tests.
+pub fn lloyd_trace(x: &Array2<f64>, k: usize, seed: u64, steps: u64) -> Result<Vec<f64>> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    let init = greedy_kmeans_pp(x, k, &mut rng);
+    let data = DatasetBase::from(x.clone());
+    let mut out = Vec::new();
+    for t in 1..=steps {
+        let model = KMeans::params_with_rng(k, rng.clone())
+            .init_method(KMeansInit::Precomputed(init.clone()))
+            .n_runs(1)
+            .max_n_iterations(t)
+            .tolerance(f64::MIN_POSITIVE)
+            .fit(&data)
+            .map_err(|e| anyhow::anyhow!("K-means failed: {e}"))?;
+        let labels: ndarray::Array1<usize> = model.predict(x);
+        out.push(metrics::inertia(x, &labels.to_vec(), model.centroids()));
+    }
+    Ok(out)
+}
+
 /// Relabels clusters so that 0 has the highest mean `key` (ties: larger, then lower old label),
 /// dropping empty clusters. Returns the new labels and the old label of each new one.
 fn stable_order(labels: &[usize], key: &[f64]) -> (Vec<usize>, Vec<usize>) {
@@ -251,6 +272,13 @@ pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
         .map(|j| f.raw.column(j).to_vec())
         .unwrap_or_default();
     let (labels, order) = stable_order(&labels, &monetary);
+    if order.len() < 2 {
+        bail_input!(
+            "--k {}: the customers' {} features do not separate into segments (all customers look the same); try --features all",
+            p.k,
+            p.features
+        );
+    }
     let gmm = gmm.map(|g| GmmParts {
         weights: order.iter().map(|&o| g.weights[o]).collect(),
         means: order.iter().map(|&o| g.means[o].clone()).collect(),
@@ -512,7 +540,13 @@ pub fn sweep(f: &CustomerFeatures, p: &SegmentParams, k_min: usize, k_max: usize
     let mut rows = Vec::new();
     for k in k_min..=k_max {
         let (labels, _) = fit_labels(&x, k, p.algo, p.seed)?;
-        let (labels, _) = stable_order(&labels, &vec![0.0; labels.len()]);
+        let (labels, order) = stable_order(&labels, &vec![0.0; labels.len()]);
+        if order.len() < 2 {
+            bail_input!(
+                "the customers' {} features do not separate into segments (all customers look the same); try --features all",
+                p.features
+            );
+        }
         rows.push(SweepRow {
             k,
             metrics: metrics::evaluate(&x, &labels, p.seed),

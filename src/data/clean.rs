@@ -331,13 +331,11 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
         None => lit(false),
     };
     let is_return = cancelled.or(col("quantity").lt(lit(0.0)).fill_null(lit(false)));
-    let bad_number = col("quantity")
-        .is_null()
-        .or(col("unit_price").is_null())
-        .or(col("amount").is_null())
-        .or(col("quantity").is_nan())
-        .or(col("unit_price").is_nan())
-        .or(col("amount").is_nan());
+    // Missing, unparseable ("N/A"), NaN and infinite values are all unusable numbers.
+    let unusable = |c: &str| col(c).is_null().or(col(c).is_finite().not());
+    let bad_number = unusable("quantity")
+        .or(unusable("unit_price"))
+        .or(unusable("amount"));
     let fate = when(
         col("__date_raw")
             .is_null()

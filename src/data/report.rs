@@ -27,7 +27,7 @@ pub struct LoadReport {
     pub missing_date: usize,
     /// Rows whose date does not parse: dropped.
     pub unparseable_date: usize,
-    /// Missing or non-numeric quantity, unit price or amount: dropped.
+    /// Missing, non-numeric, NaN or infinite quantity, unit price or amount: dropped.
     pub bad_numbers: usize,
     /// Quantity 0: dropped.
     pub zero_quantity: usize,

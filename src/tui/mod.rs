@@ -107,7 +107,15 @@ pub fn run(ds: Dataset, config: config::Config, theme: Theme) -> Result<()> {
         app.size = (size.width, size.height);
         spawn_input(tx.clone());
         terminal.draw(|f| ui::draw(f, &app, &theme))?;
+        // Test-only: with SEGSCOPE_TEST_PANIC set, Shift-P panics, to prove a crash restores
+        // the terminal (tests/tui_e2e.rs).
+        let test_panic = std::env::var_os("SEGSCOPE_TEST_PANIC").is_some();
         while let Ok(action) = rx.recv() {
+            if test_panic
+                && matches!(&action, Action::Key(k) if k.code == crossterm::event::KeyCode::Char('P'))
+            {
+                panic!("panic provoked by SEGSCOPE_TEST_PANIC");
+            }
             let before = app.redraw_key();
             let effects = app.update(action);
             for e in effects {
