@@ -66,7 +66,7 @@ proptest! {
         let mut rows: Vec<Vec<f64>> = x.outer_iter().map(|r| r.to_vec()).collect();
         rows.sort_by(|a, b| a.partial_cmp(b).unwrap());
         rows.dedup();
-        prop_assume!(rows.len() >= k + 1);
+        prop_assume!(rows.len() > k);
         let x = Array2::from_shape_vec((rows.len(), x.ncols()), rows.concat()).unwrap();
         let (labels, _) = fit_labels(&x, k, Algo::Kmeans, seed).unwrap();
         let (_, sizes) = metrics::cluster_means(&x, &labels);
