@@ -114,6 +114,21 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
     }
 }
 
+/// Loads one transaction log from bytes already in memory (`name` labels messages).
+pub fn load_bytes(name: &str, bytes: Vec<u8>, overrides: &[RoleOverride]) -> Result<Dataset> {
+    let report = LoadReport {
+        source: name.to_string(),
+        layout: "transaction log".into(),
+        ..LoadReport::default()
+    };
+    load_log(
+        name.to_string(),
+        read_bytes(name, bytes)?,
+        overrides,
+        report,
+    )
+}
+
 fn note_file(report: &mut LoadReport, raw: &RawFile, roles: &RoleMap) {
     if raw.latin1 {
         report.latin1_files.push(raw.name.clone());
