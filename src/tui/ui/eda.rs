@@ -5,16 +5,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::{block, fit, note};
+use super::{block, fit, ready};
 use crate::analysis::Value;
-use crate::tui::app::{App, Slot};
+use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let eda = match &app.eda {
-        Slot::Ready(e) => e,
-        Slot::Waiting => return note(f, area, "Computing the EDA tables…", theme.muted),
-        Slot::Failed(e) => return note(f, area, &format!("EDA failed: {e}"), theme.bad),
+    let Some(eda) = ready(f, area, &app.eda, "the EDA tables", theme) else {
+        return;
     };
     let v = &app.eda_view;
     let [list_area, table_area] =

@@ -6,15 +6,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
-use super::{block, fit, human, note};
-use crate::tui::app::{App, Slot};
+use super::{block, fit, human, note, ready};
+use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let index = match &app.index {
-        Slot::Ready(i) => i,
-        Slot::Waiting => return note(f, area, "Indexing customers…", theme.muted),
-        Slot::Failed(e) => return note(f, area, &format!("Customer index failed: {e}"), theme.bad),
+    let Some(index) = ready(f, area, &app.index, "the customer index", theme) else {
+        return;
     };
     let l = &app.lookup;
     let [left, right] =

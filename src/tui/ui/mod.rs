@@ -14,7 +14,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use super::app::{App, MIN_HEIGHT, MIN_WIDTH, PANES, Pane};
+use super::app::{App, MIN_HEIGHT, MIN_WIDTH, PANES, Pane, Slot};
 use super::theme::Theme;
 
 /// Data text made safe for the terminal (control, bidi and zero-width characters replaced).
@@ -67,6 +67,49 @@ pub fn note(f: &mut Frame, area: Rect, text: &str, style: Style) {
     f.render_widget(p, area);
 }
 
+/// A row of choices with the chosen one highlighted (tabs, groups, metrics).
+pub fn choices<'a>(
+    labels: impl IntoIterator<Item = String>,
+    chosen: usize,
+    theme: &Theme,
+) -> Vec<Span<'a>> {
+    labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Span::styled(
+                format!(" {l} "),
+                if i == chosen {
+                    theme.selected
+                } else {
+                    theme.muted
+                },
+            )
+        })
+        .collect()
+}
+
+/// The value of a worker slot, or a note saying it is being computed or why it failed.
+pub fn ready<'a, T>(
+    f: &mut Frame,
+    area: Rect,
+    slot: &'a Slot<T>,
+    what: &str,
+    theme: &Theme,
+) -> Option<&'a T> {
+    match slot {
+        Slot::Ready(t) => Some(t),
+        Slot::Waiting => {
+            note(f, area, &format!("Computing {what}…"), theme.muted);
+            None
+        }
+        Slot::Failed(e) => {
+            note(f, area, &format!("Cannot compute {what}: {e}"), theme.bad);
+            None
+        }
+    }
+}
+
 fn too_small(f: &mut Frame, area: Rect, theme: &Theme) {
     let text = vec![
         Line::from(Span::styled("Terminal too small", theme.bad)),
@@ -80,18 +123,15 @@ fn too_small(f: &mut Frame, area: Rect, theme: &Theme) {
 }
 
 fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let mut spans = Vec::new();
-    for (i, (pane, name)) in PANES.iter().enumerate() {
-        let label = format!(" {} {} ", i + 1, name);
-        spans.push(Span::styled(
-            label,
-            if *pane == app.pane {
-                theme.selected
-            } else {
-                theme.muted
-            },
-        ));
-    }
+    let chosen = PANES.iter().position(|p| p.0 == app.pane).unwrap_or(0);
+    let mut spans = choices(
+        PANES
+            .iter()
+            .enumerate()
+            .map(|(i, (_, name))| format!("{} {name}", i + 1)),
+        chosen,
+        theme,
+    );
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
     spans.push(Span::styled(

@@ -5,16 +5,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{block, clean, fit, note};
+use super::{block, clean, fit, note, ready};
 use crate::analysis::Value;
-use crate::tui::app::{App, Slot};
+use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let eda = match &app.eda {
-        Slot::Ready(e) => e,
-        Slot::Waiting => return note(f, area, "Computing the overview…", theme.muted),
-        Slot::Failed(e) => return note(f, area, &format!("Overview failed: {e}"), theme.bad),
+    let Some(eda) = ready(f, area, &app.eda, "the overview", theme) else {
+        return;
     };
     let Some(overview) = eda.tables.iter().find(|t| t.name == "overview") else {
         return note(f, area, "No overview table.", theme.muted);

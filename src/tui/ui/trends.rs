@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Sparkline};
 
-use super::{block, fit, human, note};
-use crate::tui::app::{App, Slot};
+use super::{block, choices, fit, human, note, ready};
+use crate::tui::app::App;
 use crate::tui::theme::Theme;
 
 const GROUPS: [&str; 3] = ["Overall", "Regions", "Categories"];
@@ -31,10 +31,8 @@ pub fn stretch(data: &[f64], width: usize) -> Vec<u64> {
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let trends = match &app.trends {
-        Slot::Ready(t) => t,
-        Slot::Waiting => return note(f, area, "Computing the trends…", theme.muted),
-        Slot::Failed(e) => return note(f, area, &format!("Trends failed: {e}"), theme.bad),
+    let Some(trends) = ready(f, area, &app.trends, "the trends", theme) else {
+        return;
     };
     let v = &app.trends_view;
     let [head, sparks, bars] = Layout::vertical([
@@ -43,28 +41,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Constraint::Length(8),
     ])
     .areas(area);
-    let mut spans = Vec::new();
-    for (i, g) in GROUPS.iter().enumerate() {
-        spans.push(Span::styled(
-            format!(" {g} "),
-            if i == v.group {
-                theme.selected
-            } else {
-                theme.muted
-            },
-        ));
-    }
+    let mut spans = choices(GROUPS.iter().map(|g| g.to_string()), v.group, theme);
     spans.push(Span::raw("  "));
-    for (i, m) in METRICS.iter().enumerate() {
-        spans.push(Span::styled(
-            format!(" {m} "),
-            if i == v.metric {
-                theme.selected
-            } else {
-                theme.muted
-            },
-        ));
-    }
+    spans.extend(choices(
+        METRICS.iter().map(|m| m.to_string()),
+        v.metric,
+        theme,
+    ));
     let range = match (trends.months.first(), trends.months.last()) {
         (Some(a), Some(b)) => format!("  {a} … {b}"),
         _ => String::new(),
