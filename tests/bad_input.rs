@@ -308,3 +308,57 @@ fn customers_that_all_look_the_same_cannot_be_segmented() {
         &["do not separate into segments"],
     );
 }
+
+#[test]
+fn a_full_disk_leaves_no_file_behind() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("tiny");
+    std::fs::create_dir_all(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs", path(&mnt)])
+        .output();
+    if !mounted.is_ok_and(|o| o.status.success()) {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED a_full_disk_leaves_no_file_behind: cannot mount a small tmpfs here"
+        );
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _guard = Unmount(&mnt);
+    let out = mnt.join("sample");
+    refused(
+        &[
+            "sample",
+            "--customers",
+            "2000",
+            "--transactions",
+            "20000",
+            "--out",
+            path(&out),
+        ],
+        &["sample/", "cannot write", "space"],
+    );
+    assert_eq!(
+        std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0),
+        0,
+        "no partial or temporary file left"
+    );
+    let exp = mnt.join("export");
+    refused(
+        &["export", "--k", "3", "--out", path(&exp)],
+        &["export/", "cannot write"],
+    );
+    assert_eq!(
+        std::fs::read_dir(&exp).map(|d| d.count()).unwrap_or(0),
+        0,
+        "no partial or temporary file left"
+    );
+}
