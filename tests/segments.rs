@@ -7,6 +7,15 @@ use common::*;
 use serde_json::Value;
 use std::path::Path;
 
+/// The files `export` writes (DESIGN.md's contract, spelled out here on purpose).
+const EXPORTED: [&str; 5] = [
+    "customer_segments.csv",
+    "segment_summary.csv",
+    "Lookalike.csv",
+    "features.csv",
+    "model.json",
+];
+
 fn golden() -> Value {
     serde_json::from_str(include_str!("golden/metrics/expected.json")).unwrap()
 }
@@ -57,13 +66,7 @@ fn zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips() {
     let dir = out.path().join("export");
     let o = run(&["export", d, "--k", "4", "--out", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in [
-        "customer_segments.csv",
-        "segment_summary.csv",
-        "Lookalike.csv",
-        "features.csv",
-        "model.json",
-    ] {
+    for f in EXPORTED {
         assert!(dir.join(f).exists(), "{f} written");
     }
     let g = &golden()["zeotap_export_k4"];
@@ -116,13 +119,7 @@ fn zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips() {
             .status
             .success()
     );
-    for f in [
-        "customer_segments.csv",
-        "segment_summary.csv",
-        "Lookalike.csv",
-        "features.csv",
-        "model.json",
-    ] {
+    for f in EXPORTED {
         assert_eq!(
             std::fs::read(dir.join(f)).unwrap(),
             std::fs::read(again.join(f)).unwrap(),

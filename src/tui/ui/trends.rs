@@ -144,44 +144,34 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 .collect(),
         )
     };
-    if let Some(data) = bar_chart("weekday", &|d| d.chars().take(2).collect()) {
+    let chart = |title: &str, data: &[(String, u64)], width: u16, gap: u16, values: bool| {
         let bars: Vec<Bar> = data
             .iter()
             .map(|(l, v)| {
+                let text = if values {
+                    format!("{:.0}%", *v as f64 / 10.0)
+                } else {
+                    String::new()
+                };
                 Bar::default()
                     .label(Line::from(l.clone()))
                     .value(*v)
-                    .text_value(format!("{:.0}%", *v as f64 / 10.0))
+                    .text_value(text)
             })
             .collect();
-        let chart = BarChart::default()
-            .block(block("Weekday share of revenue", theme))
+        BarChart::default()
+            .block(block(title, theme))
             .data(BarGroup::default().bars(&bars))
-            .bar_width(4)
-            .bar_gap(1)
+            .bar_width(width)
+            .bar_gap(gap)
             .bar_style(theme.chart)
-            .value_style(theme.selected);
-        f.render_widget(chart, wd);
+            .value_style(theme.selected)
+    };
+    if let Some(data) = bar_chart("weekday", &|d| d.chars().take(2).collect()) {
+        f.render_widget(chart("Weekday share of revenue", &data, 4, 1, true), wd);
     }
     match bar_chart("hour_of_day", &|h| h.to_string()) {
-        Some(data) => {
-            let bars: Vec<Bar> = data
-                .iter()
-                .map(|(l, v)| {
-                    Bar::default()
-                        .label(Line::from(l.clone()))
-                        .value(*v)
-                        .text_value(String::new())
-                })
-                .collect();
-            let chart = BarChart::default()
-                .block(block("Revenue by hour of day", theme))
-                .data(BarGroup::default().bars(&bars))
-                .bar_width(1)
-                .bar_gap(0)
-                .bar_style(theme.chart);
-            f.render_widget(chart, hr);
-        }
+        Some(data) => f.render_widget(chart("Revenue by hour of day", &data, 1, 0, false), hr),
         None => {
             let b = block("Revenue by hour of day", theme);
             let inner = b.inner(hr);
