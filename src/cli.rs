@@ -86,7 +86,7 @@ pub struct ModelArgs {
     #[arg(long, value_enum, default_value = "kmeans")]
     pub algo: Algo,
     /// Random seed: the same seed gives the same labels.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = crate::analysis::segment::DEFAULT_SEED)]
     pub seed: u64,
     /// Write the exact matrix used (CustomerID + one column per feature) to this CSV file.
     #[arg(long, value_name = "FILE")]

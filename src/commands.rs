@@ -48,22 +48,13 @@ fn matrix_csv(ids: &[String], names: &[String], x: &Array2<f64>) -> Vec<u8> {
     let mut out = Vec::with_capacity(ids.len() * (names.len() + 1) * 12);
     let _ = writeln!(out, "CustomerID,{}", names.join(","));
     for (id, row) in ids.iter().zip(x.outer_iter()) {
-        let _ = write!(out, "{}", csv_cell(id));
+        let _ = write!(out, "{}", report::csv_field(id));
         for v in row {
             let _ = write!(out, ",{v}");
         }
         let _ = writeln!(out);
     }
     out
-}
-
-fn csv_cell(s: &str) -> String {
-    let s = report::sanitize(s);
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 /// Refuses to replace existing files unless `force`.
@@ -226,7 +217,13 @@ fn assignments_csv(ids: &[String], labels: &[usize], personas: &[String]) -> Vec
     let mut out = Vec::with_capacity(ids.len() * 24);
     let _ = writeln!(out, "CustomerID,segment,persona");
     for (id, &l) in ids.iter().zip(labels) {
-        let _ = writeln!(out, "{},{},{}", csv_cell(id), l + 1, csv_cell(&personas[l]));
+        let _ = writeln!(
+            out,
+            "{},{},{}",
+            report::csv_field(id),
+            l + 1,
+            report::csv_field(&personas[l])
+        );
     }
     out
 }
@@ -381,11 +378,11 @@ fn wide_csv(ids: &[String], rows: &[(usize, &[Match])], top: usize) -> Vec<u8> {
     }
     let _ = writeln!(out, "{}", header.join(","));
     for (who, m) in rows {
-        let mut cells = vec![csv_cell(&ids[*who])];
+        let mut cells = vec![report::csv_field(&ids[*who])];
         for i in 0..top {
             match m.get(i) {
                 Some(m) => {
-                    cells.push(csv_cell(&ids[m.index]));
+                    cells.push(report::csv_field(&ids[m.index]));
                     cells.push(m.score.to_string());
                 }
                 None => cells.extend([String::new(), String::new()]),
@@ -499,7 +496,7 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
             Format::Csv => {
                 let mut out = b"CustomerID,score\n".to_vec();
                 for m in &m {
-                    let _ = writeln!(out, "{},{}", csv_cell(&ids[m.index]), m.score);
+                    let _ = writeln!(out, "{},{}", report::csv_field(&ids[m.index]), m.score);
                 }
                 out
             }

@@ -92,7 +92,8 @@ pub fn write_text_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
     writeln!(out)
 }
 
-fn csv_field(s: &str) -> String {
+/// One CSV field: sanitized, quoted when it must be (RFC 4180).
+pub fn csv_field(s: &str) -> String {
     let s = sanitize(s);
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))

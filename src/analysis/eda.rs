@@ -17,12 +17,9 @@ pub struct Eda {
     pub skipped: Vec<Skipped>,
 }
 
-/// The price tiers on unit price, as the analysts asked for them.
-pub const PRICE_TIERS: [(&str, f64, f64); 3] = [
-    ("<100", f64::NEG_INFINITY, 100.0),
-    ("100-250", 100.0, 250.0),
-    (">250", 250.0, f64::INFINITY),
-];
+/// Price tiers on unit price: below the first cut, up to the second (inclusive), above it.
+pub const PRICE_TIER_CUTS: (f64, f64) = (100.0, 250.0);
+pub const PRICE_TIERS: [&str; 3] = ["<100", "100-250", ">250"];
 
 /// Buckets of the purchase-frequency distribution (distinct orders per customer).
 const FREQUENCY_BUCKETS: [(&str, u64, u64); 9] = [
@@ -58,14 +55,17 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         table: table.to_string(),
         reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
     };
-    let mut tables = vec![overview(ds)?];
+    // Shared by several tables: computed once.
+    let freq = orders_per_customer(ds)?;
+    let total = total_revenue(ds)?;
+    let mut tables = vec![overview(ds, &freq)?];
     if p.region {
-        tables.push(by_region(ds)?);
+        tables.push(by_region(ds, total)?);
     } else {
         eda.skipped.push(missing("by_region", "region"));
     }
     if p.category {
-        tables.push(category_totals(ds)?);
+        tables.push(category_totals(ds, total)?);
     } else {
         eda.skipped.push(missing("category_totals", "category"));
     }
@@ -108,7 +108,7 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         eda.skipped.push(missing("signups_by_year", "signup_date"));
         eda.skipped.push(missing("signups_by_month", "signup_date"));
     }
-    tables.push(purchase_frequency(ds)?);
+    tables.push(purchase_frequency(&freq));
     tables.push(correlation(ds)?);
     if p.category {
         tables.push(category_pairs(ds)?);
@@ -165,7 +165,7 @@ fn total_revenue(ds: &Dataset) -> Result<f64> {
 
 // --- the tables ----------------------------------------------------------------------------
 
-fn overview(ds: &Dataset) -> Result<Table> {
+fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     let fmt = if ds.present.time {
         "%Y-%m-%d %H:%M:%S"
     } else {
@@ -193,7 +193,6 @@ fn overview(ds: &Dataset) -> Result<Table> {
         Some(c) => Some(c.clone().select([len().alias("n")]).collect()?),
         None => None,
     };
-    let freq = orders_per_customer(ds)?;
     let one_time = freq.iter().filter(|&&n| n == 1).count();
 
     let mut t = Table::new("overview", "Overview", &["metric", "value"]);
@@ -239,8 +238,7 @@ fn overview(ds: &Dataset) -> Result<Table> {
     Ok(t)
 }
 
-fn by_region(ds: &Dataset) -> Result<Table> {
-    let total = total_revenue(ds)?;
+fn by_region(ds: &Dataset, total: f64) -> Result<Table> {
     let df = ds
         .lines
         .clone()
@@ -289,8 +287,7 @@ fn by_region(ds: &Dataset) -> Result<Table> {
     Ok(t)
 }
 
-fn category_totals(ds: &Dataset) -> Result<Table> {
-    let total = total_revenue(ds)?;
+fn category_totals(ds: &Dataset, total: f64) -> Result<Table> {
     let df = ds
         .lines
         .clone()
@@ -705,9 +702,10 @@ fn hour_of_day(ds: &Dataset) -> Result<Table> {
 
 fn price_tiers(ds: &Dataset) -> Result<Table> {
     let p = || col("unit_price");
-    let tier = when(p().lt(lit(100.0)))
+    let (low, high) = PRICE_TIER_CUTS;
+    let tier = when(p().lt(lit(low)))
         .then(lit(0))
-        .when(p().lt_eq(lit(250.0)))
+        .when(p().lt_eq(lit(high)))
         .then(lit(1))
         .otherwise(lit(2));
     let df = ds
@@ -746,7 +744,7 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
         .collect();
     let all_lines = per_tier.iter().map(|t| t.0).sum::<u64>() as f64;
     let all_revenue = per_tier.iter().map(|t| t.1).sum::<f64>();
-    for ((label, _, _), (n, r)) in PRICE_TIERS.iter().zip(per_tier) {
+    for (label, (n, r)) in PRICE_TIERS.iter().zip(per_tier) {
         t.push(vec![
             Value::text(*label),
             Value::Int(n as i64),
@@ -822,8 +820,7 @@ fn orders_per_customer(ds: &Dataset) -> Result<Vec<u64>> {
     counts(&df, "orders")
 }
 
-fn purchase_frequency(ds: &Dataset) -> Result<Table> {
-    let freq = orders_per_customer(ds)?;
+fn purchase_frequency(freq: &[u64]) -> Table {
     let max = freq.iter().copied().max().unwrap_or(0);
     let total = freq.len() as f64;
     let mut t = Table::new(
@@ -842,7 +839,7 @@ fn purchase_frequency(ds: &Dataset) -> Result<Table> {
             share(n as f64, total),
         ]);
     }
-    Ok(t)
+    t
 }
 
 fn correlation(ds: &Dataset) -> Result<Table> {
