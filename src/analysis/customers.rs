@@ -3,8 +3,8 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::frame::{nums, opt_texts};
 use crate::data::Dataset;
+use crate::data::frame::{nums, opt_texts};
 
 /// One purchase line of a customer.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::frame::{UNKNOWN, counts, nums, scalar, texts};
 use super::table::{Skipped, Table, Value};
 use crate::data::Dataset;
+use crate::data::frame::{UNKNOWN, counts, nums, scalar, texts};
 
 /// All EDA tables for a dataset, plus the ones skipped and why.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]

@@ -8,9 +8,9 @@ use ndarray::{Array1, Array2, Axis};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::frame::{i64s, nums as f64s, texts as strs};
 use crate::bail_input;
 use crate::data::Dataset;
+use crate::data::frame::{i64s, nums as f64s, texts as strs};
 
 const DAY_US: f64 = 86_400_000_000.0;
 

@@ -3,7 +3,6 @@
 pub mod customers;
 pub mod eda;
 pub mod features;
-pub mod frame;
 pub mod lookalike;
 pub mod metrics;
 pub mod migrate;

@@ -6,8 +6,8 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::eda::{month_key, month_labels, month_range};
-use super::frame::nums;
 use crate::data::Dataset;
+use crate::data::frame::nums;
 
 /// One monthly series (months without sales are zeros, so the x axis is even).
 #[derive(Clone, Debug, PartialEq)]

@@ -4,6 +4,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::frame;
 use super::read::RawFile;
 use super::report::LoadReport;
 use super::roles::{Role, RoleMap};
@@ -367,12 +368,10 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
         .group_by([col("__fate")])
         .agg([len().alias("n")])
         .collect()?;
-    let fates = counts.column("__fate")?.i32()?;
-    let ns = counts.column("n")?.cast(&DataType::UInt64)?;
-    let ns = ns.u64()?;
-    for (f, n) in fates.iter().zip(ns.iter()) {
-        let n = n.unwrap_or(0) as usize;
-        match f.unwrap_or(-1) {
+    let fates = frame::i64s(&counts, "__fate")?;
+    for (f, n) in fates.into_iter().zip(frame::counts(&counts, "n")?) {
+        let n = n as usize;
+        match f.unwrap_or(-1) as i32 {
             fate::MISSING_DATE => report.missing_date += n,
             fate::BAD_DATE => report.unparseable_date += n,
             fate::RETURN => report.return_lines += n,
@@ -384,8 +383,8 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
     }
     if !stats.is_empty() {
         let s = df.clone().lazy().select(stats).collect()?;
-        for c in s.columns() {
-            report.float_ids += c.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0) as usize;
+        for name in s.get_column_names() {
+            report.float_ids += frame::first_count(&s, name)?;
         }
     }
 
@@ -421,12 +420,7 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
                 .alias("has_time"),
         ])
         .collect()?;
-    report.missing_customer += stats
-        .column("no_customer")?
-        .cast(&DataType::UInt64)?
-        .u64()?
-        .get(0)
-        .unwrap_or(0) as usize;
+    report.missing_customer += frame::first_count(&stats, "no_customer")?;
     let has_time = stats.column("has_time")?.bool()?.get(0).unwrap_or(false);
     report.purchase_lines += purchases.height();
     Ok(CleanLines {

@@ -1,6 +1,7 @@
 //! Loading only: files -> polars frames with canonical column names, plus a [`LoadReport`].
 
 pub mod clean;
+pub mod frame;
 pub mod layout;
 pub mod read;
 pub mod report;
@@ -382,18 +383,8 @@ fn load_folder(
             .alias("c"),
         ])
         .collect()?;
-    report.unknown_product += unknown
-        .column("p")?
-        .cast(&DataType::UInt64)?
-        .u64()?
-        .get(0)
-        .unwrap_or(0) as usize;
-    report.unknown_customer += unknown
-        .column("c")?
-        .cast(&DataType::UInt64)?
-        .u64()?
-        .get(0)
-        .unwrap_or(0) as usize;
+    report.unknown_product += frame::first_count(&unknown, "p")?;
+    report.unknown_customer += frame::first_count(&unknown, "c")?;
     let strip = |df: DataFrame| {
         df.lazy().drop(by_name(
             ["__known_product", "__known_customer"],

@@ -1,4 +1,5 @@
-//! The one bridge from polars columns to Rust vectors: small aggregated frames come out of
+//! The one bridge from polars columns to Rust vectors (for loading and analysis alike): small
+//! aggregated frames come out of
 //! polars here and are shaped into tables and matrices in Rust.
 
 use anyhow::Result;
@@ -38,6 +39,11 @@ pub fn counts(df: &DataFrame, name: &str) -> Result<Vec<u64>> {
 pub fn i64s(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
     let c = df.column(name)?.cast(&DataType::Int64)?;
     Ok(c.i64()?.iter().collect())
+}
+
+/// The first value of a column as a count (a one-row aggregate of sums).
+pub fn first_count(df: &DataFrame, name: &str) -> Result<usize> {
+    Ok(counts(df, name)?.first().copied().unwrap_or(0) as usize)
 }
 
 /// The first number of a column (a one-row aggregate).
