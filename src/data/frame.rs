@@ -1,6 +1,5 @@
-//! The one bridge from polars columns to Rust vectors (for loading and analysis alike): small
-//! aggregated frames come out of
-//! polars here and are shaped into tables and matrices in Rust.
+//! The one bridge from polars columns to Rust vectors, for loading and analysis alike: small
+//! aggregated frames come out of polars here and are shaped into tables and matrices in Rust.
 
 use anyhow::Result;
 use polars::prelude::*;
