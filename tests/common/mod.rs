@@ -88,3 +88,24 @@ pub fn zeotap_or_skip(test: &str) -> Option<PathBuf> {
 pub fn approx(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
+
+/// Runs and checks the common contract of a bad-input failure; returns the message.
+pub fn refused(args: &[&str], must_contain: &[&str]) -> String {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "segscope {args:?}: expected exit 2, stderr: {err}"
+    );
+    assert!(o.stdout.is_empty(), "nothing on stdout for {args:?}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("segscope: "), "{err}");
+    for needle in must_contain {
+        assert!(
+            err.contains(needle),
+            "{args:?}: {err:?} should mention {needle:?}"
+        );
+    }
+    err
+}
