@@ -58,5 +58,21 @@ for entry in "${sets[@]}"; do
   read -r pt pm < <(measure "$venv/bin/python" bench/notebook.py "$dir")
   ratio=$(awk -v a="$pt" -v b="$st" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')
   echo "| $name | $st | $sm | $pt | $pm | $ratio |" >> BENCHMARKS.md
+  case "$name" in
+    1M*) status_1m=$(awk -v a="$pt" -v b="$st" -v m="$sm" 'BEGIN {
+           printf "1M transactions (issue #6: >= 10x faster, <= 400 MB): %.1fx %s, %d MB %s", a / b,
+             (a / b >= 10 ? "(met)" : "(not met)"), m, (m <= 400 ? "(met)" : "(not met)") }') ;;
+    10M*) status_10m=$(awk -v b="$st" -v m="$sm" 'BEGIN {
+           printf "10M transactions (<= 10 s, <= 3 GB): %.1f s %s, %d MB %s", b, (b <= 10 ? "(met)" : "(not met)"),
+             m, (m <= 3072 ? "(met)" : "(not met)") }') ;;
+  esac
 done
+{
+  echo
+  echo "Targets:"
+  echo
+  echo "- ${status_1m:-1M transactions: not measured}"
+  echo "- ${status_10m:-10M transactions: not measured (run with --big)}"
+  echo "- TUI, K change and lookalike targets: not measured by this script yet."
+} >> BENCHMARKS.md
 cat BENCHMARKS.md
