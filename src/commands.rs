@@ -122,7 +122,7 @@ struct SegmentOut<'a> {
     metrics: &'a Metrics,
     /// Adjusted Rand index between K-means and the Gaussian mixture at this K.
     kmeans_gmm_ari: Option<f64>,
-    /// Customers the agreement was measured on (a seeded sample above 20,000).
+    /// Customers the agreement was measured on (a seeded sample above 10,000).
     kmeans_gmm_ari_sample: Option<usize>,
     segments: Vec<SegmentJson<'a>>,
 }
@@ -250,7 +250,10 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
         )?;
     }
     let (_, _, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
-    let ari = segment::agreement_with_other(&s);
+    let ari = {
+        let _t = crate::timing::phase("agreement");
+        segment::agreement_with_other(&s)
+    };
     if let Some(dir) = &a.out {
         make_dir(dir)?;
         let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
@@ -280,8 +283,14 @@ fn fit_segments(
     m: &ModelArgs,
     k: usize,
 ) -> Result<(Dataset, CustomerFeatures, Segmentation)> {
-    let ds = load(data, load_args)?;
-    let f = customer_features(&ds)?;
+    let ds = {
+        let _t = crate::timing::phase("load");
+        load(data, load_args)?
+    };
+    let f = {
+        let _t = crate::timing::phase("features");
+        customer_features(&ds)?
+    };
     let s = segment::fit(&f, &params(m, k))?;
     write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
     Ok((ds, f, s))

@@ -9,4 +9,5 @@ pub mod error;
 pub mod output;
 pub mod report;
 pub mod sample;
+pub mod timing;
 pub mod tui;

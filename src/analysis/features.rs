@@ -1,8 +1,6 @@
 //! The per-customer feature matrix behind segments and lookalikes, and its transforms
 //! (log1p on skewed amounts, then RobustScaler or StandardScaler as scikit-learn defines them).
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
 use ndarray::{Array1, Array2, Axis};
 use polars::prelude::*;
@@ -10,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bail_input;
 use crate::data::Dataset;
-use crate::data::frame::{i64s, nums as f64s, texts as strs};
+use crate::data::frame::{self, i64s, nums as f64s, texts as strs};
 
 const DAY_US: f64 = 86_400_000_000.0;
 
@@ -138,7 +136,8 @@ fn slug(s: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-/// Computes every feature for every customer who bought.
+/// Computes every feature for every customer who bought: one polars query (group by customer,
+/// joined to returns and the customer table), so no per-row work happens in Rust.
 pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     let bought = ds.lines.clone().filter(col("customer_id").is_not_null());
     let reference = ds
@@ -151,6 +150,18 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         .copied()
         .flatten()
         .unwrap_or(0);
+    let category_names: Vec<String> = if ds.present.category {
+        let c = bought
+            .clone()
+            .select([col("category")
+                .drop_nulls()
+                .unique()
+                .sort(SortOptions::default())])
+            .collect()?;
+        strs(&c, "category")?
+    } else {
+        vec![]
+    };
     let mut aggs = vec![
         col("date").max().cast(DataType::Int64).alias("last"),
         col("date").min().cast(DataType::Int64).alias("first"),
@@ -166,11 +177,56 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
                 .n_unique()
                 .alias("distinct_categories"),
         );
+        for (j, c) in category_names.iter().enumerate() {
+            aggs.push(
+                col("amount")
+                    .filter(col("category").eq(lit(c.as_str())))
+                    .sum()
+                    .alias(format!("__spend{j}")),
+            );
+        }
     }
-    let per = bought
+    if ds.present.region {
+        aggs.push(col("region").drop_nulls().max().alias("__line_region"));
+    }
+    let returns = ds
+        .returns
         .clone()
+        .filter(col("customer_id").is_not_null())
         .group_by([col("customer_id")])
-        .agg(aggs)
+        .agg([col("amount").abs().sum().alias("returned")]);
+    let any_returns = returns.clone().select([len().alias("n")]).collect()?;
+    let any_returns = frame::first_count(&any_returns, "n")? > 0;
+    let mut query = bought.group_by([col("customer_id")]).agg(aggs).join(
+        returns,
+        [col("customer_id")],
+        [col("customer_id")],
+        JoinArgs::new(JoinType::Left),
+    );
+    // Signup and region from the customer table, where there is one.
+    let (mut has_signup, mut has_region) = (false, false);
+    if let Some(customers) = &ds.customers {
+        let schema = customers.clone().collect_schema()?;
+        has_signup = schema.get("signup_date").is_some();
+        has_region = schema.get("region").is_some();
+        let mut cols = vec![col("customer_id")];
+        if has_signup {
+            cols.push(col("signup_date").cast(DataType::Int64).alias("__signup"));
+        }
+        if has_region {
+            cols.push(col("region").alias("__region"));
+        }
+        query = query.join(
+            customers
+                .clone()
+                .select(cols)
+                .with_column(lit(true).alias("__known")),
+            [col("customer_id")],
+            [col("customer_id")],
+            JoinArgs::new(JoinType::Left),
+        );
+    }
+    let per = query
         .sort(["customer_id"], SortMultipleOptions::default())
         .collect()?;
     let ids = strs(&per, "customer_id")?;
@@ -181,85 +237,20 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
             ds.name
         );
     }
-    let at: BTreeMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
-        .collect();
-
-    let returns = ds
-        .returns
-        .clone()
-        .filter(col("customer_id").is_not_null())
-        .group_by([col("customer_id")])
-        .agg([col("amount").abs().sum().alias("returned")])
-        .collect()?;
-    let mut returned = vec![0.0; n];
-    let any_returns = returns.height() > 0;
-    for (id, v) in strs(&returns, "customer_id")?
-        .iter()
-        .zip(f64s(&returns, "returned")?)
-    {
-        if let Some(&i) = at.get(id.as_str()) {
-            returned[i] = v;
-        }
-    }
-
-    // Signup and region from the customer table, where there is one.
-    let mut signup: Vec<Option<i64>> = vec![None; n];
-    let mut region: Option<Vec<String>> = None;
-    if let Some(customers) = &ds.customers {
-        let schema = customers.clone().collect_schema()?;
-        let mut cols = vec![col("customer_id")];
-        let has_signup = schema.get("signup_date").is_some();
-        let has_region = schema.get("region").is_some();
-        if has_signup {
-            cols.push(col("signup_date").cast(DataType::Int64));
-        }
-        if has_region {
-            cols.push(col("region"));
-        }
-        let c = customers.clone().select(cols).collect()?;
-        let cids = strs(&c, "customer_id")?;
-        let s = if has_signup {
-            Some(i64s(&c, "signup_date")?)
-        } else {
-            None
-        };
-        let r = if has_region {
-            Some(strs(&c, "region")?)
-        } else {
-            None
-        };
-        let mut regions = vec!["(unknown)".to_string(); n];
-        for (k, id) in cids.iter().enumerate() {
-            if let Some(&i) = at.get(id.as_str()) {
-                if let Some(s) = &s {
-                    signup[i] = s[k];
-                }
-                if let Some(r) = &r {
-                    regions[i] = r[k].clone();
-                }
-            }
-        }
-        if has_region {
-            region = Some(regions);
-        }
-    }
-    if region.is_none() && ds.present.region {
-        let r = bought
-            .clone()
-            .group_by([col("customer_id")])
-            .agg([col("region").drop_nulls().max().alias("region")])
-            .collect()?;
-        let mut regions = vec!["(unknown)".to_string(); n];
-        for (id, reg) in strs(&r, "customer_id")?.iter().zip(strs(&r, "region")?) {
-            if let Some(&i) = at.get(id.as_str()) {
-                regions[i] = reg;
-            }
-        }
-        region = Some(regions);
-    }
+    let returned = f64s(&per, "returned")?;
+    let signup: Vec<Option<i64>> = if has_signup {
+        i64s(&per, "__signup")?
+    } else {
+        vec![None; n]
+    };
+    let region: Option<Vec<String>> = if has_region {
+        // Customers missing from the table, and missing regions, read "(unknown)".
+        Some(strs(&per, "__region")?)
+    } else if ds.present.region {
+        Some(strs(&per, "__line_region")?)
+    } else {
+        None
+    };
 
     let last = i64s(&per, "last")?;
     let first = i64s(&per, "first")?;
@@ -315,27 +306,10 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
 
     let mut categories = None;
     if ds.present.category {
-        let cs = bought
-            .clone()
-            .filter(col("category").is_not_null())
-            .group_by([col("customer_id"), col("category")])
-            .agg([col("amount").sum().alias("spend")])
-            .collect()?;
-        let (cid, cat, spend) = (
-            strs(&cs, "customer_id")?,
-            strs(&cs, "category")?,
-            f64s(&cs, "spend")?,
-        );
-        let mut names_c: Vec<String> = cat.clone();
-        names_c.sort();
-        names_c.dedup();
-        let mut m = Array2::<f64>::zeros((n, names_c.len()));
-        for k in 0..cid.len() {
-            if let (Some(&i), Ok(j)) = (at.get(cid[k].as_str()), names_c.binary_search(&cat[k])) {
-                m[[i, j]] += spend[k];
-            }
-        }
-        for (j, c) in names_c.iter().enumerate() {
+        let mut m = Array2::<f64>::zeros((n, category_names.len()));
+        for (j, c) in category_names.iter().enumerate() {
+            let spend = f64s(&per, &format!("__spend{j}"))?;
+            m.column_mut(j).assign(&Array1::from(spend));
             push(
                 &format!("share_{}", slug(c)),
                 (0..n)
@@ -349,7 +323,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
                     .collect(),
             );
         }
-        categories = Some((names_c, m));
+        categories = Some((category_names, m));
     }
     if let Some(regions) = &region {
         let mut distinct: Vec<&String> = regions.iter().collect();

@@ -3,9 +3,8 @@
 
 use anyhow::Result;
 use linfa::prelude::*;
-use linfa_clustering::{GaussianMixtureModel, KMeans, KMeansInit};
+use linfa_clustering::GaussianMixtureModel;
 use ndarray::{Array2, Array3, Axis};
-use rand::Rng;
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
@@ -48,6 +47,20 @@ pub const DEFAULT_SEED: u64 = 42;
 /// blobs with more K than clusters, n_init=10 lands over 1% above its own best optimum in 9 of 20
 /// random states (tests/golden/metrics), and twenty keeps ours within 1% of it.
 pub const KMEANS_RUNS: usize = 20;
+/// Above this many customers, K-means restarts [`KMEANS_RUNS_LARGE`] times: with that many rows
+/// a restart's optimum varies far less, and each costs more.
+pub const KMEANS_LARGE: usize = 20_000;
+/// scikit-learn's `n_init`, used above [`KMEANS_LARGE`] customers.
+pub const KMEANS_RUNS_LARGE: usize = 10;
+
+/// Restarts for a matrix of `n` rows.
+pub fn kmeans_runs(n: usize) -> usize {
+    if n > KMEANS_LARGE {
+        KMEANS_RUNS_LARGE
+    } else {
+        KMEANS_RUNS
+    }
+}
 
 /// A Gaussian mixture's parameters, enough to assign new rows (model.json).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -117,28 +130,8 @@ pub fn fit_labels(
     let data = DatasetBase::from(x.clone());
     match algo {
         Algo::Kmeans => {
-            // linfa runs Lloyd's iterations; each restart starts from scikit-learn's greedy
-            // k-means++ seeds, which find better optima than linfa's plain k-means++.
-            let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-            let tolerance = kmeans_tolerance(x);
-            let mut best: Option<(f64, Vec<usize>)> = None;
-            for _ in 0..KMEANS_RUNS {
-                let init = greedy_kmeans_pp(x, k, &mut rng);
-                let model = KMeans::params_with_rng(k, rng.clone())
-                    .init_method(KMeansInit::Precomputed(init))
-                    .n_runs(1)
-                    .max_n_iterations(300)
-                    .tolerance(tolerance)
-                    .fit(&data)
-                    .map_err(|e| anyhow::anyhow!("K-means failed: {e}"))?;
-                let labels: ndarray::Array1<usize> = model.predict(x);
-                let labels = labels.to_vec();
-                let score = metrics::inertia(x, &labels, model.centroids());
-                if best.as_ref().is_none_or(|b| score < b.0) {
-                    best = Some((score, labels));
-                }
-            }
-            Ok((best.map(|b| b.1).unwrap_or_default(), None))
+            let fit = super::kmeans::fit(x, k, seed, kmeans_runs(x.nrows()));
+            Ok((fit.labels, None))
         }
         Algo::Gmm => {
             let model = GaussianMixtureModel::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
@@ -162,78 +155,10 @@ pub fn fit_labels(
     }
 }
 
-/// scikit-learn's stopping rule: the squared centre shift below 1e-4 times the mean feature
-/// variance. linfa compares the (unsquared) shift, hence the square root.
-fn kmeans_tolerance(x: &Array2<f64>) -> f64 {
-    let var = x.var_axis(Axis(0), 0.0);
-    let mean_var = if var.is_empty() {
-        0.0
-    } else {
-        var.sum() / var.len() as f64
-    };
-    (mean_var * 1e-4).sqrt().max(1e-12)
-}
-
-/// scikit-learn's greedy k-means++ seeding: each new centre is the best (lowest potential) of
-/// 2 + ln K candidates drawn with probability proportional to squared distance.
-fn greedy_kmeans_pp(x: &Array2<f64>, k: usize, rng: &mut Xoshiro256Plus) -> Array2<f64> {
-    let n = x.nrows();
-    let trials = 2 + (k as f64).ln() as usize;
-    let sq = |a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>| {
-        a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>()
-    };
-    let mut centres = Array2::<f64>::zeros((k, x.ncols()));
-    let first = rng.gen_range(0..n);
-    centres.row_mut(0).assign(&x.row(first));
-    let mut closest: Vec<f64> = (0..n).map(|i| sq(x.row(i), x.row(first))).collect();
-    let mut potential: f64 = closest.iter().sum();
-    for c in 1..k {
-        let mut cumulative = Vec::with_capacity(n);
-        let mut acc = 0.0;
-        for &d in &closest {
-            acc += d;
-            cumulative.push(acc);
-        }
-        let mut best: Option<(f64, usize, Vec<f64>)> = None;
-        for _ in 0..trials {
-            let r = rng.r#gen::<f64>() * potential;
-            let candidate = cumulative.partition_point(|&v| v < r).min(n - 1);
-            let dists: Vec<f64> = (0..n)
-                .map(|i| closest[i].min(sq(x.row(i), x.row(candidate))))
-                .collect();
-            let pot: f64 = dists.iter().sum();
-            if best.as_ref().is_none_or(|b| pot < b.0) {
-                best = Some((pot, candidate, dists));
-            }
-        }
-        if let Some((pot, candidate, dists)) = best {
-            centres.row_mut(c).assign(&x.row(candidate));
-            closest = dists;
-            potential = pot;
-        }
-    }
-    centres
-}
-
 /// Inertia after each of the first `steps` Lloyd iterations from one greedy k-means++ seeding:
 /// a diagnostic of convergence (it must never rise), used by the property tests.
 pub fn lloyd_trace(x: &Array2<f64>, k: usize, seed: u64, steps: u64) -> Result<Vec<f64>> {
-    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
-    let init = greedy_kmeans_pp(x, k, &mut rng);
-    let data = DatasetBase::from(x.clone());
-    let mut out = Vec::new();
-    for t in 1..=steps {
-        let model = KMeans::params_with_rng(k, rng.clone())
-            .init_method(KMeansInit::Precomputed(init.clone()))
-            .n_runs(1)
-            .max_n_iterations(t)
-            .tolerance(f64::MIN_POSITIVE)
-            .fit(&data)
-            .map_err(|e| anyhow::anyhow!("K-means failed: {e}"))?;
-        let labels: ndarray::Array1<usize> = model.predict(x);
-        out.push(metrics::inertia(x, &labels.to_vec(), model.centroids()));
-    }
-    Ok(out)
+    Ok(super::kmeans::trace(x, k, seed, steps as usize))
 }
 
 /// Relabels clusters so that 0 has the highest mean `key` (ties: larger, then lower old label),
@@ -266,7 +191,10 @@ pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
     check_k(p.k, f.len())?;
     let (transform, x) = f.scaled(&p.features, p.scaler)?;
     let names = transform.features.clone();
-    let (labels, gmm) = fit_labels(&x, p.k, p.algo, p.seed)?;
+    let (labels, gmm) = {
+        let _t = crate::timing::phase("fit");
+        fit_labels(&x, p.k, p.algo, p.seed)?
+    };
     let monetary = f
         .column("monetary")
         .map(|j| f.raw.column(j).to_vec())
@@ -285,8 +213,14 @@ pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
         precisions: order.iter().map(|&o| g.precisions[o].clone()).collect(),
     });
     let (centroids, _) = metrics::cluster_means(&x, &labels);
-    let metrics = metrics::evaluate(&x, &labels, p.seed);
-    let profiles = profile(f, &names, &labels);
+    let metrics = {
+        let _t = crate::timing::phase("metrics");
+        metrics::evaluate(&x, &labels, p.seed)
+    };
+    let profiles = {
+        let _t = crate::timing::phase("profiles");
+        profile(f, &names, &labels)
+    };
     Ok(Segmentation {
         k: centroids.nrows(),
         algo: p.algo,
@@ -700,7 +634,7 @@ pub fn profile_table(s: &Segmentation) -> super::Table {
 }
 
 /// Agreement (adjusted Rand index) between this segmentation and the other algorithm at the
-/// same K on the same matrix, with the number of rows compared: above 20,000 customers the
+/// same K on the same matrix, with the number of rows compared: above 10,000 customers the
 /// other algorithm is fitted on the same seeded sample the silhouette uses. `None` when the
 /// other algorithm cannot fit.
 pub fn agreement_with_other(s: &Segmentation) -> Option<(f64, usize)> {

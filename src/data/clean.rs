@@ -178,6 +178,7 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
                 .alias(format!("f{i}"))
         })
         .collect();
+    let sampled = sample.height();
     let hits = sample.lazy().select(tries).collect()?;
     let mut ranked: Vec<(u32, usize)> = Vec::new();
     for i in 0..candidates.len() {
@@ -205,6 +206,33 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
     }
     // Most successful first; ties keep the more specific format.
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Usually the best format fits every value: parse once with it and keep the result,
+    // instead of coalescing every candidate format over every row.
+    if ranked.len() > 1 && ranked[0].0 as usize == sampled {
+        let (format, date_only) = candidates[ranked[0].1];
+        let parsed = df
+            .clone()
+            .lazy()
+            .select([
+                text.clone().alias("t"),
+                strptime(text.clone(), format, date_only).alias("d"),
+            ])
+            .collect()?;
+        let misses = parsed
+            .clone()
+            .lazy()
+            .select([col("d")
+                .is_null()
+                .and(col("t").is_not_null())
+                .and(col("t").neq(lit("")))
+                .cast(DataType::UInt32)
+                .sum()
+                .alias("n")])
+            .collect()?;
+        if frame::first_count(&misses, "n")? == 0 {
+            return Ok(lit(parsed.column("d")?.as_materialized_series().clone()));
+        }
+    }
     let parsers: Vec<Expr> = ranked
         .iter()
         .map(|&(_, i)| strptime(text.clone(), candidates[i].0, candidates[i].1))
@@ -222,10 +250,15 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
     let schema = raw.df.schema().clone();
     let dtype = |c: &str| schema.get(c).cloned().unwrap_or(DataType::String);
 
+    let _t = crate::timing::phase("clean_lines");
     let before = raw.df.height();
-    let df = raw
-        .df
-        .unique_stable(None, UniqueKeepStrategy::First, None)?;
+    // Skipped when reading proved every row distinct (the usual case, and the slow part).
+    let df = if raw.distinct_rows {
+        raw.df.clone()
+    } else {
+        raw.df
+            .unique_stable(None, UniqueKeepStrategy::First, None)?
+    };
     report.rows_read += before;
     report.duplicate_rows += before - df.height();
     let df = df.with_row_index("__row".into(), None)?;

@@ -88,9 +88,17 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
     match source {
         DataSource::Bundled => {
             report.layout = "eCommerce Transactions folder".into();
-            let c = read_bytes("sample/Customers.csv", bundled::CUSTOMERS.to_vec())?;
-            let p = read_bytes("sample/Products.csv", bundled::PRODUCTS.to_vec())?;
-            let t = read_bytes("sample/Transactions.csv", bundled::TRANSACTIONS.to_vec())?;
+            let c = read_bytes(
+                "sample/Customers.csv",
+                bundled::CUSTOMERS.to_vec(),
+                overrides,
+            )?;
+            let p = read_bytes("sample/Products.csv", bundled::PRODUCTS.to_vec(), overrides)?;
+            let t = read_bytes(
+                "sample/Transactions.csv",
+                bundled::TRANSACTIONS.to_vec(),
+                overrides,
+            )?;
             load_folder(name, c, p, t, overrides, report)
         }
         DataSource::Path(path) => {
@@ -102,13 +110,13 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
                     products,
                     transactions,
                 } => {
-                    let c = read_path(&customers)?;
-                    let p = read_path(&products)?;
-                    let t = read_path(&transactions)?;
+                    let c = read_path(&customers, overrides)?;
+                    let p = read_path(&products, overrides)?;
+                    let t = read_path(&transactions, overrides)?;
                     load_folder(name, c, p, t, overrides, report)
                 }
                 Layout::TransactionLog(file) => {
-                    load_log(name, read_path(&file)?, overrides, report)
+                    load_log(name, read_path(&file, overrides)?, overrides, report)
                 }
             }
         }
@@ -124,7 +132,7 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>, overrides: &[RoleOverride]) -> Res
     };
     load_log(
         name.to_string(),
-        read_bytes(name, bytes)?,
+        read_bytes(name, bytes, overrides)?,
         overrides,
         report,
     )
@@ -253,6 +261,7 @@ fn load_folder(
         note_file(&mut report, raw, roles);
     }
 
+    let t = crate::timing::phase("customer_file");
     // Customer file: id, name, region, signup date.
     let cschema = customers.df.schema().clone();
     let cdt = |c: &str| cschema.get(c).cloned().unwrap_or(DataType::String);
@@ -313,6 +322,7 @@ fn load_folder(
         &mut report,
     )?;
 
+    drop(t);
     let CleanLines {
         purchases,
         returns,
@@ -364,8 +374,10 @@ fn load_folder(
             )
             .collect()?)
     };
+    let t = crate::timing::phase("attach");
     let purchases = attach(purchases)?;
     let returns = attach(returns)?;
+    drop(t);
     let unknown = purchases
         .clone()
         .lazy()

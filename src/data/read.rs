@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::roles::{Role, RoleMap, RoleOverride};
 use crate::bail_input;
 use crate::error::first_line;
 
@@ -18,6 +19,8 @@ pub struct RawFile {
     pub df: DataFrame,
     /// The bytes were not UTF-8 and were decoded as Latin-1.
     pub latin1: bool,
+    /// Reading proved that no two rows are identical, so cleaning needs no de-duplication.
+    pub distinct_rows: bool,
 }
 
 impl RawFile {
@@ -30,8 +33,9 @@ impl RawFile {
     }
 }
 
-/// Reads a CSV, CSV.gz or Parquet file from disk.
-pub fn read_path(path: &Path) -> Result<RawFile> {
+/// Reads a CSV, CSV.gz or Parquet file from disk; `overrides` (`--map`) say which columns
+/// hold numbers, which are parsed while reading.
+pub fn read_path(path: &Path, overrides: &[RoleOverride]) -> Result<RawFile> {
     let name = path.display().to_string();
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -40,11 +44,11 @@ pub fn read_path(path: &Path) -> Result<RawFile> {
         }
         Err(e) => bail_input!("{name}: cannot read ({e}); check its permissions"),
     };
-    read_bytes(&name, bytes)
+    read_bytes(&name, bytes, overrides)
 }
 
 /// Reads a file's bytes; `name` only labels messages and the format is sniffed from content.
-pub fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
+pub fn read_bytes(name: &str, bytes: Vec<u8>, overrides: &[RoleOverride]) -> Result<RawFile> {
     if bytes.starts_with(b"PAR1") {
         return read_parquet(name, bytes);
     }
@@ -56,7 +60,7 @@ pub fn read_bytes(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
     if bytes.starts_with(b"PAR1") {
         return read_parquet(name, bytes);
     }
-    read_csv(name, bytes)
+    read_csv(name, bytes, overrides)
 }
 
 fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
@@ -81,10 +85,12 @@ fn read_parquet(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
         name: name.to_string(),
         df,
         latin1: false,
+        distinct_rows: false,
     })
 }
 
-fn read_csv(name: &str, mut bytes: Vec<u8>) -> Result<RawFile> {
+fn read_csv(name: &str, mut bytes: Vec<u8>, overrides: &[RoleOverride]) -> Result<RawFile> {
+    let _t = crate::timing::phase("read_csv");
     if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
         bytes.drain(..3);
     }
@@ -104,27 +110,118 @@ fn read_csv(name: &str, mut bytes: Vec<u8>) -> Result<RawFile> {
             .into_bytes();
     }
     let separator = sniff_separator(&bytes);
-    let parse = CsvParseOptions::default()
-        .with_separator(separator)
-        .with_missing_is_null(true);
-    let df = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .with_parse_options(parse)
-        .into_reader_with_file_handle(Cursor::new(bytes))
-        .finish();
-    let df = match df {
-        Ok(df) => df,
-        Err(e) => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
+    let df = match read_typed(&bytes, separator, overrides) {
+        Some(df) => df,
+        None => match csv_reader(&bytes, separator, Some(0), None) {
+            Ok(df) => df,
+            Err(e) => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
+        },
     };
     if df.height() == 0 {
         bail_input!("{name}: has a header but no rows");
     }
+    let distinct_rows = lines_distinct(&bytes, df.height());
     Ok(RawFile {
         name: name.to_string(),
         df,
         latin1,
+        distinct_rows,
     })
+}
+
+/// Roles whose columns are parsed as numbers while reading (parsing them later from text is
+/// most of a load's time). Dates stay text: their format is chosen from a sample in cleaning.
+const NUMERIC_ROLES: &[Role] = &[Role::Quantity, Role::UnitPrice, Role::Amount];
+
+/// Above this many bytes a file is read with its numeric columns typed.
+const TYPED_READ_MIN: usize = 1 << 20;
+
+fn csv_reader(
+    bytes: &[u8],
+    separator: u8,
+    infer: Option<usize>,
+    overwrite: Option<Schema>,
+) -> PolarsResult<DataFrame> {
+    let parse = CsvParseOptions::default()
+        .with_separator(separator)
+        .with_missing_is_null(true);
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(infer)
+        .with_schema_overwrite(overwrite.map(Arc::new))
+        .with_parse_options(parse)
+        .into_reader_with_file_handle(Cursor::new(bytes))
+        .finish()
+}
+
+/// A large file read with its numeric-role columns typed and every other column text, so ids
+/// keep their leading zeros. `None` when a later value does not fit the inferred type (a stray
+/// "N/A"): the caller then reads all text and cleaning counts the bad values.
+fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option<DataFrame> {
+    if bytes.len() < TYPED_READ_MIN {
+        return None;
+    }
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let head = csv_reader(line, separator, Some(0), None).ok()?;
+    let headers: Vec<String> = head
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let roles = RoleMap::detect(&headers, overrides);
+    let numeric: Vec<&str> = NUMERIC_ROLES.iter().filter_map(|&r| roles.get(r)).collect();
+    if numeric.is_empty() {
+        return None;
+    }
+    let text: Schema = headers
+        .iter()
+        .filter(|h| !numeric.contains(&h.as_str()))
+        .map(|h| Field::new(h.as_str().into(), DataType::String))
+        .collect();
+    let df = csv_reader(bytes, separator, Some(10_000), Some(text)).ok()?;
+    // A numeric column inferred as text or a non-number type goes through the text path.
+    let typed = numeric.iter().all(|c| {
+        df.column(c)
+            .map(|s| s.dtype().is_primitive_numeric())
+            .unwrap_or(false)
+    });
+    typed.then_some(df)
+}
+
+/// Whether the data lines are provably all different, checked on the bytes (a hash per line,
+/// far cheaper than de-duplicating parsed rows). Only claimed when lines and rows correspond
+/// one to one and equal rows must be equal bytes: no quotes, one data line per row. A hash
+/// collision only sends the file down the exact (slow) path.
+fn lines_distinct(bytes: &[u8], rows: usize) -> bool {
+    if bytes.contains(&b'"') {
+        return false;
+    }
+    let mut hashes: Vec<u64> = bytes
+        .split(|&b| b == b'\n')
+        .skip(1)
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.is_empty())
+        .map(hash_line)
+        .collect();
+    if hashes.len() != rows {
+        return false;
+    }
+    hashes.sort_unstable();
+    hashes.windows(2).all(|w| w[0] != w[1])
+}
+
+/// FNV-1a over 8-byte words: fast, and good enough to tell lines apart (collisions are safe).
+fn hash_line(line: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ line.len() as u64;
+    let mut words = line.chunks_exact(8);
+    for w in &mut words {
+        let v = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+        h = (h ^ v).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ (h >> 31)
 }
 
 /// Picks the delimiter that splits the header line most often (outside quotes).
@@ -162,7 +259,12 @@ mod tests {
 
     #[test]
     fn bom_crlf_and_latin1_are_read() {
-        let raw = read_bytes("t.csv", b"\xef\xbb\xbfId,Name\r\n1,Caf\xe9\r\n".to_vec()).unwrap();
+        let raw = read_bytes(
+            "t.csv",
+            b"\xef\xbb\xbfId,Name\r\n1,Caf\xe9\r\n".to_vec(),
+            &[],
+        )
+        .unwrap();
         assert!(raw.latin1);
         assert_eq!(raw.headers(), vec!["Id", "Name"]);
         let name = raw
@@ -178,18 +280,32 @@ mod tests {
     }
 
     #[test]
+    fn distinct_lines_are_proved_and_anything_doubtful_is_not() {
+        assert!(lines_distinct(b"a,b\n1,2\n1,3\r\n", 2));
+        assert!(
+            !lines_distinct(b"a,b\n1,2\n1,2\r\n", 2),
+            "same row, CRLF or not"
+        );
+        assert!(!lines_distinct(b"a,b\n\"1\",2\n1,3\n", 2), "quotes");
+        assert!(
+            !lines_distinct(b"a,b\n1,2\n1,3\n", 3),
+            "lines and rows disagree"
+        );
+    }
+
+    #[test]
     fn empty_and_header_only_are_input_errors() {
-        let e = read_bytes("e.csv", b"  \n".to_vec())
+        let e = read_bytes("e.csv", b"  \n".to_vec(), &[])
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("e.csv") && e.contains("empty"), "{e}");
-        let e = read_bytes("h.csv", b"a,b\n".to_vec())
+        let e = read_bytes("h.csv", b"a,b\n".to_vec(), &[])
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("h.csv") && e.contains("no rows"), "{e}");
-        let e = read_bytes("g.csv.gz", vec![0x1f, 0x8b, 8, 0, 1, 2, 3])
+        let e = read_bytes("g.csv.gz", vec![0x1f, 0x8b, 8, 0, 1, 2, 3], &[])
             .err()
             .unwrap()
             .to_string();
