@@ -27,10 +27,24 @@ impl Drop for Phase {
     fn drop(&mut self) {
         if enabled() {
             eprintln!(
-                "timing {}: {:.1} ms",
+                "timing {}: {:.1} ms (peak RSS so far {} MB)",
                 self.name,
-                self.start.elapsed().as_secs_f64() * 1e3
+                self.start.elapsed().as_secs_f64() * 1e3,
+                peak_rss_mb()
             );
         }
     }
+}
+
+/// The process's peak resident memory so far (Linux; 0 elsewhere).
+fn peak_rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
 }

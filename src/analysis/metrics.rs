@@ -108,13 +108,13 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
     total / n.max(1) as f64
 }
 
-/// Rows to score: all of them up to [`SILHOUETTE_EXACT_MAX`], else a seeded sample of that
-/// many (sorted, so the same seed always gives the same rows).
-pub fn sample_rows(n: usize, seed: u64) -> Vec<usize> {
+/// Rows to use: all `n` up to `max`, else a seeded sample of `max` (sorted, so the same seed
+/// always gives the same rows).
+pub fn sample_rows(n: usize, max: usize, seed: u64) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..n).collect();
-    if n > SILHOUETTE_EXACT_MAX {
+    if n > max {
         idx.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(seed));
-        idx.truncate(SILHOUETTE_EXACT_MAX);
+        idx.truncate(max);
         idx.sort_unstable();
     }
     idx
@@ -126,7 +126,7 @@ pub fn silhouette_sampled(x: &Array2<f64>, labels: &[usize], seed: u64) -> (f64,
     if x.nrows() <= SILHOUETTE_EXACT_MAX {
         return (silhouette(x, labels), x.nrows());
     }
-    let idx = sample_rows(x.nrows(), seed);
+    let idx = sample_rows(x.nrows(), SILHOUETTE_EXACT_MAX, seed);
     let sub = x.select(Axis(0), &idx);
     let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
     (silhouette(&sub, &sub_labels), idx.len())
@@ -317,12 +317,13 @@ mod tests {
 
     #[test]
     fn large_inputs_are_sampled_the_same_way_every_time() {
-        assert_eq!(sample_rows(5, 1), vec![0, 1, 2, 3, 4]);
-        let a = sample_rows(SILHOUETTE_EXACT_MAX + 500, 7);
-        assert_eq!(a.len(), SILHOUETTE_EXACT_MAX);
+        let max = SILHOUETTE_EXACT_MAX;
+        assert_eq!(sample_rows(5, max, 1), vec![0, 1, 2, 3, 4]);
+        let a = sample_rows(max + 500, max, 7);
+        assert_eq!(a.len(), max);
         assert!(a.windows(2).all(|w| w[0] < w[1]), "sorted and distinct");
-        assert_eq!(a, sample_rows(SILHOUETTE_EXACT_MAX + 500, 7));
-        assert_ne!(a, sample_rows(SILHOUETTE_EXACT_MAX + 500, 8));
+        assert_eq!(a, sample_rows(max + 500, max, 7));
+        assert_ne!(a, sample_rows(max + 500, max, 8));
     }
 
     #[test]

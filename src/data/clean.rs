@@ -245,19 +245,25 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
 }
 
 /// Cleans a transaction file into purchases and returns, filling `report`.
-pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> Result<CleanLines> {
-    let file = raw.name.as_str();
-    let schema = raw.df.schema().clone();
+/// Takes the raw file by value: its text columns are freed as soon as the typed ones exist.
+pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Result<CleanLines> {
+    let RawFile {
+        name,
+        df: raw_df,
+        distinct_rows,
+        ..
+    } = raw;
+    let file = name.as_str();
+    let schema = raw_df.schema().clone();
     let dtype = |c: &str| schema.get(c).cloned().unwrap_or(DataType::String);
 
     let _t = crate::timing::phase("clean_lines");
-    let before = raw.df.height();
+    let before = raw_df.height();
     // Skipped when reading proved every row distinct (the usual case, and the slow part).
-    let df = if raw.distinct_rows {
-        raw.df.clone()
+    let df = if distinct_rows {
+        raw_df
     } else {
-        raw.df
-            .unique_stable(None, UniqueKeepStrategy::First, None)?
+        raw_df.unique_stable(None, UniqueKeepStrategy::First, None)?
     };
     report.rows_read += before;
     report.duplicate_rows += before - df.height();
@@ -420,6 +426,7 @@ pub fn clean_lines(raw: &RawFile, roles: &RoleMap, report: &mut LoadReport) -> R
             report.float_ids += frame::first_count(&s, name)?;
         }
     }
+    drop(df);
 
     let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], true, false));
     let purchases = drop_helpers(

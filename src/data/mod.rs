@@ -178,7 +178,7 @@ fn load_log(
         purchases,
         returns,
         has_time,
-    } = clean_lines(&raw, &roles, &mut report)?;
+    } = clean_lines(raw, &roles, &mut report)?;
     let present = Present {
         product: roles.has(Role::Product),
         product_name: roles.has(Role::ProductName),
@@ -327,7 +327,7 @@ fn load_folder(
         purchases,
         returns,
         has_time,
-    } = clean_lines(&transactions, &troles, &mut report)?;
+    } = clean_lines(transactions, &troles, &mut report)?;
 
     // Attach product and customer attributes; lines keep their own where the log has them.
     let pcols: Vec<String> = pdf
