@@ -30,7 +30,21 @@ pub fn load(data: Option<&Path>, load: &LoadArgs) -> Result<Dataset> {
         .iter()
         .map(|m| roles::parse_override(m))
         .collect::<Result<Vec<_>>>()?;
-    data::load(&DataSource::from_arg(data), &overrides)
+    let ds = data::load(&DataSource::from_arg(data), &overrides)?;
+    // A customer table has no EDA to show what loading left out: say it here.
+    if ds.table.is_some() {
+        for note in &ds.report.notes {
+            eprintln!("segscope: {}", crate::report::sanitize(note));
+        }
+        if ds.report.bad_numbers > 0 {
+            eprintln!(
+                "segscope: {}: {} row(s) without a finite number in every feature left out",
+                crate::report::sanitize(&ds.name),
+                ds.report.bad_numbers
+            );
+        }
+    }
+    Ok(ds)
 }
 
 fn params(m: &ModelArgs, k: usize) -> SegmentParams {

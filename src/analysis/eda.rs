@@ -46,6 +46,7 @@ const WEEKDAYS: [&str; 7] = [
 
 /// Builds every table the dataset allows.
 pub fn all_tables(ds: &Dataset) -> Result<Eda> {
+    ds.require_transactions("EDA tables")?;
     let mut eda = Eda {
         tables: Vec::new(),
         skipped: Vec::new(),

@@ -48,6 +48,8 @@ pub struct CustomerFeatures {
     pub categories: Option<(Vec<String>, Array2<f64>)>,
     /// The dataset's last purchase date (microseconds): recency and tenure count to it.
     pub reference_us: i64,
+    /// The features came ready-made in a customer table, not from transactions.
+    pub from_table: bool,
 }
 
 impl CustomerFeatures {
@@ -77,12 +79,20 @@ impl CustomerFeatures {
         for token in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let names: Vec<String> = match token {
                 "rfm" => rfm.iter().map(|s| s.to_string()).collect(),
-                "rfm+" | "default" => rfm
-                    .iter()
-                    .chain(plus.iter())
-                    .filter(|n| has(n))
-                    .map(|s| s.to_string())
-                    .collect(),
+                "rfm+" | "default" => {
+                    let named: Vec<String> = rfm
+                        .iter()
+                        .chain(plus.iter())
+                        .filter(|n| has(n))
+                        .map(|s| s.to_string())
+                        .collect();
+                    // A customer table with other column names: all of its features.
+                    if named.is_empty() && self.from_table {
+                        self.names.clone()
+                    } else {
+                        named
+                    }
+                }
                 "all" => self.names.clone(),
                 name if has(name) => vec![name.to_string()],
                 name => bail_input!(
@@ -139,6 +149,9 @@ fn slug(s: &str) -> String {
 /// Computes every feature for every customer who bought: one polars query (group by customer,
 /// joined to returns and the customer table), so no per-row work happens in Rust.
 pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
+    if let Some(t) = &ds.table {
+        return table_features(t);
+    }
     let bought = ds.lines.clone().filter(col("customer_id").is_not_null());
     let reference = ds
         .lines
@@ -352,6 +365,37 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         region,
         categories,
         reference_us,
+        from_table: false,
+    })
+}
+
+/// Features read straight from a customer table.
+fn table_features(t: &crate::data::table::CustomerTable) -> Result<CustomerFeatures> {
+    let ids = strs(&t.features, "customer_id")?;
+    let names: Vec<String> = t
+        .features
+        .get_column_names()
+        .iter()
+        .skip(1)
+        .map(|s| s.to_string())
+        .collect();
+    let mut raw = Array2::<f64>::zeros((ids.len(), names.len()));
+    for (j, n) in names.iter().enumerate() {
+        raw.column_mut(j)
+            .assign(&Array1::from(f64s(&t.features, n)?));
+    }
+    let region = match t.attributes.column("region") {
+        Ok(_) => Some(strs(&t.attributes, "region")?),
+        Err(_) => None,
+    };
+    Ok(CustomerFeatures {
+        ids,
+        names,
+        raw,
+        region,
+        categories: None,
+        reference_us: 0,
+        from_table: true,
     })
 }
 

@@ -47,6 +47,7 @@ fn micros(d: NaiveDate) -> i64 {
 
 /// Parses `--split` (YYYY-MM-DD) or defaults to three months before the last date.
 pub fn choose_split(ds: &Dataset, split: Option<&str>) -> Result<NaiveDate> {
+    ds.require_transactions("migration")?;
     let (first, last) = date_bounds(ds)?;
     let split = match split {
         Some(s) => match NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {

@@ -198,7 +198,8 @@ pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
     let monetary = f
         .column("monetary")
         .map(|j| f.raw.column(j).to_vec())
-        .unwrap_or_default();
+        // A customer table without spend: segments are then ordered by size.
+        .unwrap_or_else(|| vec![0.0; f.len()]);
     let (labels, order) = stable_order(&labels, &monetary);
     if order.len() < 2 {
         bail_input!(
@@ -307,7 +308,7 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
             .iter()
             .map(|name| (name.clone(), median(values(name))))
             .collect();
-        let revenue: f64 = rows.iter().map(|&i| monetary[i]).sum();
+        let revenue: f64 = rows.iter().filter_map(|&i| monetary.get(i)).sum::<f64>() + 0.0;
         let top_category = f.categories.as_ref().and_then(|(names, spend)| {
             let sums = spend.select(Axis(0), &rows).sum_axis(Axis(0));
             let best =
@@ -343,8 +344,17 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
             top_region,
         });
     }
+    // The persona rules read recency, frequency and spend; a customer table without them gets
+    // plain names rather than guesses.
+    let rules_apply = ["recency_days", "frequency", "monetary"]
+        .iter()
+        .all(|n| f.column(n).is_some());
     for (p, name) in profiles.iter_mut().zip(unique_personas(&candidates)) {
-        p.persona = name;
+        p.persona = if rules_apply {
+            name
+        } else {
+            format!("Segment {}", p.id)
+        };
     }
     profiles
 }

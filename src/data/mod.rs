@@ -6,6 +6,7 @@ pub mod layout;
 pub mod read;
 pub mod report;
 pub mod roles;
+pub mod table;
 
 use std::path::{Path, PathBuf};
 
@@ -76,6 +77,22 @@ pub struct Dataset {
     pub customers: Option<LazyFrame>,
     pub present: Present,
     pub report: LoadReport,
+    /// A customer-level table (DESIGN.md layout 3): features come from it, and `lines` and
+    /// `returns` are empty.
+    pub table: Option<table::CustomerTable>,
+}
+
+impl Dataset {
+    /// Fails, as bad input, for a customer table: `what` needs transactions.
+    pub fn require_transactions(&self, what: &str) -> Result<()> {
+        if self.table.is_some() {
+            bail_input!(
+                "{}: a customer-level table (one row per customer) has no transactions for {what}; segment, sweep, lookalike, export and assign work on it",
+                self.name
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Loads a dataset from its source with optional `--map` overrides.
@@ -172,6 +189,25 @@ fn load_log(
     roles::check_overrides(overrides, &[(raw.name.as_str(), headers.as_slice())])?;
     let roles = RoleMap::detect(&headers, overrides);
     require(&raw, &roles, Role::Customer)?;
+    if table::looks_like_table(&raw, &roles)? {
+        report.layout = "customer table".into();
+        note_file(&mut report, &raw, &roles);
+        let t = table::load_table(raw, &roles, &mut report)?;
+        let present = Present {
+            region: roles.has(Role::Region),
+            customer_name: roles.has(Role::CustomerName),
+            ..Present::default()
+        };
+        return Ok(Dataset {
+            name,
+            lines: table::no_lines().lazy(),
+            returns: table::no_lines().lazy(),
+            customers: Some(t.attributes.clone().lazy()),
+            present,
+            report,
+            table: Some(t),
+        });
+    }
     require(&raw, &roles, Role::Date)?;
     note_file(&mut report, &raw, &roles);
     let CleanLines {
@@ -209,6 +245,7 @@ fn load_log(
         customers: Some(customers),
         present,
         report,
+        table: None,
     })
 }
 
@@ -421,5 +458,6 @@ fn load_folder(
         customers: Some(cdf.lazy()),
         present,
         report,
+        table: None,
     })
 }
