@@ -49,7 +49,8 @@ fn no_customer_or_date_column_lists_columns_and_suggests_map() {
             "--map customer_id=COLUMN",
         ],
     );
-    let f = write(dir.path(), "y.csv", b"customer_id,amount\n1,5\n");
+    // Repeated customers: a log without its date (one row per customer would be a table).
+    let f = write(dir.path(), "y.csv", b"customer_id,amount\n1,5\n1,6\n");
     refused(
         &["eda", path(&f)],
         &[

@@ -294,6 +294,11 @@ pub fn fit(x: &Array2<f64>, k: usize, seed: u64, runs: usize) -> Fit {
             .collect()
     });
     fits.sort_by_key(|(r, _)| *r);
+    if std::env::var_os("SEGSCOPE_KMEANS_DEBUG").is_some() {
+        for (r, f) in &fits {
+            eprintln!("run {r}: {} iterations, inertia {}", f.iterations, f.inertia);
+        }
+    }
     fits.into_iter()
         .map(|(_, f)| f)
         .reduce(|best, f| if f.inertia < best.inertia { f } else { best })

@@ -47,6 +47,15 @@ impl TopN {
         }
     }
 
+    /// The lowest score that could still enter (the kernel skips everything below it).
+    fn floor(&self, min_score: f64) -> f64 {
+        if self.n > 0 && self.best.len() == self.n {
+            self.best[self.n - 1].score.max(min_score)
+        } else {
+            min_score
+        }
+    }
+
     fn better(a: &Match, b: &Match) -> bool {
         a.score > b.score || (a.score == b.score && a.index < b.index)
     }
@@ -79,7 +88,8 @@ pub fn top_n(
         if skip(i) {
             continue;
         }
-        let score = row.dot(&query);
+        // Summed in feature order, as the all-customer kernel does, so both agree to the bit.
+        let score: f64 = row.iter().zip(query.iter()).map(|(a, b)| a * b).sum();
         if score >= min_score {
             top.offer(Match { index: i, score });
         }
@@ -87,22 +97,79 @@ pub fn top_n(
     top.best
 }
 
-/// Top-`n` lookalikes of every row (itself excluded), on all cores.
+/// Rows scored against four queries at a time, per block of this many rows.
+const BLOCK: usize = 256;
+
+/// Scores of rows `lo..lo + out[0].len()` against up to four queries: `cols` is column-major
+/// (`cols[f * rows + j]`), `queries[q]` one query vector each.
+#[inline(always)]
+fn score_block_body(cols: &[f64], rows: usize, lo: usize, queries: &[&[f64]], out: &mut [[f64; BLOCK]; 4]) {
+    let m = (rows - lo).min(BLOCK);
+    for (q, query) in queries.iter().enumerate() {
+        let o = &mut out[q][..m];
+        o.iter_mut().for_each(|v| *v = 0.0);
+        for (f, &qf) in query.iter().enumerate() {
+            let col = &cols[f * rows + lo..f * rows + lo + m];
+            for (s, &v) in o.iter_mut().zip(col) {
+                *s += v * qf;
+            }
+        }
+    }
+}
+
+crate::simd_dispatch!(fn score_block(cols: &[f64], rows: usize, lo: usize, queries: &[&[f64]], out: &mut [[f64; BLOCK]; 4]) => score_block_body);
+
+/// Top-`n` lookalikes of every row (itself excluded), on all cores. Memory is O(rows · n): rows
+/// are scored in blocks against four queries at a time, never as a rows × rows matrix.
 pub fn all_top_n(unit: &Array2<f64>, n: usize, min_score: f64) -> Vec<Vec<Match>> {
-    let rows = unit.nrows();
+    let (rows, d) = unit.dim();
+    let mut cols = Vec::with_capacity(rows * d);
+    for f in 0..d {
+        cols.extend(unit.column(f).iter().copied());
+    }
     let threads = std::thread::available_parallelism()
         .map_or(1, |p| p.get())
         .max(1);
-    let chunk = rows.div_ceil(threads).max(1);
+    // Interleaved chunks of queries so each thread gets a fair share.
+    let chunk = rows.div_ceil(threads * 8).max(4);
     let starts: Vec<usize> = (0..rows).step_by(chunk).collect();
-    std::thread::scope(|s| {
-        let handles: Vec<_> = starts
-            .iter()
-            .map(|&start| {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (cols, starts, next) = (&cols, &starts, &next);
                 s.spawn(move || {
-                    (start..(start + chunk).min(rows))
-                        .map(|i| top_n(unit, unit.row(i), n, min_score, &|j| j == i))
-                        .collect::<Vec<_>>()
+                    let mut done = Vec::new();
+                    let mut out = [[0.0f64; BLOCK]; 4];
+                    loop {
+                        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&start) = starts.get(c) else { break };
+                        let end = (start + chunk).min(rows);
+                        let mut part = Vec::with_capacity(end - start);
+                        for q0 in (start..end).step_by(4) {
+                            let qs: Vec<usize> = (q0..(q0 + 4).min(end)).collect();
+                            let vectors: Vec<Vec<f64>> =
+                                qs.iter().map(|&i| unit.row(i).to_vec()).collect();
+                            let queries: Vec<&[f64]> = vectors.iter().map(Vec::as_slice).collect();
+                            let mut tops: Vec<TopN> = qs.iter().map(|_| TopN::new(n)).collect();
+                            for lo in (0..rows).step_by(BLOCK) {
+                                score_block(cols, rows, lo, &queries, &mut out);
+                                let m = (rows - lo).min(BLOCK);
+                                for (q, top) in tops.iter_mut().enumerate() {
+                                    let floor = top.floor(min_score);
+                                    for (t, &score) in out[q][..m].iter().enumerate() {
+                                        let j = lo + t;
+                                        if score >= floor && j != qs[q] {
+                                            top.offer(Match { index: j, score });
+                                        }
+                                    }
+                                }
+                            }
+                            part.extend(tops.into_iter().map(|t| t.best));
+                        }
+                        done.push((start, part));
+                    }
+                    done
                 })
             })
             .collect();
@@ -110,7 +177,9 @@ pub fn all_top_n(unit: &Array2<f64>, n: usize, min_score: f64) -> Vec<Vec<Match>
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
-    })
+    });
+    results.sort_by_key(|(start, _)| *start);
+    results.into_iter().flat_map(|(_, part)| part).collect()
 }
 
 /// Audience expansion: rows outside `segment` most similar to that segment's centroid.

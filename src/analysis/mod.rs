@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod model;
 pub mod segment;
+pub mod simd;
 pub mod table;
 pub mod trends;
 

@@ -87,7 +87,7 @@ impl Dataset {
     pub fn require_transactions(&self, what: &str) -> Result<()> {
         if self.table.is_some() {
             bail_input!(
-                "{}: a customer-level table (one row per customer) has no transactions for {what}; segment, sweep, lookalike, export and assign work on it",
+                "{}: a customer-level table (one row per customer, no date column) has no transactions for {what}; segment, sweep, lookalike, export and assign work on it (for a transaction log, name its date column with --map date=COLUMN)",
                 self.name
             );
         }
