@@ -3,7 +3,7 @@
 use ndarray::Array2;
 use proptest::prelude::*;
 use segscope::analysis::features::{ScalerKind, Transform};
-use segscope::analysis::lookalike::unit_rows;
+use segscope::analysis::lookalike::{all_top_n, top_n, unit_rows};
 use segscope::analysis::metrics;
 use segscope::analysis::segment::{Algo, fit_labels, lloyd_trace};
 
@@ -29,6 +29,30 @@ fn close(a: f64, b: f64) -> bool {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The pruned all-customer search returns exactly what scoring every row gives, ties
+    /// (repeated rows) included.
+    #[test]
+    fn all_top_n_equals_brute_force(
+        (x, _) in labelled(),
+        repeats in 0usize..6,
+        n in 1usize..5,
+        min_score in prop::sample::select(vec![-1.0, 0.0, 0.5]),
+    ) {
+        let mut rows: Vec<f64> = x.iter().copied().collect();
+        let d = x.ncols();
+        for r in 0..repeats.min(x.nrows()) {
+            let row: Vec<f64> = x.row(r).to_vec();
+            rows.extend(row);
+        }
+        let x = Array2::from_shape_vec((rows.len() / d, d), rows).unwrap();
+        let u = unit_rows(&x);
+        let fast = all_top_n(&u, n, min_score);
+        for (i, got) in fast.iter().enumerate() {
+            let want = top_n(&u, u.row(i), n, min_score, &|j| j == i);
+            prop_assert_eq!(got, &want, "row {}", i);
+        }
+    }
 
     #[test]
     fn silhouette_in_range_and_davies_bouldin_non_negative((x, l) in labelled()) {

@@ -52,7 +52,8 @@ pub struct Fit {
 }
 
 /// Squared distance of every row to one point, into `out`.
-fn sq_dist_to(x: &Columns, point: &[f64], out: &mut [f64]) {
+#[inline(always)]
+fn sq_dist_to_body(x: &Columns, point: &[f64], out: &mut [f64]) {
     out.iter_mut().for_each(|v| *v = 0.0);
     for (f, &p) in point.iter().enumerate() {
         for (o, &v) in out.iter_mut().zip(x.col(f)) {
@@ -62,8 +63,11 @@ fn sq_dist_to(x: &Columns, point: &[f64], out: &mut [f64]) {
     }
 }
 
+crate::simd_dispatch!(fn sq_dist_to(x: &Columns, point: &[f64], out: &mut [f64]) => sq_dist_to_body);
+
 /// Nearest centre (lowest index on ties) and its squared distance for rows `lo..hi`.
-fn nearest_range(
+#[inline(always)]
+fn nearest_range_body(
     x: &Columns,
     centres: &[f64],
     k: usize,
@@ -101,6 +105,8 @@ fn nearest_range(
         }
     }
 }
+
+crate::simd_dispatch!(fn nearest_range(x: &Columns, centres: &[f64], k: usize, lo: usize, labels: &mut [usize], dists: &mut [f64]) => nearest_range_body);
 
 /// Nearest centre of every row, split over `threads` threads.
 pub fn nearest(x: &Columns, centres: &[f64], k: usize, threads: usize) -> (Vec<usize>, Vec<f64>) {
@@ -296,7 +302,10 @@ pub fn fit(x: &Array2<f64>, k: usize, seed: u64, runs: usize) -> Fit {
     fits.sort_by_key(|(r, _)| *r);
     if std::env::var_os("SEGSCOPE_KMEANS_DEBUG").is_some() {
         for (r, f) in &fits {
-            eprintln!("run {r}: {} iterations, inertia {}", f.iterations, f.inertia);
+            eprintln!(
+                "run {r}: {} iterations, inertia {}",
+                f.iterations, f.inertia
+            );
         }
     }
     fits.into_iter()

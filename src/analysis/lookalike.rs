@@ -49,6 +49,7 @@ impl TopN {
 
     /// The lowest score that could still enter (the kernel skips everything below it).
     fn floor(&self, min_score: f64) -> f64 {
+        // Full: only scores at or above the N-th best can enter.
         if self.n > 0 && self.best.len() == self.n {
             self.best[self.n - 1].score.max(min_score)
         } else {
@@ -97,76 +98,192 @@ pub fn top_n(
     top.best
 }
 
-/// Rows scored against four queries at a time, per block of this many rows.
+/// Rows per scoring block.
 const BLOCK: usize = 256;
+/// Slack on the pruning bound, far above the rounding of a six-term dot product.
+const BOUND_SLACK: f64 = 1e-9;
 
-/// Scores of rows `lo..lo + out[0].len()` against up to four queries: `cols` is column-major
-/// (`cols[f * rows + j]`), `queries[q]` one query vector each.
+/// Scores of rows `lo..lo + out.len()` of the column-major `cols` (`rows` rows) against one
+/// query, each summed in feature order as [`top_n`] does; returns the best of them.
 #[inline(always)]
-fn score_block_body(cols: &[f64], rows: usize, lo: usize, queries: &[&[f64]], out: &mut [[f64; BLOCK]; 4]) {
-    let m = (rows - lo).min(BLOCK);
-    for (q, query) in queries.iter().enumerate() {
-        let o = &mut out[q][..m];
-        o.iter_mut().for_each(|v| *v = 0.0);
+fn score_range_body(cols: &[f64], rows: usize, lo: usize, query: &[f64], out: &mut [f64]) -> f64 {
+    let m = out.len();
+    let full = m - m % 8;
+    for j in (0..full).step_by(8) {
+        let mut acc = [0.0f64; 8];
         for (f, &qf) in query.iter().enumerate() {
-            let col = &cols[f * rows + lo..f * rows + lo + m];
-            for (s, &v) in o.iter_mut().zip(col) {
-                *s += v * qf;
+            let base = f * rows + lo + j;
+            let c: &[f64; 8] = cols[base..base + 8].try_into().unwrap_or(&[0.0; 8]);
+            for t in 0..8 {
+                acc[t] += c[t] * qf;
             }
         }
+        out[j..j + 8].copy_from_slice(&acc);
+    }
+    for (j, o) in out.iter_mut().enumerate().skip(full) {
+        let mut acc = 0.0;
+        for (f, &qf) in query.iter().enumerate() {
+            acc += cols[f * rows + lo + j] * qf;
+        }
+        *o = acc;
+    }
+    out.iter()
+        .fold(f64::NEG_INFINITY, |a, &v| if v > a { v } else { a })
+}
+
+crate::simd_dispatch!(fn score_range(cols: &[f64], rows: usize, lo: usize, query: &[f64], out: &mut [f64]) -> f64 => score_range_body);
+
+/// Rows grouped into tight balls (a few Lloyd iterations at about √n groups), stored column-major
+/// in group order, with each group's centre and radius: a query skips every group whose bound
+/// `q·centre + radius` (Cauchy–Schwarz, for a unit query) is below its current N-th best.
+struct Groups {
+    cols: Vec<f64>,
+    /// Original row of each stored position.
+    row_of: Vec<usize>,
+    /// Stored position of each original row.
+    pos_of: Vec<usize>,
+    starts: Vec<usize>,
+    centres: Vec<f64>,
+    radii: Vec<f64>,
+}
+
+impl Groups {
+    fn build(unit: &Array2<f64>) -> Groups {
+        let (rows, d) = unit.dim();
+        let k = ((rows as f64).sqrt() as usize)
+            .clamp(1, 512)
+            .min(rows.max(1));
+        let x = super::kmeans::Columns::new(unit);
+        let init: Vec<f64> = (0..k)
+            .flat_map(|g| unit.row(g * rows / k).to_vec())
+            .collect();
+        let fit = super::kmeans::lloyd(&x, init, k, 4, -1.0, super::kmeans::threads(), None);
+        let mut row_of: Vec<usize> = (0..rows).collect();
+        row_of.sort_by_key(|&i| fit.labels[i]);
+        let mut pos_of = vec![0; rows];
+        for (p, &i) in row_of.iter().enumerate() {
+            pos_of[i] = p;
+        }
+        let mut starts = vec![0usize; k + 1];
+        for &l in &fit.labels {
+            starts[l + 1] += 1;
+        }
+        for g in 0..k {
+            starts[g + 1] += starts[g];
+        }
+        let mut cols = Vec::with_capacity(rows * d);
+        for f in 0..d {
+            cols.extend(row_of.iter().map(|&i| unit[[i, f]]));
+        }
+        let mut centres = vec![0.0; k * d];
+        let mut radii = vec![0.0; k];
+        for g in 0..k {
+            let (lo, hi) = (starts[g], starts[g + 1]);
+            if lo == hi {
+                continue;
+            }
+            for f in 0..d {
+                centres[g * d + f] =
+                    cols[f * rows + lo..f * rows + hi].iter().sum::<f64>() / (hi - lo) as f64;
+            }
+            radii[g] = (lo..hi)
+                .map(|p| {
+                    (0..d)
+                        .map(|f| (cols[f * rows + p] - centres[g * d + f]).powi(2))
+                        .sum::<f64>()
+                        .sqrt()
+                })
+                .fold(0.0, f64::max);
+        }
+        Groups {
+            cols,
+            row_of,
+            pos_of,
+            starts,
+            centres,
+            radii,
+        }
+    }
+
+    fn group_of(&self, pos: usize) -> usize {
+        self.starts.partition_point(|&s| s <= pos) - 1
+    }
+
+    /// Top-`n` of original row `i` (itself excluded).
+    fn top(
+        &self,
+        unit: &Array2<f64>,
+        i: usize,
+        n: usize,
+        min_score: f64,
+        out: &mut [f64],
+    ) -> Vec<Match> {
+        let rows = self.row_of.len();
+        let d = unit.ncols();
+        let query: Vec<f64> = unit.row(i).to_vec();
+        let own = self.group_of(self.pos_of[i]);
+        let k = self.radii.len();
+        let mut top = TopN::new(n);
+        for g in std::iter::once(own).chain((0..k).filter(|&g| g != own)) {
+            let (lo, hi) = (self.starts[g], self.starts[g + 1]);
+            if lo == hi {
+                continue;
+            }
+            let floor = top.floor(min_score);
+            let centre = &self.centres[g * d..(g + 1) * d];
+            let bound: f64 =
+                query.iter().zip(centre).map(|(a, b)| a * b).sum::<f64>() + self.radii[g];
+            if bound + BOUND_SLACK < floor {
+                continue;
+            }
+            let mut start = lo;
+            while start < hi {
+                let m = (hi - start).min(BLOCK);
+                let scores = &mut out[..m];
+                let best = score_range(&self.cols, rows, start, &query, scores);
+                let floor = top.floor(min_score);
+                if best >= floor {
+                    for (t, &score) in scores.iter().enumerate() {
+                        let j = self.row_of[start + t];
+                        if score >= floor && j != i {
+                            top.offer(Match { index: j, score });
+                        }
+                    }
+                }
+                start += m;
+            }
+        }
+        top.best
     }
 }
 
-crate::simd_dispatch!(fn score_block(cols: &[f64], rows: usize, lo: usize, queries: &[&[f64]], out: &mut [[f64; BLOCK]; 4]) => score_block_body);
-
-/// Top-`n` lookalikes of every row (itself excluded), on all cores. Memory is O(rows · n): rows
-/// are scored in blocks against four queries at a time, never as a rows × rows matrix.
+/// Top-`n` lookalikes of every row (itself excluded), on all cores. Exact: groups of rows are
+/// only skipped when no row in them can enter a customer's top-N. Memory is O(rows · n), never
+/// a rows × rows matrix.
 pub fn all_top_n(unit: &Array2<f64>, n: usize, min_score: f64) -> Vec<Vec<Match>> {
-    let (rows, d) = unit.dim();
-    let mut cols = Vec::with_capacity(rows * d);
-    for f in 0..d {
-        cols.extend(unit.column(f).iter().copied());
+    let rows = unit.nrows();
+    if rows == 0 {
+        return vec![];
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .max(1);
-    // Interleaved chunks of queries so each thread gets a fair share.
-    let chunk = rows.div_ceil(threads * 8).max(4);
+    let groups = Groups::build(unit);
+    let threads = super::kmeans::threads();
+    let chunk = rows.div_ceil(threads * 16).max(1);
     let starts: Vec<usize> = (0..rows).step_by(chunk).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (cols, starts, next) = (&cols, &starts, &next);
+                let (groups, starts, next) = (&groups, &starts, &next);
                 s.spawn(move || {
                     let mut done = Vec::new();
-                    let mut out = [[0.0f64; BLOCK]; 4];
+                    let mut out = [0.0f64; BLOCK];
                     loop {
                         let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(&start) = starts.get(c) else { break };
                         let end = (start + chunk).min(rows);
-                        let mut part = Vec::with_capacity(end - start);
-                        for q0 in (start..end).step_by(4) {
-                            let qs: Vec<usize> = (q0..(q0 + 4).min(end)).collect();
-                            let vectors: Vec<Vec<f64>> =
-                                qs.iter().map(|&i| unit.row(i).to_vec()).collect();
-                            let queries: Vec<&[f64]> = vectors.iter().map(Vec::as_slice).collect();
-                            let mut tops: Vec<TopN> = qs.iter().map(|_| TopN::new(n)).collect();
-                            for lo in (0..rows).step_by(BLOCK) {
-                                score_block(cols, rows, lo, &queries, &mut out);
-                                let m = (rows - lo).min(BLOCK);
-                                for (q, top) in tops.iter_mut().enumerate() {
-                                    let floor = top.floor(min_score);
-                                    for (t, &score) in out[q][..m].iter().enumerate() {
-                                        let j = lo + t;
-                                        if score >= floor && j != qs[q] {
-                                            top.offer(Match { index: j, score });
-                                        }
-                                    }
-                                }
-                            }
-                            part.extend(tops.into_iter().map(|t| t.best));
-                        }
+                        let part: Vec<Vec<Match>> = (start..end)
+                            .map(|i| groups.top(unit, i, n, min_score, &mut out))
+                            .collect();
                         done.push((start, part));
                     }
                     done

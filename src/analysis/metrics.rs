@@ -59,30 +59,13 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
                 s.spawn(move || {
                     let mut sums = vec![0.0; k];
                     let mut point = vec![0.0; d];
-                    let mut tmp = [0.0f64; 256];
                     let mut acc = 0.0;
                     for &p in part {
                         for (f, v) in point.iter_mut().enumerate() {
                             *v = cols[f * n + p];
                         }
                         for c in 0..k {
-                            let mut sum = 0.0;
-                            let mut lo = starts[c];
-                            while lo < starts[c + 1] {
-                                let m = (starts[c + 1] - lo).min(tmp.len());
-                                let t = &mut tmp[..m];
-                                t.iter_mut().for_each(|v| *v = 0.0);
-                                for (f, &pf) in point.iter().enumerate() {
-                                    let col = &cols[f * n + lo..f * n + lo + m];
-                                    for (o, &v) in t.iter_mut().zip(col) {
-                                        let diff = v - pf;
-                                        *o += diff * diff;
-                                    }
-                                }
-                                sum += t.iter().map(|v| v.sqrt()).sum::<f64>();
-                                lo += m;
-                            }
-                            sums[c] = sum;
+                            sums[c] = distance_sum(cols, n, starts[c], starts[c + 1], &point);
                         }
                         let own = labels[order[p]];
                         let size = |c: usize| starts[c + 1] - starts[c];
@@ -107,6 +90,32 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
     });
     total / n.max(1) as f64
 }
+
+/// Sum of the distances from `point` to rows `lo..hi` of the column-major `cols` (n rows).
+#[inline(always)]
+fn distance_sum_body(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]) -> f64 {
+    let mut tmp = [0.0f64; 256];
+    let mut sum = 0.0;
+    let mut start = lo;
+    while start < hi {
+        let m = (hi - start).min(tmp.len());
+        let t = &mut tmp[..m];
+        t.iter_mut().for_each(|v| *v = 0.0);
+        for (f, &pf) in point.iter().enumerate() {
+            let col = &cols[f * n + start..f * n + start + m];
+            for (o, &v) in t.iter_mut().zip(col) {
+                let diff = v - pf;
+                *o += diff * diff;
+            }
+        }
+        t.iter_mut().for_each(|v| *v = v.sqrt());
+        sum += t.iter().sum::<f64>();
+        start += m;
+    }
+    sum
+}
+
+crate::simd_dispatch!(fn distance_sum(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]) -> f64 => distance_sum_body);
 
 /// Rows to use: all `n` up to `max`, else a seeded sample of `max` (sorted, so the same seed
 /// always gives the same rows).
