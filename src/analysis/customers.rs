@@ -32,6 +32,7 @@ pub struct CustomerIndex {
 
 impl CustomerIndex {
     pub fn build(ds: &Dataset) -> Result<CustomerIndex> {
+        let ds = &ds.materialized()?;
         let product = if ds.present.product_name {
             "product_name"
         } else if ds.present.product {

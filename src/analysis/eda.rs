@@ -47,6 +47,8 @@ const WEEKDAYS: [&str; 7] = [
 /// Builds every table the dataset allows.
 pub fn all_tables(ds: &Dataset) -> Result<Eda> {
     ds.require_transactions("EDA tables")?;
+    // Many queries follow: join the lines once (free when the caller already did).
+    let ds = &ds.materialized()?;
     let mut eda = Eda {
         tables: Vec::new(),
         skipped: Vec::new(),

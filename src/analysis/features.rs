@@ -152,10 +152,24 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     if let Some(t) = &ds.table {
         return table_features(t);
     }
-    let bought = ds.lines.clone().filter(col("customer_id").is_not_null());
-    let reference = ds
-        .lines
-        .clone()
+    // The columns features read, joined and collected once for the queries below.
+    let mut needed = vec![
+        col("customer_id"),
+        col("order_id"),
+        col("date"),
+        col("amount"),
+        col("quantity"),
+        col("unit_price"),
+    ];
+    if ds.present.category {
+        needed.push(col("category"));
+    }
+    if ds.present.region {
+        needed.push(col("region"));
+    }
+    let lines = ds.lines.clone().select(needed).collect()?.lazy();
+    let bought = lines.clone().filter(col("customer_id").is_not_null());
+    let reference = lines
         .select([col("date").max().cast(DataType::Int64).alias("d")])
         .collect()?;
     let reference_us = i64s(&reference, "d")?

@@ -30,6 +30,8 @@ pub struct Trends {
 /// Builds the trends; region and category series only where the data has those columns.
 pub fn trends(ds: &Dataset) -> Result<Trends> {
     ds.require_transactions("trends")?;
+    // Many queries follow: join the lines once (free when the caller already did).
+    let ds = &ds.materialized()?;
     let overall = monthly(ds, None)?;
     let months: Vec<String> = {
         let keys: Vec<&String> = overall.keys().map(|(_, m)| m).collect();

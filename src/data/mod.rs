@@ -83,6 +83,16 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The same dataset with its lines and returns computed once, for callers that query them
+    /// many times (EDA, trends, the TUI).
+    pub fn materialized(&self) -> Result<Dataset> {
+        Ok(Dataset {
+            lines: self.lines.clone().collect()?.lazy(),
+            returns: self.returns.clone().collect()?.lazy(),
+            ..self.clone()
+        })
+    }
+
     /// Fails, as bad input, for a customer table: `what` needs transactions.
     pub fn require_transactions(&self, what: &str) -> Result<()> {
         if self.table.is_some() {
@@ -387,15 +397,34 @@ fn load_folder(
     let products_lf = pdf
         .clone()
         .lazy()
-        .select(pcols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>())
-        .with_column(lit(true).alias("__known_product"));
+        .select(pcols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
     let customers_lf = cdf
         .clone()
         .lazy()
-        .select(ccols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>())
-        .with_column(lit(true).alias("__known_customer"));
-    let attach = |lines: DataFrame| -> Result<DataFrame> {
-        Ok(lines
+        .select(ccols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
+    // Lines whose product or customer the files do not know (anti-joins: nothing is copied).
+    let unknown = |lines: &DataFrame, other: &LazyFrame, key: &str| -> Result<usize> {
+        let n = lines
+            .clone()
+            .lazy()
+            .filter(col(key).is_not_null())
+            .select([col(key)])
+            .join(
+                other.clone().select([col(key)]),
+                [col(key)],
+                [col(key)],
+                JoinArgs::new(JoinType::Anti),
+            )
+            .select([len().alias("n")])
+            .collect()?;
+        frame::first_count(&n, "n")
+    };
+    report.unknown_product += unknown(&purchases, &products_lf, "product_id")?;
+    report.unknown_customer += unknown(&purchases, &customers_lf, "customer_id")?;
+    // The attributes are joined lazily: each query joins only the columns it reads, and the
+    // lines are never held twice. Callers that query many times use `materialized`.
+    let attach = |lines: DataFrame| -> LazyFrame {
+        lines
             .lazy()
             .join(
                 products_lf.clone(),
@@ -409,39 +438,9 @@ fn load_folder(
                 [col("customer_id")],
                 JoinArgs::new(JoinType::Left),
             )
-            .collect()?)
     };
-    let t = crate::timing::phase("attach");
-    let purchases = attach(purchases)?;
-    let returns = attach(returns)?;
-    drop(t);
-    let unknown = purchases
-        .clone()
-        .lazy()
-        .select([
-            col("__known_product")
-                .is_null()
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("p"),
-            (col("__known_customer")
-                .is_null()
-                .and(col("customer_id").is_not_null()))
-            .cast(DataType::UInt32)
-            .sum()
-            .alias("c"),
-        ])
-        .collect()?;
-    report.unknown_product += frame::first_count(&unknown, "p")?;
-    report.unknown_customer += frame::first_count(&unknown, "c")?;
-    let strip = |df: DataFrame| {
-        df.lazy().drop(by_name(
-            ["__known_product", "__known_customer"],
-            true,
-            false,
-        ))
-    };
-    let lines = strip(purchases);
+    let lines = attach(purchases);
+    let returns = attach(returns);
     let present = Present {
         product: true,
         product_name: troles.has(Role::ProductName) || proles.has(Role::ProductName),
@@ -454,7 +453,7 @@ fn load_folder(
     Ok(Dataset {
         name,
         lines,
-        returns: strip(returns),
+        returns,
         customers: Some(cdf.lazy()),
         present,
         report,
