@@ -24,12 +24,13 @@ use crate::output::write_files_atomically;
 use crate::report::{self, Format, json_safe, write_csv_table, write_text_table};
 
 /// Loads the dataset named on the command line (or the bundled sample).
+/// The `--map` overrides, parsed.
+pub fn overrides(load: &LoadArgs) -> Result<Vec<roles::RoleOverride>> {
+    load.map.iter().map(|m| roles::parse_override(m)).collect()
+}
+
 pub fn load(data: Option<&Path>, load: &LoadArgs) -> Result<Dataset> {
-    let overrides = load
-        .map
-        .iter()
-        .map(|m| roles::parse_override(m))
-        .collect::<Result<Vec<_>>>()?;
+    let overrides = overrides(load)?;
     let ds = data::load(&DataSource::from_arg(data), &overrides)?;
     // A customer table has no EDA to show what loading left out: say it here.
     if ds.table.is_some() {

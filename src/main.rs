@@ -16,6 +16,7 @@ use segscope::sample;
 use segscope::tui;
 
 fn main() -> ExitCode {
+    segscope::timing::start();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -92,7 +93,9 @@ fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
 }
 
 /// The interactive app. Everything that can fail on bad input (dataset, config, theme) fails
-/// before the screen opens, with the same one-line error as the headless commands.
+/// before the screen opens, with the same one-line error as the headless commands: the dataset
+/// by a trial load of each file's first megabyte (or a full load where that cannot be made, or
+/// where it fails), and the full load then runs behind the first frame.
 fn run_tui(cli: &Cli) -> Result<()> {
     use std::io::IsTerminal;
     let opts = tui::Options {
@@ -100,13 +103,20 @@ fn run_tui(cli: &Cli) -> Result<()> {
         config: cli.config.clone(),
     };
     let (config, theme) = tui::prepare(&opts)?;
-    let ds = commands::load(cli.data.as_deref(), &cli.load)?;
+    let source = segscope::data::DataSource::from_arg(cli.data.as_deref());
+    let overrides = commands::overrides(&cli.load)?;
+    let start = match segscope::data::precheck(&source, &overrides) {
+        Ok(true) => tui::worker::Start::Load(source.clone(), overrides),
+        // No quick check possible, or it failed: load in full now, so bad input is refused
+        // before the screen opens (a failure on a first megabyte may not be one on the whole).
+        _ => tui::worker::Start::Loaded(commands::load(cli.data.as_deref(), &cli.load)?),
+    };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(error::input(
             "the interactive app needs a terminal; for scripts use segscope eda, segment, sweep, lookalike or export",
         ));
     }
-    tui::run(ds, config, theme)
+    tui::run(start, &source.describe(), config, theme)
 }
 
 fn run_sample(args: &SampleArgs) -> Result<()> {

@@ -150,6 +150,54 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
     }
 }
 
+/// Bytes of each file read by [`precheck`]: enough rows to find every role and date format.
+const PRECHECK_BYTES: usize = 1 << 20;
+
+/// A quick trial load on the first megabyte of each file, so the TUI can refuse bad input with
+/// a one-line error before it opens the screen and load the whole dataset in the background.
+/// `Ok(false)` means the check could not be made (compressed or Parquet files).
+pub fn precheck(source: &DataSource, overrides: &[RoleOverride]) -> Result<bool> {
+    let DataSource::Path(path) = source else {
+        return Ok(false);
+    };
+    let head = |p: &Path| -> Result<Option<RawFile>> {
+        let name = p.display().to_string();
+        let mut bytes = Vec::new();
+        match std::fs::File::open(p) {
+            Ok(f) => {
+                use std::io::Read;
+                f.take(PRECHECK_BYTES as u64).read_to_end(&mut bytes)?;
+            }
+            Err(_) => return Ok(None),
+        }
+        if bytes.starts_with(b"PAR1") || bytes.starts_with(&[0x1f, 0x8b]) {
+            return Ok(None);
+        }
+        if bytes.len() == PRECHECK_BYTES {
+            // Whole lines only.
+            let end = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(bytes.len());
+            bytes.truncate(end + 1);
+        }
+        read_bytes(&name, bytes, overrides).map(Some)
+    };
+    let report = LoadReport::default();
+    let name = source.describe();
+    match layout::detect(path)? {
+        Layout::TransactionsFolder {
+            customers,
+            products,
+            transactions,
+        } => match (head(&customers)?, head(&products)?, head(&transactions)?) {
+            (Some(c), Some(p), Some(t)) => load_folder(name, c, p, t, overrides, report).map(|_| true),
+            _ => Ok(false),
+        },
+        Layout::TransactionLog(file) => match head(&file)? {
+            Some(raw) => load_log(name, raw, overrides, report).map(|_| true),
+            None => Ok(false),
+        },
+    }
+}
+
 /// Loads one transaction log from bytes already in memory (`name` labels messages).
 pub fn load_bytes(name: &str, bytes: Vec<u8>, overrides: &[RoleOverride]) -> Result<Dataset> {
     let report = LoadReport {

@@ -66,6 +66,14 @@ pub enum Action {
     /// Backspace in a text field.
     DeleteChar,
     Resize(u16, u16),
+    /// The dataset finished loading in the background.
+    Loaded(Arc<crate::data::LoadReport>),
+    /// Loading failed: the app closes and the error is printed as by the headless commands
+    /// (`input`: bad input, exit code 2).
+    LoadFailed {
+        message: String,
+        input: bool,
+    },
     EdaReady(Result<Arc<Eda>, String>),
     TrendsReady(Result<Arc<Trends>, String>),
     IndexReady(Result<Arc<CustomerIndex>, String>),

@@ -161,6 +161,10 @@ pub struct App {
     pub trends: Slot<Arc<Trends>>,
     pub index: Slot<Arc<CustomerIndex>>,
     pub features: Slot<FeaturesReady>,
+    /// The load report, once the dataset has loaded in the background.
+    pub load: Slot<Arc<crate::data::LoadReport>>,
+    /// Why the app had to close (a failed load), and whether it was bad input.
+    pub fatal: Option<(String, bool)>,
     pub eda_view: EdaView,
     pub trends_view: TrendsView,
     pub seg: SegView,
@@ -183,6 +187,8 @@ impl App {
             trends: Slot::Waiting,
             index: Slot::Waiting,
             features: Slot::Waiting,
+            load: Slot::Waiting,
+            fatal: None,
             eda_view: EdaView {
                 in_list: true,
                 ..Default::default()
@@ -273,6 +279,16 @@ impl App {
             }
             Action::Resize(w, h) => {
                 self.size = (w, h);
+                vec![]
+            }
+            Action::Loaded(report) => {
+                self.load = Slot::Ready(report);
+                vec![]
+            }
+            Action::LoadFailed { message, input } => {
+                self.load = Slot::Failed(message.clone());
+                self.fatal = Some((message, input));
+                self.quit = true;
                 vec![]
             }
             Action::EdaReady(r) => {

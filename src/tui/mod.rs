@@ -16,7 +16,6 @@ use anyhow::Result;
 use crossterm::event::Event;
 
 use crate::analysis::Table;
-use crate::data::Dataset;
 use action::{Action, Effect};
 use app::App;
 use theme::Theme;
@@ -94,28 +93,53 @@ fn spawn_signals(tx: Sender<Action>) -> Result<()> {
     Ok(())
 }
 
+/// What a result is called in the timing log (bench/tui_pty.py reads these lines).
+fn ready_name(a: &Action) -> Option<&'static str> {
+    Some(match a {
+        Action::Loaded(_) => "loaded",
+        Action::EdaReady(_) => "eda ready",
+        Action::TrendsReady(_) => "trends ready",
+        Action::IndexReady(_) => "index ready",
+        Action::FeaturesReady(_) => "features ready",
+        Action::SegmentsReady { .. } => "segments ready",
+        _ => return None,
+    })
+}
+
 /// Runs the app until the user quits (or a signal asks it to). The terminal is restored on
-/// every exit path: normal quit, error, panic (ratatui's hook), SIGTERM and SIGHUP.
-pub fn run(ds: Dataset, config: config::Config, theme: Theme) -> Result<()> {
+/// every exit path: normal quit, error, panic (ratatui's hook), SIGTERM and SIGHUP. A dataset
+/// that fails to load in the background closes the app with the loader's error.
+pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Theme) -> Result<()> {
     let (tx, rx) = channel::<Action>();
     spawn_signals(tx.clone())?;
-    let worker = worker::Worker::start(ds.clone(), tx.clone());
-    let mut app = App::new(&ds.name, config.keymap);
+    let worker = worker::Worker::start(start, tx.clone());
+    let mut app = App::new(name, config.keymap);
     let mut terminal = ratatui::try_init()?;
     let result = (|| -> Result<()> {
         let size = terminal.size()?;
         app.size = (size.width, size.height);
         spawn_input(tx.clone());
         terminal.draw(|f| ui::draw(f, &app, &theme))?;
+        crate::timing::event("tui first frame");
         // Test-only: with SEGSCOPE_TEST_PANIC set, Shift-P panics, to prove a crash restores
         // the terminal (tests/tui_e2e.rs).
         let test_panic = std::env::var_os("SEGSCOPE_TEST_PANIC").is_some();
+        // The key that asked for new segments, and when: its frame is logged as a K change.
+        let mut k_change: Option<(u64, std::time::Instant)> = None;
+        let mut first_segments = true;
         while let Ok(action) = rx.recv() {
+            let received = std::time::Instant::now();
             if test_panic
                 && matches!(&action, Action::Key(k) if k.code == crossterm::event::KeyCode::Char('P'))
             {
                 panic!("panic provoked by SEGSCOPE_TEST_PANIC");
             }
+            let is_key = matches!(action, Action::Key(_));
+            let mut ready = ready_name(&action);
+            let segments_of = match &action {
+                Action::SegmentsReady { generation, .. } => Some(*generation),
+                _ => None,
+            };
             let before = app.redraw_key();
             let effects = app.update(action);
             for e in effects {
@@ -125,7 +149,14 @@ pub fn run(ds: Dataset, config: config::Config, theme: Theme) -> Result<()> {
                         let r = export(&t);
                         app.update(Action::Exported(r));
                     }
-                    other => worker.submit(other),
+                    other => {
+                        if let Effect::Segments { generation, .. } = &other
+                            && is_key
+                        {
+                            k_change = Some((*generation, received));
+                        }
+                        worker.submit(other)
+                    }
                 }
             }
             if app.quit {
@@ -133,10 +164,40 @@ pub fn run(ds: Dataset, config: config::Config, theme: Theme) -> Result<()> {
             }
             if app.redraw_key() != before {
                 terminal.draw(|f| ui::draw(f, &app, &theme))?;
+                if crate::timing::enabled() {
+                    let ms = received.elapsed().as_secs_f64() * 1e3;
+                    if is_key {
+                        crate::timing::log(&format!("tui key frame: {ms:.2} ms"));
+                    }
+                    if let (Some(g), Some((want, at))) = (segments_of, k_change)
+                        && g == want
+                    {
+                        let ms = at.elapsed().as_secs_f64() * 1e3;
+                        crate::timing::log(&format!("tui K change frame: {ms:.1} ms"));
+                        k_change = None;
+                    }
+                    if segments_of.is_some() && !std::mem::take(&mut first_segments) {
+                        ready = None;
+                    }
+                    if let Some(r) = ready {
+                        crate::timing::event(&format!("tui {r}"));
+                    }
+                }
             }
         }
         Ok(())
     })();
     ratatui::restore();
-    result
+    if crate::timing::enabled() {
+        crate::timing::log(&format!(
+            "tui peak RSS: {} MB",
+            crate::timing::peak_rss_mb()
+        ));
+    }
+    result?;
+    match app.fatal {
+        Some((message, true)) => Err(crate::error::input(message)),
+        Some((message, false)) => Err(anyhow::anyhow!(message)),
+        None => Ok(()),
+    }
 }

@@ -9,7 +9,7 @@ use crate::analysis::features::{CustomerFeatures, ScalerKind, customer_features}
 use crate::analysis::lookalike::unit_rows;
 use crate::analysis::segment::{self, Algo, SegmentParams};
 use crate::analysis::{eda, migrate, trends};
-use crate::data::Dataset;
+use crate::data::{DataSource, Dataset, RoleOverride};
 
 use super::action::{Action, Effect, FeaturesReady, SegResult};
 
@@ -106,35 +106,75 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
     }
 }
 
+/// What the worker starts from: a dataset already loaded, or one to load in the background
+/// (so the first frame does not wait for it).
+pub enum Start {
+    Loaded(Dataset),
+    Load(DataSource, Vec<RoleOverride>),
+}
+
 /// Background threads for one dataset.
 pub struct Worker {
     segments: Sender<Effect>,
-    ds: Dataset,
+    ds: Arc<OnceLock<Dataset>>,
     features: Arc<OnceLock<Arc<CustomerFeatures>>>,
     out: Sender<Action>,
 }
 
+/// Loads (if needed) and joins the lines once, then starts the jobs: EDA and trends, the
+/// customer index, and features then segments, in parallel.
+fn start_jobs(
+    start: Start,
+    out: Sender<Action>,
+    ds_slot: Arc<OnceLock<Dataset>>,
+    features: Arc<OnceLock<Arc<CustomerFeatures>>>,
+    rx: Receiver<Effect>,
+) {
+    let loaded = match start {
+        Start::Loaded(ds) => Ok(ds),
+        Start::Load(source, overrides) => {
+            let _t = crate::timing::phase("tui load");
+            crate::data::load(&source, &overrides)
+        }
+    }
+    .and_then(|ds| ds.materialized());
+    let ds = match loaded {
+        Ok(ds) => ds,
+        Err(e) => {
+            let _ = out.send(Action::LoadFailed {
+                input: crate::error::is_input(&e),
+                message: msg(e),
+            });
+            return;
+        }
+    };
+    let _ = ds_slot.set(ds.clone());
+    let _ = out.send(Action::Loaded(Arc::new(ds.report.clone())));
+    {
+        let (ds, out) = (ds.clone(), out.clone());
+        std::thread::spawn(move || {
+            let _ = out.send(eda_job(&ds));
+            let _ = out.send(trends_job(&ds));
+        });
+    }
+    {
+        let (ds, out) = (ds.clone(), out.clone());
+        std::thread::spawn(move || {
+            let _ = out.send(index_job(&ds));
+        });
+    }
+    segment_loop(ds, out, features, rx);
+}
+
 impl Worker {
-    /// Starts the first jobs (EDA and trends, the customer index, features then segments).
-    pub fn start(ds: Dataset, out: Sender<Action>) -> Worker {
+    /// Starts the background work; results arrive on `out` as Actions.
+    pub fn start(start: Start, out: Sender<Action>) -> Worker {
         let features: Arc<OnceLock<Arc<CustomerFeatures>>> = Arc::new(OnceLock::new());
-        {
-            let (ds, out) = (ds.clone(), out.clone());
-            std::thread::spawn(move || {
-                let _ = out.send(eda_job(&ds));
-                let _ = out.send(trends_job(&ds));
-            });
-        }
-        {
-            let (ds, out) = (ds.clone(), out.clone());
-            std::thread::spawn(move || {
-                let _ = out.send(index_job(&ds));
-            });
-        }
+        let ds: Arc<OnceLock<Dataset>> = Arc::new(OnceLock::new());
         let (tx, rx) = channel::<Effect>();
         {
-            let (ds, out, slot) = (ds.clone(), out.clone(), features.clone());
-            std::thread::spawn(move || segment_loop(ds, out, slot, rx));
+            let (out, ds, features) = (out.clone(), ds.clone(), features.clone());
+            std::thread::spawn(move || start_jobs(start, out, ds, features, rx));
         }
         Worker {
             segments: tx,
@@ -153,8 +193,8 @@ impl Worker {
             Effect::Sweep { .. } | Effect::Migration { .. } => {
                 let (ds, out, slot) = (self.ds.clone(), self.out.clone(), self.features.clone());
                 std::thread::spawn(move || {
-                    if let Some(f) = slot.get()
-                        && let Some(a) = run_effect(&ds, f, &effect)
+                    if let (Some(ds), Some(f)) = (ds.get(), slot.get())
+                        && let Some(a) = run_effect(ds, f, &effect)
                     {
                         let _ = out.send(a);
                     }
