@@ -17,7 +17,8 @@ pub struct Purchase {
     pub amount: f64,
 }
 
-/// Each buyer's purchases, newest first, plus searchable labels.
+/// Each buyer's purchases, newest first, plus searchable labels. The purchases stay in one
+/// polars frame sorted by customer and date; a card turns its customer's slice into rows.
 #[derive(Clone, Debug, Default)]
 pub struct CustomerIndex {
     /// Sorted ids (the same order as the feature rows).
@@ -25,8 +26,9 @@ pub struct CustomerIndex {
     /// "id  name" for fuzzy search (the name where the data has one).
     pub labels: Vec<String>,
     pub names: Vec<Option<String>>,
-    purchases: Vec<Purchase>,
-    /// purchases[start[i]..start[i + 1]] belong to ids[i].
+    /// date, product, category (where present), quantity, amount.
+    lines: DataFrame,
+    /// lines[start[i]..start[i + 1]] belong to ids[i].
     start: Vec<usize>,
 }
 
@@ -42,57 +44,44 @@ impl CustomerIndex {
         };
         let mut cols = vec![
             col("customer_id"),
-            col("date").dt().strftime("%Y-%m-%d").alias("day"),
-            col("date").dt().strftime("%Y-%m").alias("month"),
+            col("date"),
             col(product).cast(DataType::String).alias("product"),
             col("quantity"),
             col("amount"),
-            col("date"),
         ];
         if ds.present.category {
             cols.push(col("category"));
         }
-        let df = ds
+        let sorted = ds
             .lines
             .clone()
             .filter(col("customer_id").is_not_null())
             .select(cols)
             .sort_by_exprs(
                 [col("customer_id"), col("date")],
-                SortMultipleOptions::default().with_order_descending_multi([false, true]),
+                SortMultipleOptions::default()
+                    .with_order_descending_multi([false, true])
+                    .with_maintain_order(true),
             )
             .collect()?;
-        let text = |c: &str| opt_texts(&df, c);
-        let num = |c: &str| nums(&df, c);
-        let (cid, day, month, prod) = (
-            text("customer_id")?,
-            text("day")?,
-            text("month")?,
-            text("product")?,
-        );
-        let (qty, amount) = (num("quantity")?, num("amount")?);
-        let cat = if ds.present.category {
-            Some(text("category")?)
-        } else {
-            None
+        // Each customer's run of rows, in the same (sorted) order.
+        let runs = sorted
+            .clone()
+            .lazy()
+            .group_by_stable([col("customer_id")])
+            .agg([len().alias("n")])
+            .collect()?;
+        let mut index = CustomerIndex {
+            ids: crate::data::frame::texts(&runs, "customer_id")?,
+            lines: sorted.drop("customer_id")?,
+            ..CustomerIndex::default()
         };
-        let mut index = CustomerIndex::default();
-        for i in 0..df.height() {
-            let id = cid[i].clone().unwrap_or_default();
-            if index.ids.last() != Some(&id) {
-                index.ids.push(id);
-                index.start.push(index.purchases.len());
-            }
-            index.purchases.push(Purchase {
-                date: day[i].clone().unwrap_or_default(),
-                month: month[i].clone().unwrap_or_default(),
-                product: prod[i].clone().unwrap_or_else(|| "(unknown)".into()),
-                category: cat.as_ref().and_then(|c| c[i].clone()),
-                quantity: qty[i],
-                amount: amount[i],
-            });
+        let mut at = 0usize;
+        index.start.push(0);
+        for n in crate::data::frame::counts(&runs, "n")? {
+            at += n as usize;
+            index.start.push(at);
         }
-        index.start.push(index.purchases.len());
         index.names = vec![None; index.ids.len()];
         if let Some(customers) = &ds.customers {
             let schema = customers.clone().collect_schema()?;
@@ -129,12 +118,40 @@ impl CustomerIndex {
         self.ids.binary_search_by(|x| x.as_str().cmp(id)).ok()
     }
 
-    /// The customer's purchases, newest first.
-    pub fn purchases(&self, i: usize) -> &[Purchase] {
-        match (self.start.get(i), self.start.get(i + 1)) {
-            (Some(&a), Some(&b)) => &self.purchases[a..b],
-            _ => &[],
-        }
+    /// The customer's purchases, newest first (built from the frame when asked for: a card).
+    pub fn purchases(&self, i: usize) -> Vec<Purchase> {
+        let (Some(&a), Some(&b)) = (self.start.get(i), self.start.get(i + 1)) else {
+            return vec![];
+        };
+        let rows = || -> Result<Vec<Purchase>> {
+            let part = self
+                .lines
+                .slice(a as i64, b - a)
+                .lazy()
+                .with_columns([
+                    col("date").dt().strftime("%Y-%m-%d").alias("day"),
+                    col("date").dt().strftime("%Y-%m").alias("month"),
+                ])
+                .collect()?;
+            let text = |c: &str| opt_texts(&part, c);
+            let (day, month, product) = (text("day")?, text("month")?, text("product")?);
+            let (qty, amount) = (nums(&part, "quantity")?, nums(&part, "amount")?);
+            let category = match part.column("category") {
+                Ok(_) => text("category")?,
+                Err(_) => vec![None; part.height()],
+            };
+            Ok((0..part.height())
+                .map(|r| Purchase {
+                    date: day[r].clone().unwrap_or_default(),
+                    month: month[r].clone().unwrap_or_default(),
+                    product: product[r].clone().unwrap_or_else(|| "(unknown)".into()),
+                    category: category[r].clone(),
+                    quantity: qty[r],
+                    amount: amount[r],
+                })
+                .collect())
+        };
+        rows().unwrap_or_default()
     }
 
     /// Spend per month over `months` (for the card's sparkline).

@@ -76,7 +76,7 @@ fn nearest_range_body(
     dists: &mut [f64],
 ) {
     let d = x.d;
-    let mut tmp = [0.0f64; BLOCK];
+    let mut best_c = [0.0f64; BLOCK];
     for (b, (lab, dis)) in labels
         .chunks_mut(BLOCK)
         .zip(dists.chunks_mut(BLOCK))
@@ -84,7 +84,11 @@ fn nearest_range_body(
     {
         let start = lo + b * BLOCK;
         let m = lab.len();
+        let dis = &mut dis[..m];
+        let best_c = &mut best_c[..m];
         dis.iter_mut().for_each(|v| *v = f64::INFINITY);
+        best_c.iter_mut().for_each(|v| *v = 0.0);
+        let mut tmp = [0.0f64; BLOCK];
         for c in 0..k {
             let t = &mut tmp[..m];
             t.iter_mut().for_each(|v| *v = 0.0);
@@ -96,12 +100,16 @@ fn nearest_range_body(
                     *o += diff * diff;
                 }
             }
-            for ((best, l), &v) in dis.iter_mut().zip(lab.iter_mut()).zip(t.iter()) {
-                if v < *best {
-                    *best = v;
-                    *l = c;
-                }
+            let cc = c as f64;
+            // Branch-free minimum (labels here are f64 so the select vectorises).
+            for ((best, l), &v) in dis.iter_mut().zip(best_c.iter_mut()).zip(t.iter()) {
+                let better = v < *best;
+                *best = if better { v } else { *best };
+                *l = if better { cc } else { *l };
             }
+        }
+        for (l, &c) in lab.iter_mut().zip(best_c.iter()) {
+            *l = c as usize;
         }
     }
 }
@@ -196,9 +204,15 @@ fn update_centres(x: &Columns, labels: &[usize], dists: &[f64], k: usize) -> Vec
     for &l in labels {
         sizes[l] += 1;
     }
+    // Four banks of sums, so consecutive rows of one cluster do not wait on each other.
+    let mut banks = vec![0.0; 4 * k];
     for f in 0..d {
-        for (&l, &v) in labels.iter().zip(x.col(f)) {
-            sums[l * d + f] += v;
+        banks.iter_mut().for_each(|v| *v = 0.0);
+        for (i, (&l, &v)) in labels.iter().zip(x.col(f)).enumerate() {
+            banks[(i & 3) * k + l] += v;
+        }
+        for c in 0..k {
+            sums[c * d + f] = banks[c] + banks[k + c] + banks[2 * k + c] + banks[3 * k + c];
         }
     }
     let empty: Vec<usize> = (0..k).filter(|&c| sizes[c] == 0).collect();

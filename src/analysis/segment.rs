@@ -186,8 +186,27 @@ fn stable_order(labels: &[usize], key: &[f64]) -> (Vec<usize>, Vec<usize>) {
     (labels.iter().map(|&l| new_of[l]).collect(), order)
 }
 
-/// Fits a segmentation of the customers in `f`.
+/// Fits a segmentation of the customers in `f`, with its quality metrics.
 pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
+    let mut s = fit_unscored(f, p)?;
+    score(&mut s);
+    Ok(s)
+}
+
+/// Fills in the quality metrics of a segmentation from [`fit_unscored`].
+pub fn score(s: &mut Segmentation) {
+    let _t = crate::timing::phase("metrics");
+    s.metrics = metrics::evaluate(&s.matrix, &s.labels, s.seed);
+}
+
+/// Whether [`score`] has run (an unscored segmentation carries NaN metrics).
+pub fn is_scored(s: &Segmentation) -> bool {
+    !s.metrics.silhouette.is_nan()
+}
+
+/// Fits a segmentation with profiles but without metrics (NaN until [`score`]): the TUI shows
+/// the profile first, and the silhouette when it is ready.
+pub fn fit_unscored(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
     check_k(p.k, f.len())?;
     let (transform, x) = f.scaled(&p.features, p.scaler)?;
     let names = transform.features.clone();
@@ -214,9 +233,12 @@ pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
         precisions: order.iter().map(|&o| g.precisions[o].clone()).collect(),
     });
     let (centroids, _) = metrics::cluster_means(&x, &labels);
-    let metrics = {
-        let _t = crate::timing::phase("metrics");
-        metrics::evaluate(&x, &labels, p.seed)
+    let metrics = Metrics {
+        silhouette: f64::NAN,
+        silhouette_sample: 0,
+        davies_bouldin: f64::NAN,
+        calinski_harabasz: f64::NAN,
+        inertia: f64::NAN,
     };
     let profiles = {
         let _t = crate::timing::phase("profiles");

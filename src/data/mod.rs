@@ -175,7 +175,10 @@ pub fn precheck(source: &DataSource, overrides: &[RoleOverride]) -> Result<bool>
         }
         if bytes.len() == PRECHECK_BYTES {
             // Whole lines only.
-            let end = bytes.iter().rposition(|&b| b == b'\n').unwrap_or(bytes.len());
+            let end = bytes
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .unwrap_or(bytes.len());
             bytes.truncate(end + 1);
         }
         read_bytes(&name, bytes, overrides).map(Some)
@@ -188,7 +191,9 @@ pub fn precheck(source: &DataSource, overrides: &[RoleOverride]) -> Result<bool>
             products,
             transactions,
         } => match (head(&customers)?, head(&products)?, head(&transactions)?) {
-            (Some(c), Some(p), Some(t)) => load_folder(name, c, p, t, overrides, report).map(|_| true),
+            (Some(c), Some(p), Some(t)) => {
+                load_folder(name, c, p, t, overrides, report).map(|_| true)
+            }
             _ => Ok(false),
         },
         Layout::TransactionLog(file) => match head(&file)? {

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use crate::analysis::customers::CustomerIndex;
 use crate::analysis::features::{CustomerFeatures, ScalerKind, customer_features};
 use crate::analysis::lookalike::unit_rows;
-use crate::analysis::segment::{self, Algo, SegmentParams};
+use crate::analysis::segment::{self, Algo, SegmentParams, Segmentation};
 use crate::analysis::{eda, migrate, trends};
 use crate::data::{DataSource, Dataset, RoleOverride};
 
@@ -119,16 +119,17 @@ pub struct Worker {
     ds: Arc<OnceLock<Dataset>>,
     features: Arc<OnceLock<Arc<CustomerFeatures>>>,
     out: Sender<Action>,
+    gate: Gate,
 }
 
-/// Loads (if needed) and joins the lines once, then starts the jobs: EDA and trends, the
-/// customer index, and features then segments, in parallel.
+/// Loads (if needed) and joins the lines once, then starts the jobs.
 fn start_jobs(
     start: Start,
     out: Sender<Action>,
     ds_slot: Arc<OnceLock<Dataset>>,
     features: Arc<OnceLock<Arc<CustomerFeatures>>>,
     rx: Receiver<Effect>,
+    gate: Gate,
 ) {
     let loaded = match start {
         Start::Loaded(ds) => Ok(ds),
@@ -141,6 +142,7 @@ fn start_jobs(
     let ds = match loaded {
         Ok(ds) => ds,
         Err(e) => {
+            gate.open();
             let _ = out.send(Action::LoadFailed {
                 input: crate::error::is_input(&e),
                 message: msg(e),
@@ -150,20 +152,17 @@ fn start_jobs(
     };
     let _ = ds_slot.set(ds.clone());
     let _ = out.send(Action::Loaded(Arc::new(ds.report.clone())));
+    // Two chains on the two cores: the tables (overview first), and features then segments.
+    // Running all four jobs at once finished no sooner and held all their memory at once.
     {
         let (ds, out) = (ds.clone(), out.clone());
         std::thread::spawn(move || {
             let _ = out.send(eda_job(&ds));
             let _ = out.send(trends_job(&ds));
-        });
-    }
-    {
-        let (ds, out) = (ds.clone(), out.clone());
-        std::thread::spawn(move || {
             let _ = out.send(index_job(&ds));
         });
     }
-    segment_loop(ds, out, features, rx);
+    segment_loop(ds, out, features, rx, gate);
 }
 
 impl Worker {
@@ -172,15 +171,18 @@ impl Worker {
         let features: Arc<OnceLock<Arc<CustomerFeatures>>> = Arc::new(OnceLock::new());
         let ds: Arc<OnceLock<Dataset>> = Arc::new(OnceLock::new());
         let (tx, rx) = channel::<Effect>();
+        let gate = Gate::default();
         {
-            let (out, ds, features) = (out.clone(), ds.clone(), features.clone());
-            std::thread::spawn(move || start_jobs(start, out, ds, features, rx));
+            let (out, ds, features, gate) =
+                (out.clone(), ds.clone(), features.clone(), gate.clone());
+            std::thread::spawn(move || start_jobs(start, out, ds, features, rx, gate));
         }
         Worker {
             segments: tx,
             ds,
             features,
             out,
+            gate,
         }
     }
 
@@ -192,7 +194,9 @@ impl Worker {
             }
             Effect::Sweep { .. } | Effect::Migration { .. } => {
                 let (ds, out, slot) = (self.ds.clone(), self.out.clone(), self.features.clone());
+                let gate = self.gate.clone();
                 std::thread::spawn(move || {
+                    gate.wait();
                     if let (Some(ds), Some(f)) = (ds.get(), slot.get())
                         && let Some(a) = run_effect(ds, f, &effect)
                     {
@@ -205,31 +209,109 @@ impl Worker {
     }
 }
 
+/// Set once the first segmentation is on screen: the K sweep waits for it, so it does not
+/// compete for the cores while the panes fill in.
+#[derive(Clone, Default)]
+pub struct Gate(Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+impl Gate {
+    fn open(&self) {
+        if let Ok(mut open) = self.0.0.lock() {
+            *open = true;
+            self.0.1.notify_all();
+        }
+    }
+
+    fn wait(&self) {
+        if let Ok(mut open) = self.0.0.lock() {
+            while !*open {
+                match self.0.1.wait(open) {
+                    Ok(g) => open = g,
+                    Err(_) => return,
+                }
+            }
+        }
+    }
+}
+
 /// Features first, then segment requests, always the newest one (older requests are dropped:
-/// the app ignores their results anyway).
+/// the app ignores their results anyway). Each result is sent twice: the profile as soon as
+/// the fit is done, then with its metrics, unless a newer request is already waiting.
 fn segment_loop(
     ds: Dataset,
     out: Sender<Action>,
     slot: Arc<OnceLock<Arc<CustomerFeatures>>>,
     rx: Receiver<Effect>,
+    gate: Gate,
 ) {
     let ready = features_job(&ds);
     if let Ok(f) = &ready {
         let _ = slot.set(f.features.clone());
     }
     let _ = out.send(Action::FeaturesReady(ready));
-    let Some(f) = slot.get().cloned() else { return };
-    while let Ok(mut job) = rx.recv() {
+    let Some(f) = slot.get().cloned() else {
+        gate.open();
+        return;
+    };
+    let mut next: Option<Effect> = None;
+    loop {
+        let mut job = match next.take() {
+            Some(j) => j,
+            None => match rx.recv() {
+                Ok(j) => j,
+                Err(_) => return,
+            },
+        };
         while let Ok(newer) = rx.try_recv() {
             job = newer;
         }
-        match run_effect(&ds, &f, &job) {
-            Some(a) => {
-                if out.send(a).is_err() {
-                    return;
-                }
+        let Effect::Segments {
+            generation,
+            k,
+            algo,
+            features,
+        } = &job
+        else {
+            if let Some(a) = run_effect(&ds, &f, &job)
+                && out.send(a).is_err()
+            {
+                return;
             }
-            None => continue,
+            continue;
+        };
+        let fitted = segment::fit_unscored(&f, &params(*k, *algo, features));
+        let send = |seg: Segmentation, agreement| {
+            out.send(Action::SegmentsReady {
+                generation: *generation,
+                result: Ok(Arc::new(SegResult {
+                    seg,
+                    agreement,
+                    features_spec: features.clone(),
+                })),
+            })
+        };
+        let mut seg = match fitted {
+            Ok(seg) => seg,
+            Err(e) => {
+                let _ = out.send(Action::SegmentsReady {
+                    generation: *generation,
+                    result: Err(msg(e)),
+                });
+                continue;
+            }
+        };
+        if send(seg.clone(), None).is_err() {
+            return;
         }
+        if let Ok(newer) = rx.try_recv() {
+            next = Some(newer);
+            continue;
+        }
+        segment::score(&mut seg);
+        let agreement = segment::agreement_with_other(&seg);
+        if send(seg, agreement).is_err() {
+            return;
+        }
+        gate.open();
     }
 }

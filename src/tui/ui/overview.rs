@@ -12,7 +12,10 @@ use crate::tui::theme::Theme;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if matches!((&app.load, &app.eda), (Slot::Waiting, Slot::Waiting)) {
-        let text = format!("Loading {}… the panes fill in as results arrive.", app.dataset);
+        let text = format!(
+            "Loading {}… the panes fill in as results arrive.",
+            app.dataset
+        );
         return note(f, area, &text, theme.muted);
     }
     let Some(eda) = ready(f, area, &app.eda, "the overview", theme) else {

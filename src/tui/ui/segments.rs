@@ -45,6 +45,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
     }
     let l2 = match &s.result {
+        Some(r) if !crate::analysis::segment::is_scored(&r.seg) => Span::styled(
+            format!(
+                " K={} {}: ⟳ scoring (silhouette, Davies-Bouldin)…",
+                r.seg.k,
+                r.seg.algo.name()
+            ),
+            theme.warn,
+        ),
         Some(r) => {
             let m = &r.seg.metrics;
             let sample = if m.silhouette_sample < r.seg.ids.len() {
