@@ -109,7 +109,7 @@ fn run_tui(cli: &Cli) -> Result<()> {
         Ok(true) => tui::worker::Start::Load(source.clone(), overrides),
         // No quick check possible, or it failed: load in full now, so bad input is refused
         // before the screen opens (a failure on a first megabyte may not be one on the whole).
-        _ => tui::worker::Start::Loaded(commands::load(cli.data.as_deref(), &cli.load)?),
+        _ => tui::worker::Start::Loaded(Box::new(commands::load(cli.data.as_deref(), &cli.load)?)),
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(error::input(

@@ -109,7 +109,7 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
 /// What the worker starts from: a dataset already loaded, or one to load in the background
 /// (so the first frame does not wait for it).
 pub enum Start {
-    Loaded(Dataset),
+    Loaded(Box<Dataset>),
     Load(DataSource, Vec<RoleOverride>),
 }
 
@@ -132,7 +132,7 @@ fn start_jobs(
     gate: Gate,
 ) {
     let loaded = match start {
-        Start::Loaded(ds) => Ok(ds),
+        Start::Loaded(ds) => Ok(*ds),
         Start::Load(source, overrides) => {
             let _t = crate::timing::phase("tui load");
             crate::data::load(&source, &overrides)
