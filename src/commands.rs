@@ -264,11 +264,7 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
             a.force,
         )?;
     }
-    let (_, _, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
-    let ari = {
-        let _t = crate::timing::phase("agreement");
-        segment::agreement_with_other(&s)
-    };
+    let (_, _, s, ari) = fit_segments_with_agreement(a.data.as_deref(), load_args, &a.model, a.k)?;
     if let Some(dir) = &a.out {
         make_dir(dir)?;
         let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
@@ -290,9 +286,42 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
     emit(None, false, &bytes)
 }
 
+/// [`fit_segments`] plus the agreement with the other algorithm, fitted while the metrics are
+/// computed (a mixture fit is single-threaded; the metrics use every core).
+fn fit_segments_with_agreement(
+    data: Option<&Path>,
+    load_args: &LoadArgs,
+    m: &ModelArgs,
+    k: usize,
+) -> Result<(Dataset, CustomerFeatures, Segmentation, Option<(f64, usize)>)> {
+    let (ds, f, s) = fit_unscored(data, load_args, m, k)?;
+    let (s, ari) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let _t = crate::timing::phase("agreement");
+            segment::agreement_with_other(&s)
+        });
+        let mut scored = s.clone();
+        segment::score(&mut scored);
+        (scored, other.join().ok().flatten())
+    });
+    Ok((ds, f, s, ari))
+}
+
 /// Loads, builds features, fits at K and writes `--dump-matrix`: what segment, export and
 /// audience expansion share.
 fn fit_segments(
+    data: Option<&Path>,
+    load_args: &LoadArgs,
+    m: &ModelArgs,
+    k: usize,
+) -> Result<(Dataset, CustomerFeatures, Segmentation)> {
+    let (ds, f, mut s) = fit_unscored(data, load_args, m, k)?;
+    segment::score(&mut s);
+    Ok((ds, f, s))
+}
+
+/// [`fit_segments`] without the metrics.
+fn fit_unscored(
     data: Option<&Path>,
     load_args: &LoadArgs,
     m: &ModelArgs,
@@ -306,7 +335,7 @@ fn fit_segments(
         let _t = crate::timing::phase("features");
         customer_features(&ds)?
     };
-    let s = segment::fit(&f, &params(m, k))?;
+    let s = segment::fit_unscored(&f, &params(m, k))?;
     write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
     Ok((ds, f, s))
 }

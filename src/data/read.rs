@@ -110,17 +110,23 @@ fn read_csv(name: &str, mut bytes: Vec<u8>, overrides: &[RoleOverride]) -> Resul
             .into_bytes();
     }
     let separator = sniff_separator(&bytes);
-    let df = match read_typed(&bytes, separator, overrides) {
-        Some(df) => df,
-        None => match csv_reader(&bytes, separator, Some(0), None) {
-            Ok(df) => df,
-            Err(e) => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
-        },
+    // The duplicate check on the bytes runs beside the parse.
+    let (parsed, lines) = std::thread::scope(|s| {
+        let lines = s.spawn(|| distinct_line_count(&bytes));
+        let parsed = match read_typed(&bytes, separator, overrides) {
+            Some(df) => Ok(df),
+            None => csv_reader(&bytes, separator, Some(0), None),
+        };
+        (parsed, lines.join().unwrap_or(None))
+    });
+    let df = match parsed {
+        Ok(df) => df,
+        Err(e) => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
     };
     if df.height() == 0 {
         bail_input!("{name}: has a header but no rows");
     }
-    let distinct_rows = lines_distinct(&bytes, df.height());
+    let distinct_rows = lines == Some(df.height());
     Ok(RawFile {
         name: name.to_string(),
         df,
@@ -192,9 +198,15 @@ fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option
 /// far cheaper than de-duplicating parsed rows). Only claimed when lines and rows correspond
 /// one to one and equal rows must be equal bytes: no quotes, one data line per row. A hash
 /// collision only sends the file down the exact (slow) path.
+#[cfg(test)]
 fn lines_distinct(bytes: &[u8], rows: usize) -> bool {
+    distinct_line_count(bytes) == Some(rows)
+}
+
+/// The number of data lines when they are all different and quote-free, else `None`.
+fn distinct_line_count(bytes: &[u8]) -> Option<usize> {
     if bytes.contains(&b'"') {
-        return false;
+        return None;
     }
     let mut hashes: Vec<u64> = bytes
         .split(|&b| b == b'\n')
@@ -203,11 +215,11 @@ fn lines_distinct(bytes: &[u8], rows: usize) -> bool {
         .filter(|l| !l.is_empty())
         .map(hash_line)
         .collect();
-    if hashes.len() != rows {
-        return false;
-    }
     hashes.sort_unstable();
-    hashes.windows(2).all(|w| w[0] != w[1])
+    hashes
+        .windows(2)
+        .all(|w| w[0] != w[1])
+        .then_some(hashes.len())
 }
 
 /// FNV-1a over 8-byte words: fast, and good enough to tell lines apart (collisions are safe).
