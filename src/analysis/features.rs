@@ -164,8 +164,26 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     if ds.present.category {
         needed.push(col("category"));
     }
-    if ds.present.region {
+    // Region comes from the customer table where it has one (joined per customer below, not
+    // per line); from the lines only for a log.
+    let table_region = match &ds.customers {
+        Some(c) => c.clone().collect_schema()?.get("region").is_some(),
+        None => false,
+    };
+    let line_region = ds.present.region && !table_region;
+    if line_region {
         needed.push(col("region"));
+    }
+    // Integer-coded customers (a folder's customer file) group and join far faster than text.
+    let coded = ds
+        .lines
+        .clone()
+        .collect_schema()?
+        .get("customer_code")
+        .is_some();
+    let key = if coded { "customer_code" } else { "customer_id" };
+    if coded {
+        needed.push(col(key));
     }
     let lines = ds.lines.clone().select(needed).collect()?.lazy();
     let bought = lines.clone().filter(col("customer_id").is_not_null());
@@ -213,21 +231,24 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
             );
         }
     }
-    if ds.present.region {
+    if line_region {
         aggs.push(col("region").drop_nulls().max().alias("__line_region"));
+    }
+    if coded {
+        aggs.push(col("customer_id").first());
     }
     let returns = ds
         .returns
         .clone()
         .filter(col("customer_id").is_not_null())
-        .group_by([col("customer_id")])
+        .group_by([col(key)])
         .agg([col("amount").abs().sum().alias("returned")]);
     let any_returns = returns.clone().select([len().alias("n")]).collect()?;
     let any_returns = frame::first_count(&any_returns, "n")? > 0;
-    let mut query = bought.group_by([col("customer_id")]).agg(aggs).join(
+    let mut query = bought.group_by([col(key)]).agg(aggs).join(
         returns,
-        [col("customer_id")],
-        [col("customer_id")],
+        [col(key)],
+        [col(key)],
         JoinArgs::new(JoinType::Left),
     );
     // Signup and region from the customer table, where there is one.
@@ -236,7 +257,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         let schema = customers.clone().collect_schema()?;
         has_signup = schema.get("signup_date").is_some();
         has_region = schema.get("region").is_some();
-        let mut cols = vec![col("customer_id")];
+        let mut cols = vec![col(key)];
         if has_signup {
             cols.push(col("signup_date").cast(DataType::Int64).alias("__signup"));
         }
@@ -248,8 +269,8 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
                 .clone()
                 .select(cols)
                 .with_column(lit(true).alias("__known")),
-            [col("customer_id")],
-            [col("customer_id")],
+            [col(key)],
+            [col(key)],
             JoinArgs::new(JoinType::Left),
         );
     }
@@ -273,7 +294,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     let region: Option<Vec<String>> = if has_region {
         // Customers missing from the table, and missing regions, read "(unknown)".
         Some(strs(&per, "__region")?)
-    } else if ds.present.region {
+    } else if line_region {
         Some(strs(&per, "__line_region")?)
     } else {
         None

@@ -280,10 +280,23 @@ pub fn lloyd(
     }
 }
 
+/// Above this many rows the restarts run on a seeded sample of this size, and Lloyd's
+/// iterations then continue on every row from the best of them: at a million customers ten
+/// full restarts took 5.7 s of a 10 s budget, and a sample this large finds the same optimum.
+pub const RESTART_SAMPLE: usize = 200_000;
+
 /// The best (lowest inertia, first on ties) of `runs` restarts from greedy k-means++ seeds
 /// drawn in order from `seed`; the restarts run in parallel, so the result does not depend on
-/// the number of cores.
+/// the number of cores. Above [`RESTART_SAMPLE`] rows, see there.
 pub fn fit(x: &Array2<f64>, k: usize, seed: u64, runs: usize) -> Fit {
+    if x.nrows() > RESTART_SAMPLE {
+        let rows = super::metrics::sample_rows(x.nrows(), RESTART_SAMPLE, seed);
+        let sample = x.select(ndarray::Axis(0), &rows);
+        let best = fit(&sample, k, seed, runs);
+        let cols = Columns::new(x);
+        let tol = tolerance(&cols);
+        return lloyd(&cols, best.centres, k, MAX_ITERATIONS, tol, threads(), None);
+    }
     let cols = Columns::new(x);
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
     let inits: Vec<Vec<f64>> = (0..runs.max(1))
