@@ -28,8 +28,8 @@ pub struct CustomerIndex {
     pub names: Vec<Option<String>>,
     /// date, product, category (where present), quantity, amount.
     lines: DataFrame,
-    /// lines[start[i]..start[i + 1]] belong to ids[i].
-    start: Vec<usize>,
+    /// (first row, rows) of ids[i] in `lines`.
+    spans: Vec<(usize, usize)>,
 }
 
 impl CustomerIndex {
@@ -52,13 +52,25 @@ impl CustomerIndex {
         if ds.present.category {
             cols.push(col("category"));
         }
+        // Integer-coded customers sort far faster than their ids; the runs are put in id order
+        // afterwards (a customer's rows stay one run either way).
+        let coded = ds
+            .lines
+            .clone()
+            .collect_schema()?
+            .get("customer_code")
+            .is_some();
+        let key = if coded { "customer_code" } else { "customer_id" };
+        if coded {
+            cols.push(col(key));
+        }
         let sorted = ds
             .lines
             .clone()
             .filter(col("customer_id").is_not_null())
             .select(cols)
             .sort_by_exprs(
-                [col("customer_id"), col("date")],
+                [col(key), col("date")],
                 SortMultipleOptions::default()
                     .with_order_descending_multi([false, true])
                     .with_maintain_order(true),
@@ -68,20 +80,37 @@ impl CustomerIndex {
         let runs = sorted
             .clone()
             .lazy()
-            .group_by_stable([col("customer_id")])
-            .agg([len().alias("n")])
+            .group_by_stable([col(key)])
+            .agg([col("customer_id").first(), len().alias("n")])
             .collect()?;
+        // Each run's first row (counts summed in run order), then the runs in id order.
+        let mut first = 0u64;
+        let at: Vec<u64> = crate::data::frame::counts(&runs, "n")?
+            .into_iter()
+            .map(|n| {
+                first += n;
+                first - n
+            })
+            .collect();
+        let runs = runs
+            .lazy()
+            .with_column(lit(Series::new("at".into(), at)))
+            .sort(["customer_id"], SortMultipleOptions::default())
+            .collect()?;
+        let lines = sorted.drop("customer_id")?;
+        let lines = if coded { lines.drop(key)? } else { lines };
+        let at = crate::data::frame::counts(&runs, "at")?;
+        let n = crate::data::frame::counts(&runs, "n")?;
         let mut index = CustomerIndex {
             ids: crate::data::frame::texts(&runs, "customer_id")?,
-            lines: sorted.drop("customer_id")?,
+            lines,
+            spans: at
+                .iter()
+                .zip(&n)
+                .map(|(&a, &n)| (a as usize, n as usize))
+                .collect(),
             ..CustomerIndex::default()
         };
-        let mut at = 0usize;
-        index.start.push(0);
-        for n in crate::data::frame::counts(&runs, "n")? {
-            at += n as usize;
-            index.start.push(at);
-        }
         index.names = vec![None; index.ids.len()];
         if let Some(customers) = &ds.customers {
             let schema = customers.clone().collect_schema()?;
@@ -120,9 +149,10 @@ impl CustomerIndex {
 
     /// The customer's purchases, newest first (built from the frame when asked for: a card).
     pub fn purchases(&self, i: usize) -> Vec<Purchase> {
-        let (Some(&a), Some(&b)) = (self.start.get(i), self.start.get(i + 1)) else {
+        let Some(&(a, len)) = self.spans.get(i) else {
             return vec![];
         };
+        let b = a + len;
         let rows = || -> Result<Vec<Purchase>> {
             let part = self
                 .lines

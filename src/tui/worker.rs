@@ -152,13 +152,21 @@ fn start_jobs(
     };
     let _ = ds_slot.set(ds.clone());
     let _ = out.send(Action::Loaded(Arc::new(ds.report.clone())));
-    // Two chains on the two cores: the tables (overview first), and features then segments.
-    // Running all four jobs at once finished no sooner and held all their memory at once.
+    // Two chains on the two cores: the tables (overview first), and features, segments, then
+    // the lookup's index. Running all four jobs at once finished no sooner and held all their
+    // memory at once.
     {
         let (ds, out) = (ds.clone(), out.clone());
         std::thread::spawn(move || {
             let _ = out.send(eda_job(&ds));
             let _ = out.send(trends_job(&ds));
+        });
+    }
+    {
+        // The lookup's index takes the segments' core once the first segments are scored.
+        let (ds, out, gate) = (ds.clone(), out.clone(), gate.clone());
+        std::thread::spawn(move || {
+            gate.wait();
             let _ = out.send(index_job(&ds));
         });
     }
