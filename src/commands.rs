@@ -293,7 +293,12 @@ fn fit_segments_with_agreement(
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
-) -> Result<(Dataset, CustomerFeatures, Segmentation, Option<(f64, usize)>)> {
+) -> Result<(
+    Dataset,
+    CustomerFeatures,
+    Segmentation,
+    Option<(f64, usize)>,
+)> {
     let (ds, f, s) = fit_unscored(data, load_args, m, k)?;
     let (s, ari) = std::thread::scope(|scope| {
         let other = scope.spawn(|| {

@@ -60,7 +60,11 @@ impl CustomerIndex {
             .collect_schema()?
             .get("customer_code")
             .is_some();
-        let key = if coded { "customer_code" } else { "customer_id" };
+        let key = if coded {
+            "customer_code"
+        } else {
+            "customer_id"
+        };
         if coded {
             cols.push(col(key));
         }

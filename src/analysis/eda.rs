@@ -127,8 +127,8 @@ fn share(part: f64, whole: f64) -> Value {
 }
 
 /// Distinct customers, not counting lines without a customer id.
-fn n_customers() -> Expr {
-    col("customer_id").drop_nulls().n_unique()
+fn n_customers(ds: &Dataset) -> Expr {
+    col(ds.present.customer_key()).drop_nulls().n_unique()
 }
 
 fn label(c: &str) -> Expr {
@@ -175,7 +175,7 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
         "%Y-%m-%d"
     };
     let mut aggs = vec![
-        n_customers().alias("buyers"),
+        n_customers(ds).alias("buyers"),
         col("order_id").n_unique().alias("orders"),
         len().alias("lines"),
         col("date").min().dt().strftime(fmt).alias("first"),
@@ -249,7 +249,7 @@ fn by_region(ds: &Dataset, total: f64) -> Result<Table> {
         .agg([
             col("amount").sum().alias("revenue"),
             col("order_id").n_unique().alias("orders"),
-            n_customers().alias("customers"),
+            n_customers(ds).alias("customers"),
             len().alias("transactions"),
         ])
         .collect()?;
@@ -569,7 +569,7 @@ fn monthly(ds: &Dataset) -> Result<Table> {
         .agg([
             col("amount").sum().alias("revenue"),
             col("order_id").n_unique().alias("orders"),
-            n_customers().alias("active_customers"),
+            n_customers(ds).alias("active_customers"),
             len().alias("transactions"),
         ])
         .collect()?;
@@ -817,7 +817,7 @@ fn orders_per_customer(ds: &Dataset) -> Result<Vec<u64>> {
         .lines
         .clone()
         .filter(col("customer_id").is_not_null())
-        .group_by([col("customer_id")])
+        .group_by([col(ds.present.customer_key())])
         .agg([col("order_id").n_unique().alias("orders")])
         .collect()?;
     counts(&df, "orders")
@@ -885,6 +885,7 @@ fn correlation(ds: &Dataset) -> Result<Table> {
 }
 
 fn category_pairs(ds: &Dataset) -> Result<Table> {
+    let key = ds.present.customer_key();
     let cc = ds
         .lines
         .clone()
@@ -893,15 +894,15 @@ fn category_pairs(ds: &Dataset) -> Result<Table> {
                 .is_not_null()
                 .and(col("category").is_not_null()),
         )
-        .select([col("customer_id"), col("category")])
+        .select([col(key), col("category")])
         .unique(None, UniqueKeepStrategy::Any);
     let pairs = cc
         .clone()
         .join(
             cc.clone()
-                .select([col("customer_id"), col("category").alias("category_b")]),
-            [col("customer_id")],
-            [col("customer_id")],
+                .select([col(key), col("category").alias("category_b")]),
+            [col(key)],
+            [col(key)],
             JoinArgs::new(JoinType::Inner),
         )
         .filter(col("category").lt(col("category_b")))
@@ -911,7 +912,7 @@ fn category_pairs(ds: &Dataset) -> Result<Table> {
     let buyers = ds
         .lines
         .clone()
-        .select([n_customers().alias("n")])
+        .select([n_customers(ds).alias("n")])
         .collect()?;
     let buyers = scalar(&buyers, "n")?;
     let (a, b, n) = (

@@ -181,7 +181,11 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         .collect_schema()?
         .get("customer_code")
         .is_some();
-    let key = if coded { "customer_code" } else { "customer_id" };
+    let key = if coded {
+        "customer_code"
+    } else {
+        "customer_id"
+    };
     if coded {
         needed.push(col(key));
     }

@@ -106,7 +106,10 @@ fn monthly(ds: &Dataset, group: Option<&str>) -> Result<BTreeMap<(String, String
         .agg([
             col("amount").sum().alias("revenue"),
             col("order_id").n_unique().alias("orders"),
-            col("customer_id").drop_nulls().n_unique().alias("active"),
+            col(ds.present.customer_key())
+                .drop_nulls()
+                .n_unique()
+                .alias("active"),
         ])
         .collect()?;
     let months = month_labels(&df, "month")?;

@@ -60,6 +60,19 @@ pub struct Present {
     pub time: bool,
     pub signup: bool,
     pub customer_name: bool,
+    /// Lines carry `customer_code`, an integer per customer id (missing where the id is).
+    pub customer_code: bool,
+}
+
+impl Present {
+    /// The column that tells customers apart fastest: the integer code where there is one.
+    pub fn customer_key(&self) -> &'static str {
+        if self.customer_code {
+            "customer_code"
+        } else {
+            "customer_id"
+        }
+    }
 }
 
 /// A loaded dataset. Column names are [`Role::key`]s: `customer_id` (text, may be missing),
@@ -286,6 +299,7 @@ fn load_log(
         time: has_time,
         signup: roles.has(Role::SignupDate),
         customer_name: roles.has(Role::CustomerName),
+        customer_code: false,
     };
     // A log has no customer file: derive one row per customer from its lines.
     let mut attrs = vec![];
@@ -360,13 +374,10 @@ fn code_customers(
         return Ok((purchases, returns));
     }
     let known = cdf.height() as u32;
-    let extra = extra
-        .lazy()
-        .with_row_index("__extra", None)
-        .select([
-            col("customer_id"),
-            (col("__extra").cast(DataType::UInt32) + lit(known)).alias("__extra"),
-        ]);
+    let extra = extra.lazy().with_row_index("__extra", None).select([
+        col("customer_id"),
+        (col("__extra").cast(DataType::UInt32) + lit(known)).alias("__extra"),
+    ]);
     let fill = |lines: DataFrame| -> Result<DataFrame> {
         Ok(lines
             .lazy()
@@ -376,9 +387,7 @@ fn code_customers(
                 [col("customer_id")],
                 JoinArgs::new(JoinType::Left),
             )
-            .with_column(
-                coalesce(&[col("customer_code"), col("__extra")]).alias("customer_code"),
-            )
+            .with_column(coalesce(&[col("customer_code"), col("__extra")]).alias("customer_code"))
             .drop(by_name(["__extra"], true, false))
             .collect()?)
     };
@@ -578,6 +587,7 @@ fn load_folder(
         time: has_time,
         signup: croles.has(Role::SignupDate),
         customer_name: croles.has(Role::CustomerName),
+        customer_code: true,
     };
     Ok(Dataset {
         name,
