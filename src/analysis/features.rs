@@ -189,7 +189,9 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     if coded {
         needed.push(col(key));
     }
+    let t = crate::timing::phase("features: lines");
     let lines = ds.lines.clone().select(needed).collect()?.lazy();
+    drop(t);
     let bought = lines.clone().filter(col("customer_id").is_not_null());
     let reference = lines
         .select([col("date").max().cast(DataType::Int64).alias("d")])
@@ -278,9 +280,11 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
             JoinArgs::new(JoinType::Left),
         );
     }
+    let t = crate::timing::phase("features: per customer");
     let per = query
         .sort(["customer_id"], SortMultipleOptions::default())
         .collect()?;
+    drop(t);
     let ids = strs(&per, "customer_id")?;
     let n = ids.len();
     if n == 0 {
