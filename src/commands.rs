@@ -264,7 +264,7 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
             a.force,
         )?;
     }
-    let (_, _, s, ari) = fit_segments_with_agreement(a.data.as_deref(), load_args, &a.model, a.k)?;
+    let (s, ari) = fit_segments_with_agreement(a.data.as_deref(), load_args, &a.model, a.k)?;
     if let Some(dir) = &a.out {
         make_dir(dir)?;
         let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
@@ -293,13 +293,8 @@ fn fit_segments_with_agreement(
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
-) -> Result<(
-    Dataset,
-    CustomerFeatures,
-    Segmentation,
-    Option<(f64, usize)>,
-)> {
-    let (ds, f, s) = fit_unscored(data, load_args, m, k)?;
+) -> Result<(Segmentation, Option<(f64, usize)>)> {
+    let (_, _, s) = fit_unscored(data, load_args, m, k)?;
     let (s, ari) = std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let _t = crate::timing::phase("agreement");
@@ -309,7 +304,7 @@ fn fit_segments_with_agreement(
         segment::score(&mut scored);
         (scored, other.join().ok().flatten())
     });
-    Ok((ds, f, s, ari))
+    Ok((s, ari))
 }
 
 /// Loads, builds features, fits at K and writes `--dump-matrix`: what segment, export and
