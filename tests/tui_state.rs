@@ -269,3 +269,65 @@ fn segments_that_cannot_be_computed_say_why_and_other_panes_work() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_first_frame_says_it_is_loading_and_a_failed_load_closes_the_app() {
+    let mut app = App::new("big.csv", segscope::tui::keymap::Keymap::default());
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Loading big.csv"), "{screen}");
+    let fx = app.update(Action::LoadFailed {
+        message: "big.csv: no purchase rows left after cleaning".into(),
+        input: true,
+    });
+    assert!(fx.is_empty());
+    assert!(app.quit, "the runner stops and prints the error");
+    assert_eq!(
+        app.fatal,
+        Some(("big.csv: no purchase rows left after cleaning".into(), true))
+    );
+}
+
+#[test]
+fn a_k_change_shows_the_profile_first_and_the_metrics_when_scored() {
+    use segscope::analysis::segment;
+    let mut app = loaded();
+    press(&mut app, &[key('4')]);
+    let fx = app.update(key('5'));
+    let Some(Effect::Segments { generation, .. }) = fx.first().cloned() else {
+        panic!("a K change asks for segments: {fx:?}");
+    };
+    let f = app.features.ready().unwrap().features.clone();
+    let params = segment::SegmentParams {
+        k: 5,
+        algo: segment::Algo::Kmeans,
+        seed: segment::DEFAULT_SEED,
+        features: "rfm+".into(),
+        scaler: segscope::analysis::features::ScalerKind::Robust,
+    };
+    let unscored = segment::fit_unscored(&f, &params).unwrap();
+    assert!(!segment::is_scored(&unscored));
+    let result = |seg| {
+        Ok(std::sync::Arc::new(segscope::tui::action::SegResult {
+            seg,
+            agreement: None,
+            features_spec: "rfm+".into(),
+        }))
+    };
+    app.update(Action::SegmentsReady {
+        generation,
+        result: result(unscored.clone()),
+    });
+    let screen = render(&app, 160, 48);
+    assert!(screen.contains("scoring"), "{screen}");
+    assert!(screen.contains("seg"), "the profile is drawn: {screen}");
+    let mut scored = unscored;
+    segment::score(&mut scored);
+    let silhouette = scored.metrics.silhouette;
+    app.update(Action::SegmentsReady {
+        generation,
+        result: result(scored),
+    });
+    let screen = render(&app, 160, 48);
+    assert!(!screen.contains("scoring"), "{screen}");
+    assert!(screen.contains(&format!("silhouette {silhouette:.3}")), "{screen}");
+}
