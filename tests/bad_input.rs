@@ -213,14 +213,21 @@ fn the_app_refuses_bad_theme_config_and_data_before_the_screen_opens() {
     );
     // The interactive app refuses a bad dataset before the screen opens (a trial load of the
     // file's first megabyte), with the same error as the headless commands.
-    let no_dates = write(dir.path(), "nodates.csv", b"customer_id,amount\nc1,5\nc1,6\n");
+    let no_dates = write(
+        dir.path(),
+        "nodates.csv",
+        b"customer_id,amount\nc1,5\nc1,6\n",
+    );
     refused(&[path(&no_dates)], &["nodates.csv", "no date column"]);
     let bad_dates = write(
         dir.path(),
         "baddates.csv",
         b"customer_id,date,amount\nc1,someday,5\nc2,never,6\n",
     );
-    refused(&[path(&bad_dates)], &["baddates.csv", "does not parse as dates"]);
+    refused(
+        &[path(&bad_dates)],
+        &["baddates.csv", "does not parse as dates"],
+    );
     // Everything valid but no terminal: said plainly, not a crash.
     refused(&[], &["needs a terminal", "segscope eda"]);
 }

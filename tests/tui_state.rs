@@ -329,5 +329,8 @@ fn a_k_change_shows_the_profile_first_and_the_metrics_when_scored() {
     });
     let screen = render(&app, 160, 48);
     assert!(!screen.contains("scoring"), "{screen}");
-    assert!(screen.contains(&format!("silhouette {silhouette:.3}")), "{screen}");
+    assert!(
+        screen.contains(&format!("silhouette {silhouette:.3}")),
+        "{screen}"
+    );
 }

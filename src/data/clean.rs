@@ -408,7 +408,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         .agg([len().alias("n")])
         .collect()?;
     let fates = frame::i64s(&counts, "__fate")?;
-    for (f, n) in fates.into_iter().zip(frame::counts(&counts, "n")?) {
+    for (f, n) in fates.iter().copied().zip(frame::counts(&counts, "n")?) {
         let n = n as usize;
         match f.unwrap_or(-1) as i32 {
             fate::MISSING_DATE => report.missing_date += n,
@@ -429,15 +429,26 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     drop(df);
 
     let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], true, false));
-    let purchases = drop_helpers(
-        typed
-            .clone()
-            .lazy()
-            .filter(col("__fate").eq(lit(fate::PURCHASE))),
-    )
-    .collect()?;
-    let returns =
-        drop_helpers(typed.lazy().filter(col("__fate").eq(lit(fate::RETURN)))).collect()?;
+    // Clean data (every row a purchase) keeps its columns as they are: no filtered copy.
+    let all_purchases = fates.iter().all(|f| *f == Some(i64::from(fate::PURCHASE)));
+    let (purchases, returns) = if all_purchases {
+        let empty = typed.clear();
+        (
+            drop_helpers(typed.lazy()).collect()?,
+            drop_helpers(empty.lazy()).collect()?,
+        )
+    } else {
+        (
+            drop_helpers(
+                typed
+                    .clone()
+                    .lazy()
+                    .filter(col("__fate").eq(lit(fate::PURCHASE))),
+            )
+            .collect()?,
+            drop_helpers(typed.lazy().filter(col("__fate").eq(lit(fate::RETURN)))).collect()?,
+        )
+    };
     if purchases.height() == 0 {
         bail_input!(
             "{file}: no purchase rows left after cleaning ({} read; {})",
