@@ -158,3 +158,17 @@ fn transaction_only_commands_refuse_a_table_and_repeated_ids_are_not_a_table() {
         &["t.csv", "no date column"],
     );
 }
+
+#[test]
+fn the_lookup_index_of_a_table_lists_every_customer_without_purchases() {
+    let ds = load(&DataSource::Path(GOLDEN.into()), &[]).unwrap();
+    let index = segscope::analysis::customers::CustomerIndex::build(&ds).unwrap();
+    let f = customer_features(&ds).unwrap();
+    assert_eq!(
+        index.ids, f.ids,
+        "the same customers, in the feature rows' order"
+    );
+    let i = index.position("C0007").expect("a customer of the table");
+    assert!(index.purchases(i).is_empty());
+    assert_eq!(index.labels[i], "C0007");
+}

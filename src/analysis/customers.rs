@@ -32,8 +32,34 @@ pub struct CustomerIndex {
     spans: Vec<(usize, usize)>,
 }
 
+/// "id  name" (or the id alone) for the fuzzy search.
+fn labels(ids: &[String], names: &[Option<String>]) -> Vec<String> {
+    ids.iter()
+        .zip(names)
+        .map(|(id, n)| match n {
+            Some(n) => format!("{id}  {n}"),
+            None => id.clone(),
+        })
+        .collect()
+}
+
 impl CustomerIndex {
     pub fn build(ds: &Dataset) -> Result<CustomerIndex> {
+        if let Some(t) = &ds.table {
+            // A customer table: every customer, no purchases to list.
+            let ids = crate::data::frame::texts(&t.features, "customer_id")?;
+            let mut index = CustomerIndex {
+                spans: vec![(0, 0); ids.len()],
+                names: match t.attributes.column("customer_name") {
+                    Ok(_) => opt_texts(&t.attributes, "customer_name")?,
+                    Err(_) => vec![None; ids.len()],
+                },
+                ids,
+                ..CustomerIndex::default()
+            };
+            index.labels = labels(&index.ids, &index.names);
+            return Ok(index);
+        }
         let ds = &ds.materialized()?;
         let product = if ds.present.product_name {
             "product_name"
@@ -135,15 +161,7 @@ impl CustomerIndex {
                 }
             }
         }
-        index.labels = index
-            .ids
-            .iter()
-            .zip(&index.names)
-            .map(|(id, n)| match n {
-                Some(n) => format!("{id}  {n}"),
-                None => id.clone(),
-            })
-            .collect();
+        index.labels = labels(&index.ids, &index.names);
         Ok(index)
     }
 
@@ -153,7 +171,7 @@ impl CustomerIndex {
 
     /// The customer's purchases, newest first (built from the frame when asked for: a card).
     pub fn purchases(&self, i: usize) -> Vec<Purchase> {
-        let Some(&(a, len)) = self.spans.get(i) else {
+        let Some(&(a, len)) = self.spans.get(i).filter(|s| s.1 > 0) else {
             return vec![];
         };
         let b = a + len;
