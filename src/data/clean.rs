@@ -250,7 +250,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     let RawFile {
         name,
         df: raw_df,
-        distinct_rows,
+        duplicates,
         ..
     } = raw;
     let file = name.as_str();
@@ -259,11 +259,15 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
 
     let _t = crate::timing::phase("clean_lines");
     let before = raw_df.height();
-    // Skipped when reading proved every row distinct (the usual case, and the slow part).
-    let df = if distinct_rows {
-        raw_df
-    } else {
-        raw_df.unique_stable(None, UniqueKeepStrategy::First, None)?
+    // Exact copies: known from the bytes when lines are rows (then usually none, and nothing
+    // to do), else found by comparing parsed rows.
+    let df = match duplicates {
+        Some(mask) if !mask.contains(&true) => raw_df,
+        Some(mask) => {
+            let keep: Vec<bool> = mask.iter().map(|d| !d).collect();
+            raw_df.filter(&BooleanChunked::from_slice("keep".into(), &keep))?
+        }
+        None => raw_df.unique_stable(None, UniqueKeepStrategy::First, None)?,
     };
     report.rows_read += before;
     report.duplicate_rows += before - df.height();

@@ -19,8 +19,10 @@ pub struct RawFile {
     pub df: DataFrame,
     /// The bytes were not UTF-8 and were decoded as Latin-1.
     pub latin1: bool,
-    /// Reading proved that no two rows are identical, so cleaning needs no de-duplication.
-    pub distinct_rows: bool,
+    /// For each row, whether it repeats an earlier row byte for byte: known when lines and
+    /// rows correspond one to one (no quotes), so cleaning drops exact duplicates by this mask
+    /// instead of comparing parsed rows.
+    pub duplicates: Option<Vec<bool>>,
 }
 
 impl RawFile {
@@ -85,7 +87,7 @@ fn read_parquet(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
         name: name.to_string(),
         df,
         latin1: false,
-        distinct_rows: false,
+        duplicates: None,
     })
 }
 
@@ -112,7 +114,7 @@ fn read_csv(name: &str, mut bytes: Vec<u8>, overrides: &[RoleOverride]) -> Resul
     let separator = sniff_separator(&bytes);
     // The duplicate check on the bytes runs beside the parse.
     let (parsed, lines) = std::thread::scope(|s| {
-        let lines = s.spawn(|| distinct_line_count(&bytes));
+        let lines = s.spawn(|| duplicate_lines(&bytes));
         let parsed = match read_typed(&bytes, separator, overrides) {
             Some(df) => Ok(df),
             None => csv_reader(&bytes, separator, Some(0), None),
@@ -126,12 +128,12 @@ fn read_csv(name: &str, mut bytes: Vec<u8>, overrides: &[RoleOverride]) -> Resul
     if df.height() == 0 {
         bail_input!("{name}: has a header but no rows");
     }
-    let distinct_rows = lines == Some(df.height());
+    let duplicates = lines.filter(|mask| mask.len() == df.height());
     Ok(RawFile {
         name: name.to_string(),
         df,
         latin1,
-        distinct_rows,
+        duplicates,
     })
 }
 
@@ -194,32 +196,35 @@ fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option
     typed.then_some(df)
 }
 
-/// Whether the data lines are provably all different, checked on the bytes (a hash per line,
-/// far cheaper than de-duplicating parsed rows). Only claimed when lines and rows correspond
-/// one to one and equal rows must be equal bytes: no quotes, one data line per row. A hash
-/// collision only sends the file down the exact (slow) path.
-#[cfg(test)]
-fn lines_distinct(bytes: &[u8], rows: usize) -> bool {
-    distinct_line_count(bytes) == Some(rows)
-}
-
-/// The number of data lines when they are all different and quote-free, else `None`.
-fn distinct_line_count(bytes: &[u8]) -> Option<usize> {
+/// Which data lines repeat an earlier line byte for byte (a hash per line, then the bytes of
+/// lines whose hashes meet): far cheaper than de-duplicating parsed rows. `None` when lines
+/// need not be rows (a quote can hide a newline); a trailing CR is ignored, as the parser does.
+fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
     if bytes.contains(&b'"') {
         return None;
     }
-    let mut hashes: Vec<u64> = bytes
+    let lines: Vec<&[u8]> = bytes
         .split(|&b| b == b'\n')
         .skip(1)
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .filter(|l| !l.is_empty())
-        .map(hash_line)
         .collect();
-    hashes.sort_unstable();
-    hashes
-        .windows(2)
-        .all(|w| w[0] != w[1])
-        .then_some(hashes.len())
+    let mut hashed: Vec<(u64, u32)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (hash_line(l), i as u32))
+        .collect();
+    hashed.sort_unstable();
+    let mut repeats = vec![false; lines.len()];
+    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        for (j, &(_, later)) in run.iter().enumerate().skip(1) {
+            let line = lines[later as usize];
+            repeats[later as usize] = run[..j]
+                .iter()
+                .any(|&(_, earlier)| lines[earlier as usize] == line);
+        }
+    }
+    Some(repeats)
 }
 
 /// FNV-1a over 8-byte words: fast, and good enough to tell lines apart (collisions are safe).
@@ -292,17 +297,20 @@ mod tests {
     }
 
     #[test]
-    fn distinct_lines_are_proved_and_anything_doubtful_is_not() {
-        assert!(lines_distinct(b"a,b\n1,2\n1,3\r\n", 2));
-        assert!(
-            !lines_distinct(b"a,b\n1,2\n1,2\r\n", 2),
-            "same row, CRLF or not"
+    fn repeated_lines_are_found_byte_for_byte_and_quotes_defer_to_the_parser() {
+        assert_eq!(
+            duplicate_lines(b"a,b\n1,2\n1,3\r\n"),
+            Some(vec![false, false])
         );
-        assert!(!lines_distinct(b"a,b\n\"1\",2\n1,3\n", 2), "quotes");
-        assert!(
-            !lines_distinct(b"a,b\n1,2\n1,3\n", 3),
-            "lines and rows disagree"
+        assert_eq!(
+            duplicate_lines(b"a,b\n1,2\n1,2.0\n1,2\r\n1,2\n"),
+            Some(vec![false, false, true, true]),
+            "the same bytes (CRLF or not) repeat; 2.0 is other text"
         );
+        assert_eq!(duplicate_lines(b"a,b\n\"1\",2\n1,3\n"), None, "quotes");
+        // Read through the parser: the mask is kept only when it has one entry per row.
+        let raw = read_bytes("d.csv", b"a,b\n1,2\n1,2\n3,4\n".to_vec(), &[]).unwrap();
+        assert_eq!(raw.duplicates, Some(vec![false, true, false]));
     }
 
     #[test]
