@@ -172,3 +172,21 @@ fn the_lookup_index_of_a_table_lists_every_customer_without_purchases() {
     assert!(index.purchases(i).is_empty());
     assert_eq!(index.labels[i], "C0007");
 }
+
+#[test]
+fn the_tui_overview_of_a_table_names_its_customers_and_features() {
+    let ds = load(&DataSource::Path(GOLDEN.into()), &[]).unwrap();
+    let eda = segscope::analysis::eda::table_overview(&ds).unwrap();
+    let overview = &eda.tables[0];
+    let value = |k: &str| {
+        overview
+            .rows
+            .iter()
+            .find(|r| r[0].display() == k)
+            .map(|r| r[1].display())
+            .unwrap_or_default()
+    };
+    assert_eq!(value("customers"), "1941");
+    assert!(value("features").starts_with("recency_days, frequency, monetary"));
+    assert_eq!(eda.skipped.len(), 1, "{:?}", eda.skipped);
+}

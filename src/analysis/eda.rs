@@ -166,6 +166,41 @@ fn total_revenue(ds: &Dataset) -> Result<f64> {
     scalar(&df, "amount")
 }
 
+/// What the TUI's Overview and EDA panes show for a customer-level table: the overview of the
+/// table and of its loading; the transaction tables are listed as skipped, with the reason.
+pub fn table_overview(ds: &Dataset) -> Result<Eda> {
+    let Some(table) = &ds.table else {
+        return all_tables(ds);
+    };
+    let mut t = Table::new("overview", "Overview", &["metric", "value"]);
+    let mut row = |k: &str, v: Value| t.push(vec![Value::text(k), v]);
+    row("dataset", Value::text(&ds.name));
+    row("layout", Value::text(&ds.report.layout));
+    row("customers", Value::count(table.features.height()));
+    let names: Vec<String> = table
+        .features
+        .get_column_names()
+        .iter()
+        .skip(1)
+        .map(|s| s.to_string())
+        .collect();
+    row("features", Value::text(names.join(", ")));
+    for (label, n) in ds.report.entries() {
+        row(&format!("load: {label}"), Value::count(n));
+    }
+    for note in &ds.report.notes {
+        row("load: note", Value::text(note));
+    }
+    let skipped = vec![Skipped {
+        table: "every transaction table".into(),
+        reason: "a customer-level table has no transactions".into(),
+    }];
+    Ok(Eda {
+        tables: vec![t],
+        skipped,
+    })
+}
+
 // --- the tables ----------------------------------------------------------------------------
 
 fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {

@@ -18,7 +18,7 @@ fn msg(e: anyhow::Error) -> String {
 }
 
 pub fn eda_job(ds: &Dataset) -> Action {
-    Action::EdaReady(eda::all_tables(ds).map(Arc::new).map_err(msg))
+    Action::EdaReady(eda::table_overview(ds).map(Arc::new).map_err(msg))
 }
 
 pub fn trends_job(ds: &Dataset) -> Action {
