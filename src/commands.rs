@@ -294,7 +294,7 @@ fn fit_segments_with_agreement(
     m: &ModelArgs,
     k: usize,
 ) -> Result<(Segmentation, Option<(f64, usize)>)> {
-    let (_, _, s) = fit_unscored(data, load_args, m, k)?;
+    let (_, s) = fit_unscored(data, load_args, m, k)?;
     let (s, ari) = std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let _t = crate::timing::phase("agreement");
@@ -307,26 +307,27 @@ fn fit_segments_with_agreement(
     Ok((s, ari))
 }
 
-/// Loads, builds features, fits at K and writes `--dump-matrix`: what segment, export and
-/// audience expansion share.
+/// Loads, builds features, fits at K and writes `--dump-matrix`: what segment and export
+/// share. Returns the dataset's name with the segmentation.
 fn fit_segments(
     data: Option<&Path>,
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
-) -> Result<(Dataset, CustomerFeatures, Segmentation)> {
-    let (ds, f, mut s) = fit_unscored(data, load_args, m, k)?;
+) -> Result<(String, Segmentation)> {
+    let (name, mut s) = fit_unscored(data, load_args, m, k)?;
     segment::score(&mut s);
-    Ok((ds, f, s))
+    Ok((name, s))
 }
 
-/// [`fit_segments`] without the metrics.
+/// [`fit_segments`] without the metrics. The dataset and the features are dropped before
+/// the fit: the segmentation holds what it needs, and peak memory is lower.
 fn fit_unscored(
     data: Option<&Path>,
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
-) -> Result<(Dataset, CustomerFeatures, Segmentation)> {
+) -> Result<(String, Segmentation)> {
     let ds = {
         let _t = crate::timing::phase("load");
         load(data, load_args)?
@@ -335,9 +336,11 @@ fn fit_unscored(
         let _t = crate::timing::phase("features");
         customer_features(&ds)?
     };
+    let name = ds.name.clone();
+    drop(ds);
     let s = segment::fit_unscored(&f, &params(m, k))?;
     write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
-    Ok((ds, f, s))
+    Ok((name, s))
 }
 
 fn make_dir(dir: &Path) -> Result<()> {
@@ -671,7 +674,7 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
         &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
         a.force,
     )?;
-    let (ds, _, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
+    let (name, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
     let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
     let unit = lookalike::unit_rows(&s.matrix);
     let all = lookalike::all_top_n(&unit, 3, -1.0);
@@ -680,7 +683,7 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
         .enumerate()
         .map(|(i, m)| (i, m.as_slice()))
         .collect();
-    let model = Model::from_segmentation(&s, &ds.name);
+    let model = Model::from_segmentation(&s, &name);
     make_dir(&a.out)?;
     let contents = [
         assignments_csv(&s.ids, &s.labels, &personas),

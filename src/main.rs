@@ -15,7 +15,28 @@ use segscope::report::{self, Format};
 use segscope::sample;
 use segscope::tui;
 
+/// glibc gives threads their own malloc arenas, so memory polars frees on one thread is not
+/// reused by the next (peak RSS of `segment` on 1M lines: ~423 MB with the default, ~405 MB
+/// with two arenas, at the same speed). A MALLOC_ARENA_MAX set by the user wins.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    unsafe extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    const M_ARENA_MAX: i32 = -8;
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: runs first in main, before any thread exists; mallopt only sets a limit.
+        unsafe {
+            mallopt(M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     segscope::timing::start();
     let cli = Cli::parse();
     match run(cli) {

@@ -154,7 +154,6 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     }
     // The columns features read, joined and collected once for the queries below.
     let mut needed = vec![
-        col("customer_id"),
         col("order_id"),
         col("date"),
         col("amount"),
@@ -174,25 +173,15 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     if line_region {
         needed.push(col("region"));
     }
-    // Integer-coded customers (a folder's customer file) group and join far faster than text.
-    let coded = ds
-        .lines
-        .clone()
-        .collect_schema()?
-        .get("customer_code")
-        .is_some();
-    let key = if coded {
-        "customer_code"
-    } else {
-        "customer_id"
-    };
-    if coded {
-        needed.push(col(key));
-    }
+    // Integer-coded customers (a folder's customer file) group and join far faster than text,
+    // and are named only at the end (the ids are not copied with the lines).
+    let coded = ds.customer_ids.is_some() && ds.present.customer_code;
+    let key = ds.present.customer_key();
+    needed.push(col(key));
     let t = crate::timing::phase("features: lines");
     let lines = ds.lines.clone().select(needed).collect()?.lazy();
     drop(t);
-    let bought = lines.clone().filter(col("customer_id").is_not_null());
+    let bought = lines.clone().filter(col(key).is_not_null());
     let reference = lines
         .select([col("date").max().cast(DataType::Int64).alias("d")])
         .collect()?;
@@ -240,13 +229,11 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     if line_region {
         aggs.push(col("region").drop_nulls().max().alias("__line_region"));
     }
-    if coded {
-        aggs.push(col("customer_id").first());
-    }
+
     let returns = ds
         .returns
         .clone()
-        .filter(col("customer_id").is_not_null())
+        .filter(col(key).is_not_null())
         .group_by([col(key)])
         .agg([col("amount").abs().sum().alias("returned")]);
     let any_returns = returns.clone().select([len().alias("n")]).collect()?;
@@ -275,6 +262,14 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
                 .clone()
                 .select(cols)
                 .with_column(lit(true).alias("__known")),
+            [col(key)],
+            [col(key)],
+            JoinArgs::new(JoinType::Left),
+        );
+    }
+    if let (true, Some(ids)) = (coded, &ds.customer_ids) {
+        query = query.join(
+            ids.clone().lazy(),
             [col(key)],
             [col(key)],
             JoinArgs::new(JoinType::Left),

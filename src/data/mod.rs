@@ -93,6 +93,9 @@ pub struct Dataset {
     /// A customer-level table (DESIGN.md layout 3): features come from it, and `lines` and
     /// `returns` are empty.
     pub table: Option<table::CustomerTable>,
+    /// `customer_code` → `customer_id` for every coded customer (when lines carry codes):
+    /// per-customer results are grouped by code and named at the end.
+    pub customer_ids: Option<DataFrame>,
 }
 
 impl Dataset {
@@ -282,6 +285,7 @@ fn load_log(
             present,
             report,
             table: Some(t),
+            customer_ids: None,
         });
     }
     require(&raw, &roles, Role::Date)?;
@@ -323,6 +327,7 @@ fn load_log(
         present,
         report,
         table: None,
+        customer_ids: None,
     })
 }
 
@@ -333,7 +338,7 @@ fn code_customers(
     returns: DataFrame,
     cdf: &DataFrame,
     report: &mut LoadReport,
-) -> Result<(DataFrame, DataFrame)> {
+) -> Result<(DataFrame, DataFrame, DataFrame)> {
     let dict = cdf
         .clone()
         .lazy()
@@ -370,8 +375,9 @@ fn code_customers(
     .unique(None, UniqueKeepStrategy::First)
     .sort(["customer_id"], SortMultipleOptions::default())
     .collect()?;
+    let known_ids = cdf.select(["customer_code", "customer_id"])?;
     if extra.height() == 0 {
-        return Ok((purchases, returns));
+        return Ok((purchases, returns, known_ids));
     }
     let known = cdf.height() as u32;
     let extra = extra.lazy().with_row_index("__extra", None).select([
@@ -391,7 +397,17 @@ fn code_customers(
             .drop(by_name(["__extra"], true, false))
             .collect()?)
     };
-    Ok((fill(purchases)?, fill(returns)?))
+    let all_ids = concat(
+        [
+            known_ids.lazy(),
+            extra
+                .clone()
+                .select([col("__extra").alias("customer_code"), col("customer_id")]),
+        ],
+        UnionArgs::default(),
+    )?
+    .collect()?;
+    Ok((fill(purchases)?, fill(returns)?, all_ids))
 }
 
 /// Keeps the first row of each id, counting the repeats.
@@ -558,7 +574,7 @@ fn load_folder(
         frame::first_count(&n, "n")
     };
     report.unknown_product += unknown(&purchases, &products_lf, "product_id")?;
-    let (purchases, returns) = code_customers(purchases, returns, &cdf, &mut report)?;
+    let (purchases, returns, customer_ids) = code_customers(purchases, returns, &cdf, &mut report)?;
     // The attributes are joined lazily: each query joins only the columns it reads, and the
     // lines are never held twice. Callers that query many times use `materialized`.
     let attach = |lines: DataFrame| -> LazyFrame {
@@ -597,5 +613,6 @@ fn load_folder(
         present,
         report,
         table: None,
+        customer_ids: Some(customer_ids),
     })
 }
