@@ -209,6 +209,18 @@ pub fn is_scored(s: &Segmentation) -> bool {
 pub fn fit_unscored(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
     check_k(p.k, f.len())?;
     let (transform, x) = f.scaled(&p.features, p.scaler)?;
+    fit_unscored_scaled(f, p, transform, x)
+}
+
+/// [`fit_unscored`] on a matrix already scaled for `p.features` and `p.scaler` (the TUI keeps
+/// it between K changes).
+pub fn fit_unscored_scaled(
+    f: &CustomerFeatures,
+    p: &SegmentParams,
+    transform: Transform,
+    x: Array2<f64>,
+) -> Result<Segmentation> {
+    check_k(p.k, f.len())?;
     let names = transform.features.clone();
     let (labels, gmm) = {
         let _t = crate::timing::phase("fit");

@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, OnceLock};
 
 use crate::analysis::customers::CustomerIndex;
-use crate::analysis::features::{CustomerFeatures, ScalerKind, customer_features};
+use crate::analysis::features::{CustomerFeatures, ScalerKind, Transform, customer_features};
 use crate::analysis::lookalike::unit_rows;
 use crate::analysis::segment::{self, Algo, SegmentParams, Segmentation};
 use crate::analysis::{eda, migrate, trends};
@@ -262,6 +262,8 @@ fn segment_loop(
         return;
     };
     let mut next: Option<Effect> = None;
+    let mut scaled: std::collections::HashMap<String, (Transform, ndarray::Array2<f64>)> =
+        Default::default();
     loop {
         let mut job = match next.take() {
             Some(j) => j,
@@ -287,7 +289,15 @@ fn segment_loop(
             }
             continue;
         };
-        let fitted = segment::fit_unscored(&f, &params(*k, *algo, features));
+        // The scaled matrix of a feature set is kept: a K change then only fits.
+        let p = params(*k, *algo, features);
+        let scaled = match scaled.get(features) {
+            Some(m) => Ok(m.clone()),
+            None => f.scaled(&p.features, p.scaler).inspect(|m| {
+                scaled.insert(features.clone(), m.clone());
+            }),
+        };
+        let fitted = scaled.and_then(|(t, x)| segment::fit_unscored_scaled(&f, &p, t, x));
         let send = |seg: Segmentation, agreement| {
             out.send(Action::SegmentsReady {
                 generation: *generation,
