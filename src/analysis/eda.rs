@@ -177,14 +177,7 @@ pub fn table_overview(ds: &Dataset) -> Result<Eda> {
     row("dataset", Value::text(&ds.name));
     row("layout", Value::text(&ds.report.layout));
     row("customers", Value::count(table.features.height()));
-    let names: Vec<String> = table
-        .features
-        .get_column_names()
-        .iter()
-        .skip(1)
-        .map(|s| s.to_string())
-        .collect();
-    row("features", Value::text(names.join(", ")));
+    row("features", Value::text(table.feature_names().join(", ")));
     for (label, n) in ds.report.entries() {
         row(&format!("load: {label}"), Value::count(n));
     }

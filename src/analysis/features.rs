@@ -410,13 +410,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
 /// Features read straight from a customer table.
 fn table_features(t: &crate::data::table::CustomerTable) -> Result<CustomerFeatures> {
     let ids = strs(&t.features, "customer_id")?;
-    let names: Vec<String> = t
-        .features
-        .get_column_names()
-        .iter()
-        .skip(1)
-        .map(|s| s.to_string())
-        .collect();
+    let names = t.feature_names();
     let mut raw = Array2::<f64>::zeros((ids.len(), names.len()));
     for (j, n) in names.iter().enumerate() {
         raw.column_mut(j)

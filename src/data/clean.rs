@@ -47,6 +47,14 @@ pub struct CleanLines {
     pub has_time: bool,
 }
 
+/// A column as text with surrounding whitespace removed: how every text attribute is read.
+pub fn trimmed_text(column: &str) -> Expr {
+    col(column)
+        .cast(DataType::String)
+        .str()
+        .strip_chars(lit(NULL))
+}
+
 /// Ids are text: trimmed, "17850.0" written as "17850", empty as missing. `floats` says the
 /// column holds some float-written ids (the regex is skipped otherwise: it is the slow part).
 pub fn id_expr(column: &str, dtype: &DataType, floats: bool) -> Expr {
@@ -310,26 +318,14 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         Role::CustomerName,
     ] {
         if let Some(c) = roles.get(role) {
-            select.push(
-                col(c)
-                    .cast(DataType::String)
-                    .str()
-                    .strip_chars(lit(NULL))
-                    .alias(role.key()),
-            );
+            select.push(trimmed_text(c).alias(role.key()));
         }
     }
     if let Some(c) = roles.get(Role::SignupDate) {
         select.push(date_expr(&df, file, c, Role::SignupDate)?.alias(Role::SignupDate.key()));
     }
     select.push(date_expr(&df, file, date_col, Role::Date)?.alias(Role::Date.key()));
-    select.push(
-        col(date_col)
-            .cast(DataType::String)
-            .str()
-            .strip_chars(lit(NULL))
-            .alias("__date_raw"),
-    );
+    select.push(trimmed_text(date_col).alias("__date_raw"));
 
     let qty = roles.get(Role::Quantity).map(|c| number_expr(c, &dtype(c)));
     let price = roles

@@ -18,7 +18,7 @@ pub use report::LoadReport;
 pub use roles::{Role, RoleMap, RoleOverride};
 
 use crate::bail_input;
-use clean::{CleanLines, clean_lines, columns_with_dots, date_expr, id_expr};
+use clean::{CleanLines, clean_lines, columns_with_dots, date_expr, id_expr, trimmed_text};
 use read::{RawFile, read_bytes, read_path};
 
 /// Where a dataset comes from: a path, or the sample compiled into the binary.
@@ -468,13 +468,7 @@ fn load_folder(
     let mut csel = vec![id_expr(cid, &cdt(cid), cfloats).alias("customer_id")];
     for role in [Role::CustomerName, Role::Region] {
         if let Some(c) = croles.get(role) {
-            csel.push(
-                col(c)
-                    .cast(DataType::String)
-                    .str()
-                    .strip_chars(lit(NULL))
-                    .alias(role.key()),
-            );
+            csel.push(trimmed_text(c).alias(role.key()));
         }
     }
     if let Some(c) = croles.get(Role::SignupDate) {
@@ -508,13 +502,7 @@ fn load_folder(
     ];
     for role in [Role::ProductName, Role::Category] {
         if let Some(c) = proles.get(role) {
-            psel.push(
-                col(c)
-                    .cast(DataType::String)
-                    .str()
-                    .strip_chars(lit(NULL))
-                    .alias(role.key()),
-            );
+            psel.push(trimmed_text(c).alias(role.key()));
         }
     }
     let pdf = first_per_id(

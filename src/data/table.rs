@@ -5,6 +5,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::clean::trimmed_text;
 use super::frame;
 use super::read::RawFile;
 use super::report::LoadReport;
@@ -17,6 +18,18 @@ use crate::bail_input;
 pub struct CustomerTable {
     pub features: DataFrame,
     pub attributes: DataFrame,
+}
+
+impl CustomerTable {
+    /// The feature columns, in order.
+    pub fn feature_names(&self) -> Vec<String> {
+        self.features
+            .get_column_names()
+            .iter()
+            .skip(1)
+            .map(|s| s.to_string())
+            .collect()
+    }
 }
 
 /// Whether a file without a date column is a customer table: it names customers, and each
@@ -47,7 +60,7 @@ pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Res
         .chain(attribute_roles.iter().filter_map(|&r| roles.get(r)))
         .collect();
     report.rows_read += raw.df.height();
-    let text = |c: &str| col(c).cast(DataType::String).str().strip_chars(lit(NULL));
+    let text = trimmed_text;
     let number = |c: &str| text(c).cast(DataType::Float64);
     let candidates: Vec<String> = raw
         .headers()
@@ -97,20 +110,14 @@ pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Res
             ignored.join(", ")
         ));
     }
-    let id_text = col(id).cast(DataType::String).str().strip_chars(lit(NULL));
+    let id_text = trimmed_text(id);
     let mut select = vec![id_text.alias("customer_id")];
     for f in &features {
         select.push(number(f).alias(f.as_str()));
     }
     for role in attribute_roles {
         if let Some(c) = roles.get(role) {
-            select.push(
-                col(c)
-                    .cast(DataType::String)
-                    .str()
-                    .strip_chars(lit(NULL))
-                    .alias(role.key()),
-            );
+            select.push(trimmed_text(c).alias(role.key()));
         }
     }
     let all = raw.df.lazy().select(select).collect()?;
