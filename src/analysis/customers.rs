@@ -80,17 +80,8 @@ impl CustomerIndex {
         }
         // Integer-coded customers sort far faster than their ids; the runs are put in id order
         // afterwards (a customer's rows stay one run either way).
-        let coded = ds
-            .lines
-            .clone()
-            .collect_schema()?
-            .get("customer_code")
-            .is_some();
-        let key = if coded {
-            "customer_code"
-        } else {
-            "customer_id"
-        };
+        let key = ds.present.customer_key();
+        let coded = ds.present.customer_code;
         if coded {
             cols.push(col(key));
         }

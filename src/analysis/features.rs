@@ -128,6 +128,11 @@ impl CustomerFeatures {
     }
 }
 
+/// `part / whole`, 0 where the whole is not positive (no orders, no spend).
+fn ratio(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { 0.0 }
+}
+
 /// A safe column-name suffix from a category or region name.
 fn slug(s: &str) -> String {
     let mut out: String = s
@@ -321,15 +326,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     push("monetary", (0..n).map(|i| gross[i] - returned[i]).collect());
     push(
         "avg_order_value",
-        (0..n)
-            .map(|i| {
-                if frequency[i] > 0.0 {
-                    gross[i] / frequency[i]
-                } else {
-                    0.0
-                }
-            })
-            .collect(),
+        (0..n).map(|i| ratio(gross[i], frequency[i])).collect(),
     );
     push(
         "tenure_days",
@@ -341,15 +338,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     if any_returns {
         push(
             "return_rate",
-            (0..n)
-                .map(|i| {
-                    if gross[i] > 0.0 {
-                        returned[i] / gross[i]
-                    } else {
-                        0.0
-                    }
-                })
-                .collect(),
+            (0..n).map(|i| ratio(returned[i], gross[i])).collect(),
         );
     }
     push("total_quantity", f64s(&per, "total_quantity")?);
@@ -363,15 +352,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
             m.column_mut(j).assign(&Array1::from(spend));
             push(
                 &format!("share_{}", slug(c)),
-                (0..n)
-                    .map(|i| {
-                        if gross[i] > 0.0 {
-                            m[[i, j]] / gross[i]
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect(),
+                (0..n).map(|i| ratio(m[[i, j]], gross[i])).collect(),
             );
         }
         categories = Some((category_names, m));

@@ -2,8 +2,9 @@
 //! rule and empty-cluster relocation), on a column-major copy of the matrix so the distance
 //! loops vectorise, with the restarts spread over the cores.
 //!
-//! Why not linfa's `KMeans`: on 100k customers its generic row-wise Lloyd loop took 4.4 s for
-//! 20 restarts on this 2-core machine, over half of a whole `segment` run. The GMM stays linfa's.
+//! Why not linfa's `KMeans`: its generic row-wise Lloyd loop was over half of a whole `segment`
+//! run on 100k customers (compare `cargo bench --bench kernels` and `SEGSCOPE_TIMINGS=1` with
+//! an older build). The GMM stays linfa's.
 
 use ndarray::Array2;
 use rand::Rng;
@@ -329,14 +330,6 @@ pub fn fit(x: &Array2<f64>, k: usize, seed: u64, runs: usize) -> Fit {
             .collect()
     });
     fits.sort_by_key(|(r, _)| *r);
-    if std::env::var_os("SEGSCOPE_KMEANS_DEBUG").is_some() {
-        for (r, f) in &fits {
-            eprintln!(
-                "run {r}: {} iterations, inertia {}",
-                f.iterations, f.inertia
-            );
-        }
-    }
     fits.into_iter()
         .map(|(_, f)| f)
         .reduce(|best, f| if f.inertia < best.inertia { f } else { best })

@@ -29,15 +29,30 @@ pub fn index_job(ds: &Dataset) -> Action {
     Action::IndexReady(CustomerIndex::build(ds).map(Arc::new).map_err(msg))
 }
 
+/// The default feature set's name: the card's lookalikes and the first segments use it.
+const DEFAULT_FEATURES: &str = "rfm+";
+
 pub fn features_job(ds: &Dataset) -> Result<FeaturesReady, String> {
+    features_and_matrix(ds).map(|(ready, _)| ready)
+}
+
+/// Features, plus the default set's scaled matrix (the segment loop keeps it, so start-up
+/// scales it once).
+fn features_and_matrix(ds: &Dataset) -> Result<(FeaturesReady, Scaled), String> {
     let f = customer_features(ds).map_err(msg)?;
     // Lookalikes on the card use the default feature set, scaled as the segments are.
-    let (_, x) = f.scaled("rfm+", ScalerKind::Robust).map_err(msg)?;
-    Ok(FeaturesReady {
+    let scaled = f
+        .scaled(DEFAULT_FEATURES, ScalerKind::Robust)
+        .map_err(msg)?;
+    let ready = FeaturesReady {
+        unit: Arc::new(unit_rows(&scaled.1)),
         features: Arc::new(f),
-        unit: Arc::new(unit_rows(&x)),
-    })
+    };
+    Ok((ready, scaled))
 }
+
+/// A feature set's transform and scaled matrix.
+type Scaled = (Transform, ndarray::Array2<f64>);
 
 fn params(k: usize, algo: Algo, features: &str) -> SegmentParams {
     SegmentParams {
@@ -252,18 +267,21 @@ fn segment_loop(
     rx: Receiver<Effect>,
     gate: Gate,
 ) {
-    let ready = features_job(&ds);
-    if let Ok(f) = &ready {
-        let _ = slot.set(f.features.clone());
-    }
+    let mut scaled: std::collections::HashMap<String, Scaled> = Default::default();
+    let ready = match features_and_matrix(&ds) {
+        Ok((ready, matrix)) => {
+            scaled.insert(DEFAULT_FEATURES.to_string(), matrix);
+            let _ = slot.set(ready.features.clone());
+            Ok(ready)
+        }
+        Err(e) => Err(e),
+    };
     let _ = out.send(Action::FeaturesReady(ready));
     let Some(f) = slot.get().cloned() else {
         gate.open();
         return;
     };
     let mut next: Option<Effect> = None;
-    let mut scaled: std::collections::HashMap<String, (Transform, ndarray::Array2<f64>)> =
-        Default::default();
     loop {
         let mut job = match next.take() {
             Some(j) => j,
