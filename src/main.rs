@@ -16,8 +16,8 @@ use segscope::sample;
 use segscope::tui;
 
 /// glibc gives threads their own malloc arenas, so memory polars frees on one thread is not
-/// reused by the next (peak RSS of `segment` on 1M lines: ~423 MB with the default, ~405 MB
-/// with two arenas, at the same speed). A MALLOC_ARENA_MAX set by the user wins.
+/// reused by the next (compare the peak RSS of `segment` with `MALLOC_ARENA_MAX=8`, which
+/// restores glibc's usual limit on 2 cores). A MALLOC_ARENA_MAX set by the user wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
     unsafe extern "C" {

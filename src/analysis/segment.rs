@@ -677,8 +677,9 @@ pub fn profile_table(s: &Segmentation) -> super::Table {
     t
 }
 
-/// Rows the agreement is measured on at most: a mixture fit is the slowest step of `segment`
-/// (0.5 s on 10,000 rows of this machine), and the index settles well before that.
+/// Rows the agreement is measured on at most: a mixture fit is single-threaded and grows with
+/// the rows (`SEGSCOPE_TIMINGS=1` shows its share as "agreement"), and the index settles well
+/// before that.
 pub const AGREEMENT_SAMPLE: usize = 5_000;
 
 /// Agreement (adjusted Rand index) between this segmentation and the other algorithm at the
