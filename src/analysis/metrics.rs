@@ -92,28 +92,41 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
 }
 
 /// Sum of the distances from `point` to rows `lo..hi` of the column-major `cols` (n rows).
+/// Rows go in blocks of [`LANES`] whose squared distances stay in registers across the
+/// features; the blocks' roots add into [`LANES`] running sums (one chain of dependent adds
+/// would bound the loop). The same order with or without AVX2, so the same bits.
 #[inline(always)]
 fn distance_sum_body(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]) -> f64 {
-    let mut tmp = [0.0f64; 256];
-    let mut sum = 0.0;
-    let mut start = lo;
-    while start < hi {
-        let m = (hi - start).min(tmp.len());
-        let t = &mut tmp[..m];
-        t.iter_mut().for_each(|v| *v = 0.0);
+    let mut lanes = [0.0f64; LANES];
+    let mut i = lo;
+    while i + LANES <= hi {
+        let mut acc = [0.0f64; LANES];
         for (f, &pf) in point.iter().enumerate() {
-            let col = &cols[f * n + start..f * n + start + m];
-            for (o, &v) in t.iter_mut().zip(col) {
+            let block = &cols[f * n + i..f * n + i + LANES];
+            for (a, &v) in acc.iter_mut().zip(block) {
                 let diff = v - pf;
-                *o += diff * diff;
+                *a += diff * diff;
             }
         }
-        t.iter_mut().for_each(|v| *v = v.sqrt());
-        sum += t.iter().sum::<f64>();
-        start += m;
+        for (l, a) in lanes.iter_mut().zip(acc) {
+            *l += a.sqrt();
+        }
+        i += LANES;
     }
-    sum
+    let mut tail = 0.0;
+    for r in i..hi {
+        let mut acc = 0.0;
+        for (f, &pf) in point.iter().enumerate() {
+            let diff = cols[f * n + r] - pf;
+            acc += diff * diff;
+        }
+        tail += acc.sqrt();
+    }
+    lanes.iter().sum::<f64>() + tail
 }
+
+/// Rows per block in [`distance_sum`].
+const LANES: usize = 8;
 
 crate::simd_dispatch!(fn distance_sum(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]) -> f64 => distance_sum_body);
 

@@ -267,6 +267,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
 
     let _t = crate::timing::phase("clean_lines");
     let before = raw_df.height();
+    let t = crate::timing::phase("clean: dedupe");
     // Exact copies: known from the bytes when lines are rows (then usually none, and nothing
     // to do), else found by comparing parsed rows.
     let df = match duplicates {
@@ -280,6 +281,8 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     report.rows_read += before;
     report.duplicate_rows += before - df.height();
     let df = df.with_row_index("__row".into(), None)?;
+    drop(t);
+    let t = crate::timing::phase("clean: id probes");
 
     let Some(date_col) = roles.get(Role::Date) else {
         bail_input!("{file}: no date column found; name it with --map date=COLUMN");
@@ -321,6 +324,8 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
             select.push(trimmed_text(c).alias(role.key()));
         }
     }
+    drop(t);
+    let t = crate::timing::phase("clean: dates");
     if let Some(c) = roles.get(Role::SignupDate) {
         select.push(date_expr(&df, file, c, Role::SignupDate)?.alias(Role::SignupDate.key()));
     }
@@ -362,6 +367,8 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     select.push(price.alias(Role::UnitPrice.key()));
     select.push(amount.alias(Role::Amount.key()));
 
+    drop(t);
+    let t = crate::timing::phase("clean: typed");
     let typed = df.clone().lazy().select(select);
     let cancelled = match roles.get(Role::Order) {
         Some(_) => col(Role::Order.key())
@@ -401,6 +408,8 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         ))
     })?;
 
+    drop(t);
+    let t = crate::timing::phase("clean: fates");
     let counts = typed
         .clone()
         .lazy()
@@ -427,6 +436,8 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         }
     }
     drop(df);
+    drop(t);
+    let _t = crate::timing::phase("clean: split");
 
     let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], true, false));
     // Clean data (every row a purchase) keeps its columns as they are: no filtered copy.

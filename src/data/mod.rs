@@ -561,8 +561,12 @@ fn load_folder(
             .collect()?;
         frame::first_count(&n, "n")
     };
+    let t = crate::timing::phase("unknown products");
     report.unknown_product += unknown(&purchases, &products_lf, "product_id")?;
+    drop(t);
+    let t = crate::timing::phase("code customers");
     let (purchases, returns, customer_ids) = code_customers(purchases, returns, &cdf, &mut report)?;
+    drop(t);
     // The attributes are joined lazily: each query joins only the columns it reads, and the
     // lines are never held twice. Callers that query many times use `materialized`.
     let attach = |lines: DataFrame| -> LazyFrame {
