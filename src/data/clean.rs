@@ -48,31 +48,45 @@ pub struct CleanLines {
 }
 
 /// A column as text with surrounding whitespace removed: how every text attribute is read.
-pub fn trimmed_text(column: &str) -> Expr {
-    col(column)
-        .cast(DataType::String)
-        .str()
-        .strip_chars(lit(NULL))
+/// `padded` is [`RawFile::padded`]: unpadded text is used as it is (trimming copies it).
+pub fn text_expr(column: &str, padded: bool) -> Expr {
+    let text = col(column).cast(DataType::String);
+    if padded {
+        text.str().strip_chars(lit(NULL))
+    } else {
+        text
+    }
 }
 
 /// Ids are text: trimmed, "17850.0" written as "17850", empty as missing. `floats` says the
 /// column holds some float-written ids (the regex is skipped otherwise: it is the slow part).
-pub fn id_expr(column: &str, dtype: &DataType, floats: bool) -> Expr {
+/// Unpadded text has no blank ids (the reader reads empty fields as missing).
+pub fn id_expr(column: &str, dtype: &DataType, floats: bool, padded: bool) -> Expr {
     let text = match dtype {
         DataType::Float32 | DataType::Float64 => {
             col(column).cast(DataType::Int64).cast(DataType::String)
         }
         _ => col(column).cast(DataType::String),
     };
-    let s = text.str().strip_chars(lit(NULL));
-    let s = if floats && dtype == &DataType::String {
+    let string = dtype == &DataType::String;
+    let padded = padded && string;
+    let s = if padded {
+        text.str().strip_chars(lit(NULL))
+    } else {
+        text
+    };
+    let s = if floats && string {
         s.str().replace(lit(FLOAT_ID), lit("${1}"), false)
     } else {
         s
     };
-    when(s.clone().eq(lit("")))
-        .then(lit(NULL).cast(DataType::String))
-        .otherwise(s)
+    if padded || floats {
+        when(s.clone().eq(lit("")))
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(s)
+    } else {
+        s
+    }
 }
 
 /// An integer id written as a float: "17850.0".
@@ -143,13 +157,32 @@ fn strptime(expr: Expr, format: &str, date_only: bool) -> Expr {
     }
 }
 
+/// A column's dates as [`date_expr`] reads them.
+pub struct Dates {
+    pub expr: Expr,
+    /// Every value that is there parsed: the dates are missing exactly where the text is.
+    pub exact: bool,
+}
+
+/// Rows whose values choose a date column's formats: the first this many non-empty values.
+const DATE_SAMPLE: usize = 2000;
+
 /// The date expression for a column: formats are chosen on a sample of its values, then
 /// tried in that order. Fails (as bad input) when no known format fits any sampled value.
-pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result<Expr> {
+pub fn date_expr(
+    df: &DataFrame,
+    file: &str,
+    column: &str,
+    role: Role,
+    padded: bool,
+) -> Result<Dates> {
     let dtype = df.column(column)?.dtype().clone();
     match dtype {
         DataType::Date | DataType::Datetime(_, _) => {
-            return Ok(col(column).cast(DataType::Datetime(TimeUnit::Microseconds, None)));
+            return Ok(Dates {
+                expr: col(column).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+                exact: true,
+            });
         }
         DataType::String => {}
         _ => bail_input!(
@@ -158,17 +191,26 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
             role.key()
         ),
     }
-    let text = col(column).str().strip_chars(lit(NULL));
-    let sample = df
-        .clone()
-        .lazy()
-        .select([text.clone().alias("v")])
-        .drop_nulls(None)
-        .filter(col("v").neq(lit("")))
-        .limit(2000)
-        .collect()?;
+    let text = text_expr(column, padded);
+    // The first values, from the first rows when they hold enough (no pass over the column).
+    let sample_of = |rows: &DataFrame| -> PolarsResult<DataFrame> {
+        rows.clone()
+            .lazy()
+            .select([text.clone().alias("v")])
+            .drop_nulls(None)
+            .filter(col("v").neq(lit("")))
+            .limit(DATE_SAMPLE as IdxSize)
+            .collect()
+    };
+    let mut sample = sample_of(&df.slice(0, 10 * DATE_SAMPLE))?;
+    if sample.height() < DATE_SAMPLE && df.height() > 10 * DATE_SAMPLE {
+        sample = sample_of(df)?;
+    }
     if sample.height() == 0 {
-        return Ok(lit(NULL).cast(DataType::Datetime(TimeUnit::Microseconds, None)));
+        return Ok(Dates {
+            expr: lit(NULL).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
+            exact: false,
+        });
     }
     let candidates: Vec<(&str, bool)> = DATETIME_FORMATS
         .iter()
@@ -216,7 +258,7 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     // Usually the best format fits every value: parse once with it and keep the result,
     // instead of coalescing every candidate format over every row.
-    if ranked.len() > 1 && ranked[0].0 as usize == sampled {
+    if ranked[0].0 as usize == sampled {
         let (format, date_only) = candidates[ranked[0].1];
         let parsed = df
             .clone()
@@ -238,17 +280,23 @@ pub fn date_expr(df: &DataFrame, file: &str, column: &str, role: Role) -> Result
                 .alias("n")])
             .collect()?;
         if frame::first_count(&misses, "n")? == 0 {
-            return Ok(lit(parsed.column("d")?.as_materialized_series().clone()));
+            return Ok(Dates {
+                expr: lit(parsed.column("d")?.as_materialized_series().clone()),
+                exact: true,
+            });
         }
     }
     let parsers: Vec<Expr> = ranked
         .iter()
         .map(|&(_, i)| strptime(text.clone(), candidates[i].0, candidates[i].1))
         .collect();
-    Ok(if parsers.len() == 1 {
-        parsers.into_iter().next().unwrap_or(lit(NULL))
-    } else {
-        coalesce(&parsers)
+    Ok(Dates {
+        expr: if parsers.len() == 1 {
+            parsers.into_iter().next().unwrap_or(lit(NULL))
+        } else {
+            coalesce(&parsers)
+        },
+        exact: false,
     })
 }
 
@@ -259,6 +307,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         name,
         df: raw_df,
         duplicates,
+        padded,
         ..
     } = raw;
     let file = name.as_str();
@@ -296,7 +345,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     let id_columns: Vec<&str> = id_roles.iter().map(|(_, c)| *c).collect();
     let dots = columns_with_dots(&df, &id_columns)?;
     for (&(role, c), &floats) in id_roles.iter().zip(&dots) {
-        select.push(id_expr(c, &dtype(c), floats).alias(role.key()));
+        select.push(id_expr(c, &dtype(c), floats, padded).alias(role.key()));
         let is_float = dtype(c).is_float();
         if floats || is_float {
             stats.push(
@@ -321,16 +370,27 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         Role::CustomerName,
     ] {
         if let Some(c) = roles.get(role) {
-            select.push(trimmed_text(c).alias(role.key()));
+            select.push(text_expr(c, padded).alias(role.key()));
         }
     }
     drop(t);
     let t = crate::timing::phase("clean: dates");
     if let Some(c) = roles.get(Role::SignupDate) {
-        select.push(date_expr(&df, file, c, Role::SignupDate)?.alias(Role::SignupDate.key()));
+        let signup = date_expr(&df, file, c, Role::SignupDate, padded)?;
+        select.push(signup.expr.alias(Role::SignupDate.key()));
     }
-    select.push(date_expr(&df, file, date_col, Role::Date)?.alias(Role::Date.key()));
-    select.push(trimmed_text(date_col).alias("__date_raw"));
+    let dates = date_expr(&df, file, date_col, Role::Date, padded)?;
+    select.push(dates.expr.alias(Role::Date.key()));
+    // A missing date and one that does not parse are told apart by the text, unless every
+    // date there parsed.
+    let missing_date = if dates.exact {
+        col(Role::Date.key()).is_null()
+    } else {
+        select.push(text_expr(date_col, padded).alias("__date_raw"));
+        col("__date_raw")
+            .is_null()
+            .or(col("__date_raw").eq(lit("")))
+    };
 
     let qty = roles.get(Role::Quantity).map(|c| number_expr(c, &dtype(c)));
     let price = roles
@@ -370,12 +430,26 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     drop(t);
     let t = crate::timing::phase("clean: typed");
     let typed = df.clone().lazy().select(select);
+    // Cancelled orders ("C536379") are found by a regex, run only where some order id holds
+    // a C at all (a literal search is many times cheaper).
+    let may_cancel = match roles.get(Role::Order) {
+        Some(c) if dtype(c) == DataType::String => {
+            let has = |letter: &str| col(c).str().contains_literal(lit(letter));
+            let hit = df
+                .clone()
+                .lazy()
+                .select([has("C").or(has("c")).any(true).alias("c")])
+                .collect()?;
+            hit.column("c")?.bool()?.get(0).unwrap_or(false)
+        }
+        _ => false,
+    };
     let cancelled = match roles.get(Role::Order) {
-        Some(_) => col(Role::Order.key())
+        Some(_) if may_cancel => col(Role::Order.key())
             .str()
             .contains(lit(r"^[Cc]\d"), false)
             .fill_null(lit(false)),
-        None => lit(false),
+        _ => lit(false),
     };
     let is_return = cancelled.or(col("quantity").lt(lit(0.0)).fill_null(lit(false)));
     // Missing, unparseable ("N/A"), NaN and infinite values are all unusable numbers.
@@ -383,11 +457,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     let bad_number = unusable("quantity")
         .or(unusable("unit_price"))
         .or(unusable("amount"));
-    let fate = when(
-        col("__date_raw")
-            .is_null()
-            .or(col("__date_raw").eq(lit(""))),
-    )
+    let fate = when(missing_date)
     .then(lit(fate::MISSING_DATE))
     .when(col("date").is_null())
     .then(lit(fate::BAD_DATE))
@@ -439,7 +509,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     drop(t);
     let _t = crate::timing::phase("clean: split");
 
-    let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], true, false));
+    let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], false, false));
     // Clean data (every row a purchase) keeps its columns as they are: no filtered copy.
     let all_purchases = fates.iter().all(|f| *f == Some(i64::from(fate::PURCHASE)));
     let (purchases, returns) = if all_purchases {

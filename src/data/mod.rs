@@ -18,7 +18,7 @@ pub use report::LoadReport;
 pub use roles::{Role, RoleMap, RoleOverride};
 
 use crate::bail_input;
-use clean::{CleanLines, clean_lines, columns_with_dots, date_expr, id_expr, trimmed_text};
+use clean::{CleanLines, clean_lines, columns_with_dots, date_expr, id_expr, text_expr};
 use read::{RawFile, read_bytes, read_path};
 
 /// Where a dataset comes from: a path, or the sample compiled into the binary.
@@ -465,16 +465,16 @@ fn load_folder(
     let cdt = |c: &str| cschema.get(c).cloned().unwrap_or(DataType::String);
     let cid = croles.get(Role::Customer).unwrap_or_default();
     let cfloats = columns_with_dots(&customers.df, &[cid])?[0];
-    let mut csel = vec![id_expr(cid, &cdt(cid), cfloats).alias("customer_id")];
+    let cpad = customers.padded;
+    let mut csel = vec![id_expr(cid, &cdt(cid), cfloats, cpad).alias("customer_id")];
     for role in [Role::CustomerName, Role::Region] {
         if let Some(c) = croles.get(role) {
-            csel.push(trimmed_text(c).alias(role.key()));
+            csel.push(text_expr(c, cpad).alias(role.key()));
         }
     }
     if let Some(c) = croles.get(Role::SignupDate) {
-        csel.push(
-            date_expr(&customers.df, &customers.name, c, Role::SignupDate)?.alias("signup_date"),
-        );
+        let signup = date_expr(&customers.df, &customers.name, c, Role::SignupDate, cpad)?;
+        csel.push(signup.expr.alias("signup_date"));
     }
     let cdf = first_per_id(
         customers.df.clone().lazy().select(csel).collect()?,
@@ -497,12 +497,13 @@ fn load_folder(
             pid,
             &pschema.get(pid).cloned().unwrap_or(DataType::String),
             pfloats,
+            products.padded,
         )
         .alias("product_id"),
     ];
     for role in [Role::ProductName, Role::Category] {
         if let Some(c) = proles.get(role) {
-            psel.push(trimmed_text(c).alias(role.key()));
+            psel.push(text_expr(c, products.padded).alias(role.key()));
         }
     }
     let pdf = first_per_id(

@@ -23,6 +23,9 @@ pub struct RawFile {
     /// rows correspond one to one (no quotes), so cleaning drops exact duplicates by this mask
     /// instead of comparing parsed rows.
     pub duplicates: Option<Vec<bool>>,
+    /// Some value may start or end with whitespace (false only when the bytes show none can),
+    /// so cleaning trims text only where it could change something.
+    pub padded: bool,
 }
 
 impl RawFile {
@@ -88,6 +91,7 @@ fn read_parquet(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
         df,
         latin1: false,
         duplicates: None,
+        padded: true,
     })
 }
 
@@ -114,13 +118,17 @@ fn read_csv(name: &str, mut bytes: Vec<u8>, overrides: &[RoleOverride]) -> Resul
     let separator = sniff_separator(&bytes);
     // The duplicate check on the bytes runs beside the parse.
     let (parsed, lines) = std::thread::scope(|s| {
-        let lines = s.spawn(|| duplicate_lines(&bytes));
+        let lines = s.spawn(|| {
+            let _t = crate::timing::phase("read: line scan");
+            (duplicate_lines(&bytes), padded_fields(&bytes, separator))
+        });
         let parsed = match read_typed(&bytes, separator, overrides) {
             Some(df) => Ok(df),
             None => csv_reader(&bytes, separator, Some(0), None),
         };
-        (parsed, lines.join().unwrap_or(None))
+        (parsed, lines.join().unwrap_or((None, true)))
     });
+    let (lines, padded) = lines;
     let df = match parsed {
         Ok(df) => df,
         Err(e) => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
@@ -134,6 +142,7 @@ fn read_csv(name: &str, mut bytes: Vec<u8>, overrides: &[RoleOverride]) -> Resul
         df,
         latin1,
         duplicates,
+        padded,
     })
 }
 
@@ -227,6 +236,30 @@ fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
     Some(repeats)
 }
 
+/// Whether some data value may start or end with whitespace (true when that can't be told
+/// from the bytes: quotes, or text other than ASCII). A space, tab or CR counts when it
+/// touches a separator or a line's start or end (a CR right before the newline is the line
+/// end, as the parser reads it). The header is not a value.
+fn padded_fields(bytes: &[u8], separator: u8) -> bool {
+    let Some(body) = bytes.iter().position(|&b| b == b'\n').map(|p| &bytes[p + 1..]) else {
+        return false;
+    };
+    if !body.is_ascii() || memchr::memchr3(b'"', 0x0b, 0x0c, body).is_some() {
+        return true;
+    }
+    let boundary = |p: Option<usize>| match p {
+        None => true,
+        Some(p) => match body.get(p) {
+            None => true,
+            Some(&b) => b == separator || b == b'\n' || (b == b'\r' && body.get(p + 1).is_none_or(|&n| n == b'\n')),
+        },
+    };
+    memchr::memchr3_iter(b' ', b'\t', b'\r', body).any(|p| {
+        let line_end = body[p] == b'\r' && body.get(p + 1).is_none_or(|&n| n == b'\n');
+        !line_end && (boundary(p.checked_sub(1)) || boundary(Some(p + 1)))
+    })
+}
+
 /// FNV-1a over 8-byte words: fast, and good enough to tell lines apart (collisions are safe).
 fn hash_line(line: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ line.len() as u64;
@@ -311,6 +344,24 @@ mod tests {
         // Read through the parser: the mask is kept only when it has one entry per row.
         let raw = read_bytes("d.csv", b"a,b\n1,2\n1,2\n3,4\n".to_vec(), &[]).unwrap();
         assert_eq!(raw.duplicates, Some(vec![false, true, false]));
+    }
+
+    #[test]
+    fn padding_is_seen_next_to_separators_and_line_ends() {
+        let clean = b" Id , Name\nC1,2024-01-01 10:00\r\nC2,x\n";
+        assert!(!padded_fields(clean, b','), "inner spaces and CRLF are not padding");
+        assert!(padded_fields(b"a,b\n1, 2\n", b','));
+        assert!(padded_fields(b"a,b\n1 ,2\n", b','));
+        assert!(padded_fields(b"a,b\n 1,2\n", b','));
+        assert!(padded_fields(b"a,b\n1,2 \r\n", b','));
+        assert!(padded_fields(b"a,b\n1,2\t", b','));
+        assert!(padded_fields(b"a;b\n1;\t2\n", b';'));
+        assert!(padded_fields(b"a,b\n1,\r2\n", b','), "a lone CR is whitespace");
+        assert!(!padded_fields(b"a;b\n1, 2;3\n", b';'), "a comma is not the separator");
+        assert!(padded_fields(b"a,b\n\"1\",2\n", b','), "quotes: can't tell");
+        assert!(padded_fields("a,b\n1,\u{a0}2\n".as_bytes(), b','), "non-ASCII: can't tell");
+        assert!(!read_bytes("p.csv", b"a,b\n1,2\n".to_vec(), &[]).unwrap().padded);
+        assert!(read_bytes("p.csv", b"a,b\n1, 2\n".to_vec(), &[]).unwrap().padded);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::clean::trimmed_text;
+use super::clean::text_expr;
 use super::frame;
 use super::read::RawFile;
 use super::report::LoadReport;
@@ -60,7 +60,8 @@ pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Res
         .chain(attribute_roles.iter().filter_map(|&r| roles.get(r)))
         .collect();
     report.rows_read += raw.df.height();
-    let text = trimmed_text;
+    let padded = raw.padded;
+    let text = |c: &str| text_expr(c, padded);
     let number = |c: &str| text(c).cast(DataType::Float64);
     let candidates: Vec<String> = raw
         .headers()
@@ -110,14 +111,14 @@ pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Res
             ignored.join(", ")
         ));
     }
-    let id_text = trimmed_text(id);
+    let id_text = text(id);
     let mut select = vec![id_text.alias("customer_id")];
     for f in &features {
         select.push(number(f).alias(f.as_str()));
     }
     for role in attribute_roles {
         if let Some(c) = roles.get(role) {
-            select.push(trimmed_text(c).alias(role.key()));
+            select.push(text(c).alias(role.key()));
         }
     }
     let all = raw.df.lazy().select(select).collect()?;
