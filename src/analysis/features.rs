@@ -128,6 +128,10 @@ impl CustomerFeatures {
     }
 }
 
+/// Up to this many categories, distinct categories per customer are counted from one
+/// indicator column per category (above it, as distinct texts per group).
+const MAX_CATEGORY_INDICATORS: usize = 64;
+
 /// `part / whole`, 0 where the whole is not positive (no orders, no spend).
 fn ratio(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }
@@ -215,22 +219,40 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         col("quantity").sum().alias("total_quantity"),
         col("unit_price").mean().alias("avg_unit_price"),
     ];
+    // Per category, a line's spend and whether it is of that category, as plain columns
+    // before the group-by: plain sums and maxima are the group-by's fast path, where a
+    // filtered sum or a count of distinct texts takes a slow path per group.
+    let mut per_line: Vec<Expr> = Vec::new();
+    let indicators = category_names.len() <= MAX_CATEGORY_INDICATORS;
     if ds.present.category {
-        aggs.push(
-            col("category")
-                .drop_nulls()
-                .n_unique()
-                .alias("distinct_categories"),
-        );
         for (j, c) in category_names.iter().enumerate() {
-            aggs.push(
-                col("amount")
-                    .filter(col("category").eq(lit(c.as_str())))
-                    .sum()
+            let is = col("category").eq(lit(c.as_str())).fill_null(lit(false));
+            per_line.push(
+                when(is.clone())
+                    .then(col("amount"))
+                    .otherwise(lit(0.0))
                     .alias(format!("__spend{j}")),
+            );
+            aggs.push(col(format!("__spend{j}")).sum());
+            if indicators {
+                per_line.push(is.alias(format!("__is{j}")));
+                aggs.push(col(format!("__is{j}")).any(true).alias(format!("__is{j}")));
+            }
+        }
+        if !indicators {
+            aggs.push(
+                col("category")
+                    .drop_nulls()
+                    .n_unique()
+                    .alias("distinct_categories"),
             );
         }
     }
+    let bought = if per_line.is_empty() {
+        bought
+    } else {
+        bought.with_columns(per_line)
+    };
     if line_region {
         aggs.push(col("region").drop_nulls().max().alias("__line_region"));
     }
@@ -333,7 +355,19 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         (0..n).map(|i| days(signup[i].or(first[i]))).collect(),
     );
     if ds.present.category {
-        push("distinct_categories", f64s(&per, "distinct_categories")?);
+        let distinct = if indicators {
+            let mut count = vec![0.0; n];
+            for j in 0..category_names.len() {
+                let is = per.column(&format!("__is{j}"))?.bool()?;
+                for (c, v) in count.iter_mut().zip(is.iter()) {
+                    *c += f64::from(u8::from(v.unwrap_or(false)));
+                }
+            }
+            count
+        } else {
+            f64s(&per, "distinct_categories")?
+        };
+        push("distinct_categories", distinct);
     }
     if any_returns {
         push(

@@ -331,11 +331,31 @@ fn load_log(
     })
 }
 
+/// Each line's code for its `key` from `dict` (columns `key` and `code`, keys unique), in the
+/// lines' order: only the key column is joined, and the result is added beside the others
+/// (a join of the whole lines would copy every column).
+fn codes_for(lines: &DataFrame, dict: &LazyFrame, key: &str, code: &str) -> Result<Column> {
+    let args = JoinArgs {
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Left)
+    };
+    let coded = lines
+        .select([key])?
+        .lazy()
+        .join(dict.clone(), [col(key)], [col(key)], args)
+        .select([col(code)])
+        .collect()?;
+    if coded.height() != lines.height() {
+        anyhow::bail!("coding {key}: the join changed the number of lines");
+    }
+    Ok(coded.column(code)?.clone())
+}
+
 /// Adds each line's `customer_code` from the customer file's; ids the file does not know are
 /// counted and coded after it (so every id has one code), missing ids stay missing.
 fn code_customers(
-    purchases: DataFrame,
-    returns: DataFrame,
+    mut purchases: DataFrame,
+    mut returns: DataFrame,
     cdf: &DataFrame,
     report: &mut LoadReport,
 ) -> Result<(DataFrame, DataFrame, DataFrame)> {
@@ -343,18 +363,10 @@ fn code_customers(
         .clone()
         .lazy()
         .select([col("customer_id"), col("customer_code")]);
-    let code = |lines: DataFrame, dict: &LazyFrame| -> Result<DataFrame> {
-        Ok(lines
-            .lazy()
-            .join(
-                dict.clone(),
-                [col("customer_id")],
-                [col("customer_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .collect()?)
-    };
-    let (purchases, returns) = (code(purchases, &dict)?, code(returns, &dict)?);
+    for lines in [&mut purchases, &mut returns] {
+        let codes = codes_for(lines, &dict, "customer_id", "customer_code")?;
+        lines.with_column(codes)?;
+    }
     let unknown = col("customer_code")
         .is_null()
         .and(col("customer_id").is_not_null());
@@ -384,19 +396,15 @@ fn code_customers(
         col("customer_id"),
         (col("__extra").cast(DataType::UInt32) + lit(known)).alias("__extra"),
     ]);
-    let fill = |lines: DataFrame| -> Result<DataFrame> {
-        Ok(lines
+    for lines in [&mut purchases, &mut returns] {
+        let codes = codes_for(lines, &extra, "customer_id", "__extra")?;
+        lines.with_column(codes)?;
+        *lines = std::mem::take(lines)
             .lazy()
-            .join(
-                extra.clone(),
-                [col("customer_id")],
-                [col("customer_id")],
-                JoinArgs::new(JoinType::Left),
-            )
             .with_column(coalesce(&[col("customer_code"), col("__extra")]).alias("customer_code"))
             .drop(by_name(["__extra"], true, false))
-            .collect()?)
-    };
+            .collect()?;
+    }
     let all_ids = concat(
         [
             known_ids.lazy(),
@@ -407,7 +415,7 @@ fn code_customers(
         UnionArgs::default(),
     )?
     .collect()?;
-    Ok((fill(purchases)?, fill(returns)?, all_ids))
+    Ok((purchases, returns, all_ids))
 }
 
 /// Keeps the first row of each id, counting the repeats.
@@ -519,72 +527,55 @@ fn load_folder(
         has_time,
     } = clean_lines(transactions, &troles, &mut report)?;
 
-    // Attach product and customer attributes; lines keep their own where the log has them.
-    let pcols: Vec<String> = pdf
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .filter(|c| {
-            c == "product_id" || !purchases.get_column_names().iter().any(|p| p.as_str() == c)
-        })
-        .collect();
-    let ccols: Vec<String> = ["customer_code", "region"]
-        .iter()
-        .map(|s| s.to_string())
-        .filter(|c| {
-            cdf.get_column_names().iter().any(|p| p.as_str() == c)
-                && (c == "customer_code"
-                    || !purchases.get_column_names().iter().any(|p| p.as_str() == c))
-        })
-        .collect();
-    let products_lf = pdf
+    // Products get integer codes too (their row in the product file): one join on the text
+    // ids here, which also counts the lines whose product the file does not know.
+    let pdf = pdf.with_row_index("product_code".into(), None)?;
+    let t = crate::timing::phase("code products");
+    let product_codes = pdf
         .clone()
         .lazy()
-        .select(pcols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
-    let customers_lf = cdf
+        .select([col("product_id"), col("product_code")]);
+    let (mut purchases, mut returns) = (purchases, returns);
+    for lines in [&mut purchases, &mut returns] {
+        let codes = codes_for(lines, &product_codes, "product_id", "product_code")?;
+        lines.with_column(codes)?;
+    }
+    let unknown = col("product_code")
+        .is_null()
+        .and(col("product_id").is_not_null());
+    let n = purchases
         .clone()
         .lazy()
-        .select(ccols.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
-    // Lines whose product or customer the files do not know (anti-joins: nothing is copied).
-    let unknown = |lines: &DataFrame, other: &LazyFrame, key: &str| -> Result<usize> {
-        let n = lines
-            .clone()
-            .lazy()
-            .filter(col(key).is_not_null())
-            .select([col(key)])
-            .join(
-                other.clone().select([col(key)]),
-                [col(key)],
-                [col(key)],
-                JoinArgs::new(JoinType::Anti),
-            )
-            .select([len().alias("n")])
-            .collect()?;
-        frame::first_count(&n, "n")
-    };
-    let t = crate::timing::phase("unknown products");
-    report.unknown_product += unknown(&purchases, &products_lf, "product_id")?;
+        .select([unknown.cast(DataType::UInt32).sum().alias("n")])
+        .collect()?;
+    report.unknown_product += frame::first_count(&n, "n")?;
     drop(t);
     let t = crate::timing::phase("code customers");
     let (purchases, returns, customer_ids) = code_customers(purchases, returns, &cdf, &mut report)?;
     drop(t);
-    // The attributes are joined lazily: each query joins only the columns it reads, and the
-    // lines are never held twice. Callers that query many times use `materialized`.
+
+    // Product and customer attributes (where the lines lack their own) are looked up by code
+    // when a query reads them: projection pushdown drops the lookups a query does not read,
+    // and the lines are never held twice. Callers that query many times use `materialized`.
+    let on_lines = |c: &str| purchases.get_column_names().iter().any(|p| p.as_str() == c);
+    let mut lookups: Vec<Expr> = Vec::new();
+    for c in [Role::ProductName.key(), Role::Category.key()] {
+        if let (Ok(values), false) = (pdf.column(c), on_lines(c)) {
+            let values = values.as_materialized_series().clone();
+            lookups.push(lit(values).gather(col("product_code"), false).alias(c));
+        }
+    }
+    if let (Ok(values), false) = (cdf.column("region"), on_lines("region")) {
+        // Customers the file does not know are coded after its rows: no region.
+        let values = values.as_materialized_series().clone();
+        lookups.push(lit(values).gather(col("customer_code"), true).alias("region"));
+    }
     let attach = |lines: DataFrame| -> LazyFrame {
-        lines
-            .lazy()
-            .join(
-                products_lf.clone(),
-                [col("product_id")],
-                [col("product_id")],
-                JoinArgs::new(JoinType::Left),
-            )
-            .join(
-                customers_lf.clone(),
-                [col("customer_code")],
-                [col("customer_code")],
-                JoinArgs::new(JoinType::Left),
-            )
+        if lookups.is_empty() {
+            lines.lazy()
+        } else {
+            lines.lazy().with_columns(lookups.clone())
+        }
     };
     let lines = attach(purchases);
     let returns = attach(returns);
