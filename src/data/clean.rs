@@ -430,11 +430,17 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     drop(t);
     let t = crate::timing::phase("clean: typed");
     let typed = df.clone().lazy().select(select);
-    // Cancelled orders ("C536379") are found by a regex, run only where some order id holds
-    // a C at all (a literal search is many times cheaper).
+    // Cancelled orders ("C536379") are found by a regex, run only where some order id starts
+    // with a C (holds one, when values may be padded): a byte test is many times cheaper.
     let may_cancel = match roles.get(Role::Order) {
         Some(c) if dtype(c) == DataType::String => {
-            let has = |letter: &str| col(c).str().contains_literal(lit(letter));
+            let has = |letter: &str| {
+                if padded {
+                    col(c).str().contains_literal(lit(letter))
+                } else {
+                    col(c).str().starts_with(lit(letter))
+                }
+            };
             let hit = df
                 .clone()
                 .lazy()
