@@ -48,7 +48,10 @@ const WEEKDAYS: [&str; 7] = [
 pub fn all_tables(ds: &Dataset) -> Result<Eda> {
     ds.require_transactions("EDA tables")?;
     // Many queries follow: join the lines once (free when the caller already did).
-    let ds = &ds.materialized()?;
+    let ds = &{
+        let _t = crate::timing::phase("eda: materialize");
+        ds.materialized()?
+    };
     let mut eda = Eda {
         tables: Vec::new(),
         skipped: Vec::new(),
@@ -197,6 +200,7 @@ pub fn table_overview(ds: &Dataset) -> Result<Eda> {
 // --- the tables ----------------------------------------------------------------------------
 
 fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
+    let _t = crate::timing::phase("eda: overview");
     let fmt = if ds.present.time {
         "%Y-%m-%d %H:%M:%S"
     } else {
@@ -270,6 +274,7 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
 }
 
 fn by_region(ds: &Dataset, total: f64) -> Result<Table> {
+    let _t = crate::timing::phase("eda: by_region");
     let df = ds
         .lines
         .clone()
@@ -319,6 +324,7 @@ fn by_region(ds: &Dataset, total: f64) -> Result<Table> {
 }
 
 fn category_totals(ds: &Dataset, total: f64) -> Result<Table> {
+    let _t = crate::timing::phase("eda: category_totals");
     let df = ds
         .lines
         .clone()
@@ -365,6 +371,7 @@ fn category_totals(ds: &Dataset, total: f64) -> Result<Table> {
 }
 
 fn category_share_by_region(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: category_share_by_region");
     let df = ds
         .lines
         .clone()
@@ -421,6 +428,7 @@ fn category_share_by_region(ds: &Dataset) -> Result<Table> {
 /// Top 10 products by revenue and by quantity. Products are keyed by name where names exist
 /// (an analyst's "product"; several SKUs may share one), the `skus` column says how many.
 fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
+    let _t = crate::timing::phase("eda: top_products");
     let key = if ds.present.product_name {
         "product_name"
     } else {
@@ -511,6 +519,7 @@ fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
 
 /// Products (by id) sorted by revenue, the smallest number making 80% of it, and the curve.
 fn pareto(ds: &Dataset) -> Result<Vec<Table>> {
+    let _t = crate::timing::phase("eda: pareto");
     let df = ds
         .lines
         .clone()
@@ -590,6 +599,7 @@ pub(crate) fn month_range(first: &str, last: &str) -> Vec<String> {
 }
 
 fn monthly(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: monthly");
     let df = ds
         .lines
         .clone()
@@ -686,6 +696,7 @@ fn by_date_part(
 }
 
 fn weekday(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: weekday");
     let rows = by_date_part(ds, col("date").dt().weekday(), 1..=7)?;
     let total: f64 = rows.iter().map(|r| r.1).sum();
     let mut t = Table::new(
@@ -712,6 +723,7 @@ fn weekday(ds: &Dataset) -> Result<Table> {
 }
 
 fn hour_of_day(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: hour_of_day");
     let rows = by_date_part(ds, col("date").dt().hour(), 0..=23)?;
     let total: f64 = rows.iter().map(|r| r.1).sum();
     let mut t = Table::new(
@@ -732,6 +744,7 @@ fn hour_of_day(ds: &Dataset) -> Result<Table> {
 }
 
 fn price_tiers(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: price_tiers");
     let p = || col("unit_price");
     let (low, high) = PRICE_TIER_CUTS;
     let tier = when(p().lt(lit(low)))
@@ -788,6 +801,7 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
 }
 
 fn signups(ds: &Dataset) -> Result<Vec<Table>> {
+    let _t = crate::timing::phase("eda: signups");
     let Some(customers) = &ds.customers else {
         return Ok(vec![]);
     };
@@ -841,6 +855,7 @@ fn signups(ds: &Dataset) -> Result<Vec<Table>> {
 
 /// Distinct orders of each customer who bought.
 fn orders_per_customer(ds: &Dataset) -> Result<Vec<u64>> {
+    let _t = crate::timing::phase("eda: orders_per_customer");
     let df = ds
         .lines
         .clone()
@@ -874,6 +889,7 @@ fn purchase_frequency(freq: &[u64]) -> Table {
 }
 
 fn correlation(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: correlation");
     let vars = ["unit_price", "quantity", "amount"];
     let mut exprs = Vec::new();
     for (i, a) in vars.iter().enumerate() {
@@ -913,6 +929,7 @@ fn correlation(ds: &Dataset) -> Result<Table> {
 }
 
 fn category_pairs(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: category_pairs");
     let key = ds.present.customer_key();
     let cc = ds
         .lines
