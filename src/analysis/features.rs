@@ -265,12 +265,23 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         .agg([col("amount").abs().sum().alias("returned")]);
     let any_returns = returns.clone().select([len().alias("n")]).collect()?;
     let any_returns = frame::first_count(&any_returns, "n")? > 0;
-    let mut query = bought.group_by([col(key)]).agg(aggs).join(
-        returns,
-        [col(key)],
-        [col(key)],
-        JoinArgs::new(JoinType::Left),
-    );
+    let dense = if line_region {
+        None
+    } else {
+        let t = crate::timing::phase("features: dense aggregates");
+        let dense = dense_aggregates(ds, &bought, &category_names)?;
+        drop(t);
+        dense
+    };
+    let mut query = match dense {
+        Some(per) => per.lazy(),
+        None => bought.group_by([col(key)]).agg(aggs).join(
+            returns,
+            [col(key)],
+            [col(key)],
+            JoinArgs::new(JoinType::Left),
+        ),
+    };
     // Signup and region from the customer table, where there is one.
     let (mut has_signup, mut has_region) = (false, false);
     if let Some(customers) = &ds.customers {
@@ -420,6 +431,204 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         reference_us,
         from_table: false,
     })
+}
+
+/// The per-customer aggregates of the group-by in [`customer_features`] (same columns), by
+/// adding each line into its customer's slot: customers are dense integer codes, so this is
+/// one pass over numeric columns, where a hash group-by over a million customers takes
+/// seconds. `None` when the lines don't allow it: no codes, too many categories, missing
+/// values, or orders not in runs, that is order ids that are not in ascending order in the
+/// file, or one order that changes customer (then the distinct orders of a customer are not
+/// its runs of lines, and the group-by counts them).
+fn dense_aggregates(
+    ds: &Dataset,
+    bought: &LazyFrame,
+    category_names: &[String],
+) -> Result<Option<DataFrame>> {
+    let categories = category_names.len();
+    let (Some(ids), true) = (&ds.customer_ids, ds.present.customer_code) else {
+        return Ok(None);
+    };
+    if categories > MAX_CATEGORY_INDICATORS {
+        return Ok(None);
+    }
+    let slots = ids.height();
+    // Row i of the id table holds code i (see data::code_customers).
+    let in_order = ids
+        .column("customer_code")?
+        .cast(&DataType::UInt32)?
+        .u32()?
+        .iter()
+        .enumerate()
+        .all(|(i, c)| c == Some(i as u32));
+    if !in_order {
+        return Ok(None);
+    }
+    let code = || col("customer_code");
+    let previous = |c: Expr| c.shift(lit(1));
+    let same_order = col("order_id").eq(previous(col("order_id")));
+    let same_customer = code().eq(previous(code()));
+    let t = crate::timing::phase("features: order runs");
+    let checks = bought
+        .clone()
+        .select([
+            col("order_id")
+                .lt(previous(col("order_id")))
+                .fill_null(lit(false))
+                .any(true)
+                .alias("unsorted"),
+            same_order
+                .clone()
+                .and(same_customer.clone().not())
+                .fill_null(lit(false))
+                .any(true)
+                .alias("split"),
+        ])
+        .collect()?;
+    let flag = |name: &str| -> Result<bool> {
+        Ok(checks.column(name)?.bool()?.get(0).unwrap_or(true))
+    };
+    drop(t);
+    if flag("unsorted")? || flag("split")? {
+        return Ok(None);
+    }
+    let t = crate::timing::phase("features: line columns");
+    let mut select = vec![
+        code(),
+        col("date").cast(DataType::Int64),
+        col("amount"),
+        col("quantity"),
+        col("unit_price"),
+        same_order
+            .and(same_customer)
+            .fill_null(lit(false))
+            .not()
+            .alias("__new_order"),
+        col("order_id").is_null().alias("__no_order"),
+    ];
+    if categories > 0 {
+        // Each line's category as its index in `category_names` (-1 for none).
+        let index = category_names
+            .iter()
+            .enumerate()
+            .rev()
+            .fold(lit(-1i32), |rest, (j, c)| {
+                when(col("category").eq(lit(c.as_str())))
+                    .then(lit(j as i32))
+                    .otherwise(rest)
+            });
+        select.push(index.alias("__category"));
+    }
+    let mut lines = bought.clone().select(select).collect()?;
+    lines.rechunk_mut();
+    if lines.columns().iter().any(|c| c.null_count() > 0)
+        || lines.column("__no_order")?.bool()?.any()
+    {
+        return Ok(None);
+    }
+    drop(t);
+    let codes = lines.column("customer_code")?.u32()?.cont_slice()?;
+    if codes.iter().any(|&c| c as usize >= slots) {
+        return Ok(None);
+    }
+    let numbers = |name: &str| -> Result<&[f64]> { Ok(lines.column(name)?.f64()?.cont_slice()?) };
+    let sums = |values: &[f64]| -> Vec<f64> {
+        let mut out = vec![0.0; slots];
+        for (&c, &v) in codes.iter().zip(values) {
+            out[c as usize] += v;
+        }
+        out
+    };
+    let mut lines_of = vec![0u32; slots];
+    let mut orders = vec![0u32; slots];
+    let (mut first, mut last) = (vec![i64::MAX; slots], vec![i64::MIN; slots]);
+    let dates = lines.column("date")?.i64()?.cont_slice()?;
+    let new_order = lines.column("__new_order")?.bool()?;
+    for ((&c, &d), new) in codes.iter().zip(dates).zip(new_order.iter()) {
+        let c = c as usize;
+        lines_of[c] += 1;
+        orders[c] += u32::from(new.unwrap_or(true));
+        first[c] = first[c].min(d);
+        last[c] = last[c].max(d);
+    }
+    let amounts = numbers("amount")?;
+    let gross = sums(amounts);
+    let quantity = sums(numbers("quantity")?);
+    let prices = sums(numbers("unit_price")?);
+    let bought_by: Vec<usize> = (0..slots).filter(|&c| lines_of[c] > 0).collect();
+    let pick = |v: &[f64]| -> Vec<f64> { bought_by.iter().map(|&c| v[c]).collect() };
+    let mut columns = vec![
+        Column::new(
+            "customer_code".into(),
+            bought_by.iter().map(|&c| c as u32).collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "last".into(),
+            bought_by.iter().map(|&c| last[c]).collect::<Vec<i64>>(),
+        ),
+        Column::new(
+            "first".into(),
+            bought_by.iter().map(|&c| first[c]).collect::<Vec<i64>>(),
+        ),
+        Column::new(
+            "frequency".into(),
+            bought_by
+                .iter()
+                .map(|&c| f64::from(orders[c]))
+                .collect::<Vec<f64>>(),
+        ),
+        Column::new("gross".into(), pick(&gross)),
+        Column::new("total_quantity".into(), pick(&quantity)),
+        Column::new(
+            "avg_unit_price".into(),
+            bought_by
+                .iter()
+                .map(|&c| prices[c] / f64::from(lines_of[c]))
+                .collect::<Vec<f64>>(),
+        ),
+    ];
+    if categories > 0 {
+        // Spend per customer and category, and which categories each customer bought.
+        let index = lines.column("__category")?.i32()?.cont_slice()?;
+        let mut spend = vec![0.0; slots * categories];
+        let mut has = vec![false; slots * categories];
+        for ((&c, &j), &a) in codes.iter().zip(index).zip(amounts) {
+            if let Ok(j) = usize::try_from(j) {
+                spend[c as usize * categories + j] += a;
+                has[c as usize * categories + j] = true;
+            }
+        }
+        for j in 0..categories {
+            let of = |c: usize| c * categories + j;
+            columns.push(Column::new(
+                format!("__spend{j}").into(),
+                bought_by.iter().map(|&c| spend[of(c)]).collect::<Vec<f64>>(),
+            ));
+            columns.push(Column::new(
+                format!("__is{j}").into(),
+                bought_by.iter().map(|&c| has[of(c)]).collect::<Vec<bool>>(),
+            ));
+        }
+    }
+    // Returns, by the same codes.
+    let returns = ds
+        .returns
+        .clone()
+        .filter(code().is_not_null())
+        .select([code(), col("amount").abs()])
+        .collect()?;
+    let mut returned = vec![0.0; slots];
+    let return_codes = returns.column("customer_code")?.u32()?;
+    let return_amounts = returns.column("amount")?.f64()?;
+    for (c, v) in return_codes.iter().zip(return_amounts.iter()) {
+        if let (Some(c), Some(v)) = (c, v)
+            && let Some(r) = returned.get_mut(c as usize)
+        {
+            *r += v;
+        }
+    }
+    columns.push(Column::new("returned".into(), pick(&returned)));
+    Ok(Some(DataFrame::new(bought_by.len(), columns)?))
 }
 
 /// Features read straight from a customer table.
