@@ -158,6 +158,11 @@ fn slug(s: &str) -> String {
 /// Computes every feature for every customer who bought: one polars query (group by customer,
 /// joined to returns and the customer table), so no per-row work happens in Rust.
 pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
+    features_with(ds, true)
+}
+
+/// [`customer_features`], with `dense` allowing [`dense_aggregates`] (tests compare both).
+fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     if let Some(t) = &ds.table {
         return table_features(t);
     }
@@ -265,7 +270,7 @@ pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
         .agg([col("amount").abs().sum().alias("returned")]);
     let any_returns = returns.clone().select([len().alias("n")]).collect()?;
     let any_returns = frame::first_count(&any_returns, "n")? > 0;
-    let dense = if line_region {
+    let dense = if line_region || !dense {
         None
     } else {
         let t = crate::timing::phase("features: dense aggregates");
@@ -485,9 +490,8 @@ fn dense_aggregates(
                 .alias("split"),
         ])
         .collect()?;
-    let flag = |name: &str| -> Result<bool> {
-        Ok(checks.column(name)?.bool()?.get(0).unwrap_or(true))
-    };
+    let flag =
+        |name: &str| -> Result<bool> { Ok(checks.column(name)?.bool()?.get(0).unwrap_or(true)) };
     drop(t);
     if flag("unsorted")? || flag("split")? {
         return Ok(None);
@@ -532,29 +536,36 @@ fn dense_aggregates(
         return Ok(None);
     }
     let numbers = |name: &str| -> Result<&[f64]> { Ok(lines.column(name)?.f64()?.cont_slice()?) };
-    let sums = |values: &[f64]| -> Vec<f64> {
-        let mut out = vec![0.0; slots];
-        for (&c, &v) in codes.iter().zip(values) {
-            out[c as usize] += v;
-        }
-        out
-    };
-    let mut lines_of = vec![0u32; slots];
-    let mut orders = vec![0u32; slots];
-    let (mut first, mut last) = (vec![i64::MAX; slots], vec![i64::MIN; slots]);
-    let dates = lines.column("date")?.i64()?.cont_slice()?;
+    let (dates, amounts) = (
+        lines.column("date")?.i64()?.cont_slice()?,
+        numbers("amount")?,
+    );
+    let (quantities, prices) = (numbers("quantity")?, numbers("unit_price")?);
     let new_order = lines.column("__new_order")?.bool()?;
-    for ((&c, &d), new) in codes.iter().zip(dates).zip(new_order.iter()) {
-        let c = c as usize;
-        lines_of[c] += 1;
-        orders[c] += u32::from(new.unwrap_or(true));
-        first[c] = first[c].min(d);
-        last[c] = last[c].max(d);
+    // One pass, one customer's sums side by side: customers come in no order, so each line
+    // is a cache miss, paid once rather than once per sum.
+    let mut slot = vec![Slot::default(); slots];
+    for (i, new) in new_order.iter().enumerate() {
+        let s = &mut slot[codes[i] as usize];
+        if s.lines == 0 {
+            (s.first, s.last) = (dates[i], dates[i]);
+        }
+        s.lines += 1;
+        s.orders += u32::from(new.unwrap_or(true));
+        s.first = s.first.min(dates[i]);
+        s.last = s.last.max(dates[i]);
+        s.gross += amounts[i];
+        s.quantity += quantities[i];
+        s.prices += prices[i];
     }
-    let amounts = numbers("amount")?;
-    let gross = sums(amounts);
-    let quantity = sums(numbers("quantity")?);
-    let prices = sums(numbers("unit_price")?);
+    let lines_of: Vec<u32> = slot.iter().map(|s| s.lines).collect();
+    let orders: Vec<u32> = slot.iter().map(|s| s.orders).collect();
+    let first: Vec<i64> = slot.iter().map(|s| s.first).collect();
+    let last: Vec<i64> = slot.iter().map(|s| s.last).collect();
+    let gross: Vec<f64> = slot.iter().map(|s| s.gross).collect();
+    let quantity: Vec<f64> = slot.iter().map(|s| s.quantity).collect();
+    let prices: Vec<f64> = slot.iter().map(|s| s.prices).collect();
+    drop(slot);
     let bought_by: Vec<usize> = (0..slots).filter(|&c| lines_of[c] > 0).collect();
     let pick = |v: &[f64]| -> Vec<f64> { bought_by.iter().map(|&c| v[c]).collect() };
     let mut columns = vec![
@@ -602,7 +613,10 @@ fn dense_aggregates(
             let of = |c: usize| c * categories + j;
             columns.push(Column::new(
                 format!("__spend{j}").into(),
-                bought_by.iter().map(|&c| spend[of(c)]).collect::<Vec<f64>>(),
+                bought_by
+                    .iter()
+                    .map(|&c| spend[of(c)])
+                    .collect::<Vec<f64>>(),
             ));
             columns.push(Column::new(
                 format!("__is{j}").into(),
@@ -629,6 +643,18 @@ fn dense_aggregates(
     }
     columns.push(Column::new("returned".into(), pick(&returned)));
     Ok(Some(DataFrame::new(bought_by.len(), columns)?))
+}
+
+/// One customer's running sums in [`dense_aggregates`].
+#[derive(Clone, Default)]
+struct Slot {
+    lines: u32,
+    orders: u32,
+    first: i64,
+    last: i64,
+    gross: f64,
+    quantity: f64,
+    prices: f64,
 }
 
 /// Features read straight from a customer table.
@@ -773,6 +799,40 @@ pub fn mean_row(x: &Array2<f64>) -> Array1<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dense_aggregates_equal_the_group_by() {
+        let ds = crate::data::load(&crate::data::DataSource::Bundled, &[]).unwrap();
+        let lines = ds.lines.clone().filter(col("customer_code").is_not_null());
+        let names = ["Books", "Clothing", "Electronics", "Home Decor", "Sports"].map(String::from);
+        assert!(
+            dense_aggregates(&ds, &lines, &names).unwrap().is_some(),
+            "the sample's orders run in ascending order"
+        );
+        let (dense, grouped) = (
+            features_with(&ds, true).unwrap(),
+            features_with(&ds, false).unwrap(),
+        );
+        assert_eq!(dense.ids, grouped.ids);
+        assert_eq!(dense.names, grouped.names);
+        for (a, b) in dense.raw.iter().zip(grouped.raw.iter()) {
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{a} vs {b}");
+        }
+        // Lines out of order: the distinct orders are not runs, so the group-by counts them.
+        let shuffled = Dataset {
+            lines: ds.lines.clone().reverse(),
+            ..ds.clone()
+        };
+        let lines = shuffled
+            .lines
+            .clone()
+            .filter(col("customer_code").is_not_null());
+        assert!(
+            dense_aggregates(&shuffled, &lines, &names)
+                .unwrap()
+                .is_none()
+        );
+    }
     use ndarray::array;
 
     #[test]

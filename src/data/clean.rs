@@ -464,19 +464,19 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         .or(unusable("unit_price"))
         .or(unusable("amount"));
     let fate = when(missing_date)
-    .then(lit(fate::MISSING_DATE))
-    .when(col("date").is_null())
-    .then(lit(fate::BAD_DATE))
-    .when(is_return)
-    .then(lit(fate::RETURN))
-    .when(bad_number)
-    .then(lit(fate::BAD_NUMBER))
-    .when(col("quantity").eq(lit(0.0)))
-    .then(lit(fate::ZERO_QUANTITY))
-    .when(col("unit_price").lt_eq(lit(0.0)))
-    .then(lit(fate::NONPOSITIVE_PRICE))
-    .otherwise(lit(fate::PURCHASE))
-    .alias("__fate");
+        .then(lit(fate::MISSING_DATE))
+        .when(col("date").is_null())
+        .then(lit(fate::BAD_DATE))
+        .when(is_return)
+        .then(lit(fate::RETURN))
+        .when(bad_number)
+        .then(lit(fate::BAD_NUMBER))
+        .when(col("quantity").eq(lit(0.0)))
+        .then(lit(fate::ZERO_QUANTITY))
+        .when(col("unit_price").lt_eq(lit(0.0)))
+        .then(lit(fate::NONPOSITIVE_PRICE))
+        .otherwise(lit(fate::PURCHASE))
+        .alias("__fate");
     let typed = typed.with_column(fate).collect().map_err(|e| {
         crate::error::input(format!(
             "{file}: cannot read its columns ({})",

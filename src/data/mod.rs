@@ -568,7 +568,11 @@ fn load_folder(
     if let (Ok(values), false) = (cdf.column("region"), on_lines("region")) {
         // Customers the file does not know are coded after its rows: no region.
         let values = values.as_materialized_series().clone();
-        lookups.push(lit(values).gather(col("customer_code"), true).alias("region"));
+        lookups.push(
+            lit(values)
+                .gather(col("customer_code"), true)
+                .alias("region"),
+        );
     }
     let attach = |lines: DataFrame| -> LazyFrame {
         if lookups.is_empty() {

@@ -241,7 +241,11 @@ fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
 /// touches a separator or a line's start or end (a CR right before the newline is the line
 /// end, as the parser reads it). The header is not a value.
 fn padded_fields(bytes: &[u8], separator: u8) -> bool {
-    let Some(body) = bytes.iter().position(|&b| b == b'\n').map(|p| &bytes[p + 1..]) else {
+    let Some(body) = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map(|p| &bytes[p + 1..])
+    else {
         return false;
     };
     if !body.is_ascii() || memchr::memchr3(b'"', 0x0b, 0x0c, body).is_some() {
@@ -251,7 +255,11 @@ fn padded_fields(bytes: &[u8], separator: u8) -> bool {
         None => true,
         Some(p) => match body.get(p) {
             None => true,
-            Some(&b) => b == separator || b == b'\n' || (b == b'\r' && body.get(p + 1).is_none_or(|&n| n == b'\n')),
+            Some(&b) => {
+                b == separator
+                    || b == b'\n'
+                    || (b == b'\r' && body.get(p + 1).is_none_or(|&n| n == b'\n'))
+            }
         },
     };
     memchr::memchr3_iter(b' ', b'\t', b'\r', body).any(|p| {
@@ -349,19 +357,39 @@ mod tests {
     #[test]
     fn padding_is_seen_next_to_separators_and_line_ends() {
         let clean = b" Id , Name\nC1,2024-01-01 10:00\r\nC2,x\n";
-        assert!(!padded_fields(clean, b','), "inner spaces and CRLF are not padding");
+        assert!(
+            !padded_fields(clean, b','),
+            "inner spaces and CRLF are not padding"
+        );
         assert!(padded_fields(b"a,b\n1, 2\n", b','));
         assert!(padded_fields(b"a,b\n1 ,2\n", b','));
         assert!(padded_fields(b"a,b\n 1,2\n", b','));
         assert!(padded_fields(b"a,b\n1,2 \r\n", b','));
         assert!(padded_fields(b"a,b\n1,2\t", b','));
         assert!(padded_fields(b"a;b\n1;\t2\n", b';'));
-        assert!(padded_fields(b"a,b\n1,\r2\n", b','), "a lone CR is whitespace");
-        assert!(!padded_fields(b"a;b\n1, 2;3\n", b';'), "a comma is not the separator");
+        assert!(
+            padded_fields(b"a,b\n1,\r2\n", b','),
+            "a lone CR is whitespace"
+        );
+        assert!(
+            !padded_fields(b"a;b\n1, 2;3\n", b';'),
+            "a comma is not the separator"
+        );
         assert!(padded_fields(b"a,b\n\"1\",2\n", b','), "quotes: can't tell");
-        assert!(padded_fields("a,b\n1,\u{a0}2\n".as_bytes(), b','), "non-ASCII: can't tell");
-        assert!(!read_bytes("p.csv", b"a,b\n1,2\n".to_vec(), &[]).unwrap().padded);
-        assert!(read_bytes("p.csv", b"a,b\n1, 2\n".to_vec(), &[]).unwrap().padded);
+        assert!(
+            padded_fields("a,b\n1,\u{a0}2\n".as_bytes(), b','),
+            "non-ASCII: can't tell"
+        );
+        assert!(
+            !read_bytes("p.csv", b"a,b\n1,2\n".to_vec(), &[])
+                .unwrap()
+                .padded
+        );
+        assert!(
+            read_bytes("p.csv", b"a,b\n1, 2\n".to_vec(), &[])
+                .unwrap()
+                .padded
+        );
     }
 
     #[test]
