@@ -430,6 +430,70 @@ fn first_per_id(df: DataFrame, id: &str, report: &mut LoadReport) -> Result<Data
     Ok(df)
 }
 
+/// The customer file (id, name, region, signup date; each customer's code is its row) and
+/// the product file (id, name, category), read into their canonical columns.
+fn reference_files(
+    customers: &RawFile,
+    croles: &RoleMap,
+    products: &RawFile,
+    proles: &RoleMap,
+    report: &mut LoadReport,
+) -> Result<(DataFrame, DataFrame)> {
+    let _t = crate::timing::phase("customer_file");
+    // Customer file: id, name, region, signup date.
+    let cschema = customers.df.schema().clone();
+    let cdt = |c: &str| cschema.get(c).cloned().unwrap_or(DataType::String);
+    let cid = croles.get(Role::Customer).unwrap_or_default();
+    let cfloats = columns_with_dots(&customers.df, &[cid])?[0];
+    let cpad = customers.padded;
+    let mut csel = vec![id_expr(cid, &cdt(cid), cfloats, cpad).alias("customer_id")];
+    for role in [Role::CustomerName, Role::Region] {
+        if let Some(c) = croles.get(role) {
+            csel.push(text_expr(c, cpad).alias(role.key()));
+        }
+    }
+    if let Some(c) = croles.get(Role::SignupDate) {
+        let signup = date_expr(&customers.df, &customers.name, c, Role::SignupDate, cpad)?;
+        csel.push(signup.expr.alias("signup_date"));
+    }
+    let cdf = first_per_id(
+        customers.df.clone().lazy().select(csel).collect()?,
+        "customer_id",
+        report,
+    )?;
+    if croles.has(Role::SignupDate) {
+        report.bad_signup_dates += cdf.column("signup_date")?.null_count();
+    }
+    // Customers get integer codes: grouping and joining millions of lines on a u32 is many
+    // times faster than on text (features on 10M lines: see BENCHMARKS.md).
+    let cdf = cdf.with_row_index("customer_code".into(), None)?;
+
+    // Product file: id, name, category.
+    let pschema = products.df.schema().clone();
+    let pid = proles.get(Role::Product).unwrap_or_default();
+    let pfloats = columns_with_dots(&products.df, &[pid])?[0];
+    let mut psel = vec![
+        id_expr(
+            pid,
+            &pschema.get(pid).cloned().unwrap_or(DataType::String),
+            pfloats,
+            products.padded,
+        )
+        .alias("product_id"),
+    ];
+    for role in [Role::ProductName, Role::Category] {
+        if let Some(c) = proles.get(role) {
+            psel.push(text_expr(c, products.padded).alias(role.key()));
+        }
+    }
+    let pdf = first_per_id(
+        products.df.clone().lazy().select(psel).collect()?,
+        "product_id",
+        report,
+    )?;
+    Ok((cdf, pdf))
+}
+
 fn load_folder(
     name: String,
     customers: RawFile,
@@ -467,65 +531,27 @@ fn load_folder(
         note_file(&mut report, raw, roles);
     }
 
-    let t = crate::timing::phase("customer_file");
-    // Customer file: id, name, region, signup date.
-    let cschema = customers.df.schema().clone();
-    let cdt = |c: &str| cschema.get(c).cloned().unwrap_or(DataType::String);
-    let cid = croles.get(Role::Customer).unwrap_or_default();
-    let cfloats = columns_with_dots(&customers.df, &[cid])?[0];
-    let cpad = customers.padded;
-    let mut csel = vec![id_expr(cid, &cdt(cid), cfloats, cpad).alias("customer_id")];
-    for role in [Role::CustomerName, Role::Region] {
-        if let Some(c) = croles.get(role) {
-            csel.push(text_expr(c, cpad).alias(role.key()));
-        }
-    }
-    if let Some(c) = croles.get(Role::SignupDate) {
-        let signup = date_expr(&customers.df, &customers.name, c, Role::SignupDate, cpad)?;
-        csel.push(signup.expr.alias("signup_date"));
-    }
-    let cdf = first_per_id(
-        customers.df.clone().lazy().select(csel).collect()?,
-        "customer_id",
-        &mut report,
-    )?;
-    if croles.has(Role::SignupDate) {
-        report.bad_signup_dates += cdf.column("signup_date")?.null_count();
-    }
-    // Customers get integer codes: grouping and joining millions of lines on a u32 is many
-    // times faster than on text (features on 10M lines: see BENCHMARKS.md).
-    let cdf = cdf.with_row_index("customer_code".into(), None)?;
-
-    // Product file: id, name, category.
-    let pschema = products.df.schema().clone();
-    let pid = proles.get(Role::Product).unwrap_or_default();
-    let pfloats = columns_with_dots(&products.df, &[pid])?[0];
-    let mut psel = vec![
-        id_expr(
-            pid,
-            &pschema.get(pid).cloned().unwrap_or(DataType::String),
-            pfloats,
-            products.padded,
-        )
-        .alias("product_id"),
-    ];
-    for role in [Role::ProductName, Role::Category] {
-        if let Some(c) = proles.get(role) {
-            psel.push(text_expr(c, products.padded).alias(role.key()));
-        }
-    }
-    let pdf = first_per_id(
-        products.df.clone().lazy().select(psel).collect()?,
-        "product_id",
-        &mut report,
-    )?;
-
-    drop(t);
+    // The reference files are prepared while the transactions are cleaned (they don't depend
+    // on each other); errors are reported in the files' order, as if one after the other.
+    let mut refs_report = LoadReport::default();
+    let (refs, cleaned) = std::thread::scope(|scope| {
+        let refs = scope.spawn(|| {
+            reference_files(&customers, &croles, &products, &proles, &mut refs_report)
+        });
+        let cleaned = clean_lines(transactions, &troles, &mut report);
+        let refs = refs
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("preparing the customer and product files failed")));
+        (refs, cleaned)
+    });
+    let (cdf, pdf) = refs?;
+    report.duplicate_ids += refs_report.duplicate_ids;
+    report.bad_signup_dates += refs_report.bad_signup_dates;
     let CleanLines {
         purchases,
         returns,
         has_time,
-    } = clean_lines(transactions, &troles, &mut report)?;
+    } = cleaned?;
 
     // Products get integer codes too (their row in the product file): one join on the text
     // ids here, which also counts the lines whose product the file does not know.
