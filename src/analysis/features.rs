@@ -174,7 +174,18 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         col("quantity"),
         col("unit_price"),
     ];
-    if ds.present.category {
+    // Where the lines look their category up by product code, each product's category: the
+    // lines then carry the code, not a text per line.
+    let by_product = match (&ds.products, ds.present.category) {
+        (Some(p), true) if p.column("category").is_ok() => Some((
+            frame::opt_texts(p, "category")?,
+            p.column("category")?.as_materialized_series().clone(),
+        )),
+        _ => None,
+    };
+    if by_product.is_some() {
+        needed.push(col("product_code"));
+    } else if ds.present.category {
         needed.push(col("category"));
     }
     // Region comes from the customer table where it has one (joined per customer below, not
@@ -193,8 +204,13 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     let key = ds.present.customer_key();
     needed.push(col(key));
     let t = crate::timing::phase("features: lines");
-    let lines = ds.lines.clone().select(needed).collect()?.lazy();
+    let mut lines = ds.lines.clone().select(needed).collect()?.lazy();
     drop(t);
+    if let Some((_, categories)) = &by_product {
+        // Only computed where a query reads it (the group-by, when the dense pass can't run).
+        let category = lit(categories.clone()).gather(col("product_code"), true);
+        lines = lines.with_column(category.alias("category"));
+    }
     let bought = lines.clone().filter(col(key).is_not_null());
     let reference = lines
         .select([col("date").max().cast(DataType::Int64).alias("d")])
@@ -204,7 +220,22 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         .copied()
         .flatten()
         .unwrap_or(0);
-    let category_names: Vec<String> = if ds.present.category {
+    let category_names: Vec<String> = if let Some((of_product, _)) = &by_product {
+        let bought_products = bought
+            .clone()
+            .select([col("product_code").drop_nulls().unique()])
+            .collect()?;
+        let mut names: Vec<String> = bought_products
+            .column("product_code")?
+            .u32()?
+            .iter()
+            .flatten()
+            .filter_map(|p| of_product.get(p as usize).cloned().flatten())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    } else if ds.present.category {
         let c = bought
             .clone()
             .select([col("category")
@@ -274,7 +305,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         None
     } else {
         let t = crate::timing::phase("features: dense aggregates");
-        let dense = dense_aggregates(ds, &bought, &category_names)?;
+        let of_product = by_product.as_ref().map(|(c, _)| c.as_slice());
+        let dense = dense_aggregates(ds, &bought, &category_names, of_product)?;
         drop(t);
         dense
     };
@@ -449,6 +481,7 @@ fn dense_aggregates(
     ds: &Dataset,
     bought: &LazyFrame,
     category_names: &[String],
+    of_product: Option<&[Option<String>]>,
 ) -> Result<Option<DataFrame>> {
     let categories = category_names.len();
     let (Some(ids), true) = (&ds.customer_ids, ds.present.customer_code) else {
@@ -510,7 +543,24 @@ fn dense_aggregates(
             .alias("__new_order"),
         col("order_id").is_null().alias("__no_order"),
     ];
-    if categories > 0 {
+    if let (true, Some(of_product)) = (categories > 0, of_product) {
+        // Each line's category as its index in `category_names` (-1 for none), by product.
+        let index: Vec<i32> = of_product
+            .iter()
+            .map(|c| {
+                c.as_ref()
+                    .and_then(|c| category_names.binary_search(c).ok())
+                    .map_or(-1, |j| j as i32)
+            })
+            .collect();
+        let index = Series::new("__category".into(), index);
+        select.push(
+            lit(index)
+                .gather(col("product_code"), true)
+                .fill_null(lit(-1i32))
+                .alias("__category"),
+        );
+    } else if categories > 0 {
         // Each line's category as its index in `category_names` (-1 for none).
         let index = category_names
             .iter()
@@ -806,7 +856,7 @@ mod tests {
         let lines = ds.lines.clone().filter(col("customer_code").is_not_null());
         let names = ["Books", "Clothing", "Electronics", "Home Decor", "Sports"].map(String::from);
         assert!(
-            dense_aggregates(&ds, &lines, &names).unwrap().is_some(),
+            dense_aggregates(&ds, &lines, &names, None).unwrap().is_some(),
             "the sample's orders run in ascending order"
         );
         let (dense, grouped) = (

@@ -96,6 +96,9 @@ pub struct Dataset {
     /// `customer_code` → `customer_id` for every coded customer (when lines carry codes):
     /// per-customer results are grouped by code and named at the end.
     pub customer_ids: Option<DataFrame>,
+    /// The product file, row = `product_code` (`product_id` and where present `product_name`,
+    /// `category`), when lines carry product codes: per-product facts are looked up by code.
+    pub products: Option<DataFrame>,
 }
 
 impl Dataset {
@@ -286,6 +289,7 @@ fn load_log(
             report,
             table: Some(t),
             customer_ids: None,
+            products: None,
         });
     }
     require(&raw, &roles, Role::Date)?;
@@ -328,6 +332,7 @@ fn load_log(
         report,
         table: None,
         customer_ids: None,
+        products: None,
     })
 }
 
@@ -585,8 +590,10 @@ fn load_folder(
     // and the lines are never held twice. Callers that query many times use `materialized`.
     let on_lines = |c: &str| purchases.get_column_names().iter().any(|p| p.as_str() == c);
     let mut lookups: Vec<Expr> = Vec::new();
+    let mut product_columns = vec!["product_code", "product_id"];
     for c in [Role::ProductName.key(), Role::Category.key()] {
         if let (Ok(values), false) = (pdf.column(c), on_lines(c)) {
+            product_columns.push(c);
             let values = values.as_materialized_series().clone();
             lookups.push(lit(values).gather(col("product_code"), false).alias(c));
         }
@@ -628,5 +635,7 @@ fn load_folder(
         report,
         table: None,
         customer_ids: Some(customer_ids),
+        // What the lines look up by product code (not what they carry themselves).
+        products: Some(pdf.select(product_columns)?),
     })
 }
