@@ -296,6 +296,18 @@ fn median(mut v: Vec<f64>) -> f64 {
     low + 0.5 * (high - low)
 }
 
+/// `f(0), .., f(n - 1)`, each on its own scoped thread, in order.
+fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n).map(|i| s.spawn(move || f(i))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// Per-segment profiles and persona names.
 pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> Vec<Profile> {
     let k = labels.iter().copied().max().map_or(0, |m| m + 1);
@@ -321,10 +333,10 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
     let monetary = col("monetary");
     let total_revenue: f64 = monetary.iter().sum();
     let n = labels.len() as f64;
-    let overall: Vec<(String, f64)> = PROFILE_FEATURES
-        .iter()
-        .map(|name| (name.to_string(), median(col(name).clone())))
-        .collect();
+    let overall: Vec<(String, f64)> = par_map(PROFILE_FEATURES.len(), |j| {
+        let name = PROFILE_FEATURES[j];
+        (name.to_string(), median(col(name).clone()))
+    });
     let overall_of = |name: &str| {
         overall
             .iter()
@@ -332,9 +344,7 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
             .map_or(0.0, |(_, v)| *v)
     };
 
-    let mut profiles = Vec::with_capacity(k);
-    let mut candidates = Vec::with_capacity(k);
-    for seg in 0..k {
+    let one = |seg: usize| -> (Profile, Vec<&'static str>) {
         let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == seg).collect();
         let values = |name: &str| -> Vec<f64> {
             let c = col(name);
@@ -369,8 +379,8 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
                 .map(|(r, _)| r.to_string())
         });
         let m = |name: &str| med.iter().find(|(n, _)| n == name).map_or(0.0, |(_, v)| *v);
-        candidates.push(persona_candidates(&|name| m(name), &overall_of));
-        profiles.push(Profile {
+        let candidates = persona_candidates(&|name| m(name), &overall_of);
+        let profile = Profile {
             id: seg + 1,
             persona: String::new(),
             size: rows.len(),
@@ -385,8 +395,14 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
             median: med,
             top_category,
             top_region,
-        });
-    }
+        };
+        (profile, candidates)
+    };
+    // Segments are independent: one thread each (at a million customers the profiles would
+    // otherwise take a visible share of a run).
+    let (mut profiles, candidates): (Vec<Profile>, Vec<Vec<&'static str>>) = par_map(k, one)
+        .into_iter()
+        .unzip();
     // The persona rules read recency, frequency and spend; a customer table without them gets
     // plain names rather than guesses.
     let rules_apply = ["recency_days", "frequency", "monetary"]
