@@ -911,6 +911,7 @@ pub fn mean_row(x: &Array2<f64>) -> Array1<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ndarray::array;
 
     #[test]
     fn dense_aggregates_equal_the_group_by() {
@@ -918,7 +919,9 @@ mod tests {
         let lines = ds.lines.clone().filter(col("customer_code").is_not_null());
         let names = ["Books", "Clothing", "Electronics", "Home Decor", "Sports"].map(String::from);
         assert!(
-            dense_aggregates(&ds, &lines, &names, None).unwrap().is_some(),
+            dense_aggregates(&ds, &lines, &names, None)
+                .unwrap()
+                .is_some(),
             "the sample's orders run in ascending order"
         );
         let (dense, grouped) = (
@@ -940,12 +943,11 @@ mod tests {
             .clone()
             .filter(col("customer_code").is_not_null());
         assert!(
-            dense_aggregates(&shuffled, &lines, &names)
+            dense_aggregates(&shuffled, &lines, &names, None)
                 .unwrap()
                 .is_none()
         );
     }
-    use ndarray::array;
 
     #[test]
     fn quantiles_interpolate_like_numpy() {

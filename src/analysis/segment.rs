@@ -400,9 +400,8 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
     };
     // Segments are independent: one thread each (at a million customers the profiles would
     // otherwise take a visible share of a run).
-    let (mut profiles, candidates): (Vec<Profile>, Vec<Vec<&'static str>>) = par_map(k, one)
-        .into_iter()
-        .unzip();
+    let (mut profiles, candidates): (Vec<Profile>, Vec<Vec<&'static str>>) =
+        par_map(k, one).into_iter().unzip();
     // The persona rules read recency, frequency and spend; a customer table without them gets
     // plain names rather than guesses.
     let rules_apply = ["recency_days", "frequency", "monetary"]

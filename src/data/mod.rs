@@ -540,13 +540,14 @@ fn load_folder(
     // on each other); errors are reported in the files' order, as if one after the other.
     let mut refs_report = LoadReport::default();
     let (refs, cleaned) = std::thread::scope(|scope| {
-        let refs = scope.spawn(|| {
-            reference_files(&customers, &croles, &products, &proles, &mut refs_report)
-        });
+        let refs = scope
+            .spawn(|| reference_files(&customers, &croles, &products, &proles, &mut refs_report));
         let cleaned = clean_lines(transactions, &troles, &mut report);
-        let refs = refs
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("preparing the customer and product files failed")));
+        let refs = refs.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!(
+                "preparing the customer and product files failed"
+            ))
+        });
         (refs, cleaned)
     });
     let (cdf, pdf) = refs?;

@@ -205,35 +205,102 @@ fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option
     typed.then_some(df)
 }
 
-/// Which data lines repeat an earlier line byte for byte (a hash per line, then the bytes of
-/// lines whose hashes meet): far cheaper than de-duplicating parsed rows. `None` when lines
-/// need not be rows (a quote can hide a newline); a trailing CR is ignored, as the parser does.
+/// Which data lines repeat an earlier line byte for byte: a hash per line, a bitmap of the
+/// hashes seen, and only lines whose hash bit was hit twice are compared (far cheaper than
+/// de-duplicating parsed rows, or sorting every hash). `None` when lines need not be rows (a
+/// quote can hide a newline); a trailing CR is ignored, as the parser does.
 fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
-    if bytes.contains(&b'"') {
+    if memchr::memchr(b'"', bytes).is_some() {
         return None;
     }
-    let lines: Vec<&[u8]> = bytes
-        .split(|&b| b == b'\n')
-        .skip(1)
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
-        .filter(|l| !l.is_empty())
-        .collect();
-    let mut hashed: Vec<(u64, u32)> = lines
+    let Some(header_end) = memchr::memchr(b'\n', bytes) else {
+        return Some(Vec::new());
+    };
+    let body = &bytes[header_end + 1..];
+    let line_at = |start: usize| -> &[u8] {
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p);
+        let l = &body[start..end];
+        l.strip_suffix(b"\r").unwrap_or(l)
+    };
+    let estimate = body.len() / 48 + 1;
+    let (mut hashes, mut starts) = (Vec::with_capacity(estimate), Vec::with_capacity(estimate));
+    let mut seen = Bits::new(estimate);
+    let mut again = Bits::new(estimate);
+    let mut any = false;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len())) {
+        let l = &body[start..end];
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if !l.is_empty() {
+            let h = hash_line(l);
+            if seen.test_and_set(h) {
+                again.test_and_set(h);
+                any = true;
+            }
+            hashes.push(h);
+            starts.push(start);
+        }
+        start = end + 1;
+    }
+    let mut repeats = vec![false; hashes.len()];
+    if !any {
+        return Some(repeats);
+    }
+    let mut candidates: Vec<(u64, u32)> = hashes
         .iter()
         .enumerate()
-        .map(|(i, l)| (hash_line(l), i as u32))
+        .filter(|&(_, &h)| again.get(h))
+        .map(|(i, &h)| (h, i as u32))
         .collect();
-    hashed.sort_unstable();
-    let mut repeats = vec![false; lines.len()];
-    for run in hashed.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+    candidates.sort_unstable();
+    for run in candidates
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|r| r.len() > 1)
+    {
         for (j, &(_, later)) in run.iter().enumerate().skip(1) {
-            let line = lines[later as usize];
+            let line = line_at(starts[later as usize]);
             repeats[later as usize] = run[..j]
                 .iter()
-                .any(|&(_, earlier)| lines[earlier as usize] == line);
+                .any(|&(_, earlier)| line_at(starts[earlier as usize]) == line);
         }
     }
     Some(repeats)
+}
+
+/// A set of hashes as one bit per value of their top bits: a test is one memory access,
+/// and a hit can be a false one, so hits are checked on the full hash and the bytes.
+struct Bits {
+    words: Vec<u64>,
+    shift: u32,
+}
+
+impl Bits {
+    /// About 32 bits per line, at most 2^25 (4 MB).
+    fn new(lines: usize) -> Bits {
+        let bits = (lines.max(1) * 32)
+            .next_power_of_two()
+            .trailing_zeros()
+            .clamp(12, 25);
+        Bits {
+            words: vec![0; 1 << (bits - 6)],
+            shift: 64 - bits,
+        }
+    }
+    fn slot(&self, h: u64) -> (usize, u64) {
+        let b = (h >> self.shift) as usize;
+        (b >> 6, 1 << (b & 63))
+    }
+    fn get(&self, h: u64) -> bool {
+        let (w, m) = self.slot(h);
+        self.words[w] & m != 0
+    }
+    /// Sets the bit of `h`; whether it was set already.
+    fn test_and_set(&mut self, h: u64) -> bool {
+        let (w, m) = self.slot(h);
+        let was = self.words[w] & m != 0;
+        self.words[w] |= m;
+        was
+    }
 }
 
 /// Whether some data value may start or end with whitespace (true when that can't be told
