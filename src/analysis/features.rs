@@ -610,33 +610,56 @@ fn dense_aggregates(
     // One pass, one customer's sums side by side: customers come in no order, so each line
     // is a cache miss, paid once rather than once per sum.
     let t = crate::timing::phase("features: slots");
-    let mut slot = vec![Slot::default(); slots];
-    for (i, &new) in new_order.iter().enumerate() {
-        if let Some(&ahead) = codes.get(i + PREFETCH_AHEAD) {
-            prefetch(&slot, ahead as usize);
+    let index = match categories {
+        0 => None,
+        _ => Some(lines.column("__category")?.i32()?.cont_slice()?),
+    };
+    // Customers are split by code over two threads; each still takes its lines in file
+    // order, so every sum is the one a single pass would give.
+    let own = slots.div_ceil(SCATTER_PARTS);
+    let parts: Vec<(Vec<Slot>, Vec<f64>, Vec<bool>)> = super::par_map(SCATTER_PARTS, |part| {
+        let mut slot = vec![Slot::default(); own];
+        let mut spend = vec![0.0; own * categories];
+        let mut has = vec![false; own * categories];
+        for (i, &c) in codes.iter().enumerate() {
+            let c = c as usize;
+            if c % SCATTER_PARTS != part {
+                continue;
+            }
+            if let Some(&ahead) = codes.get(i + PREFETCH_AHEAD) {
+                prefetch(&slot, ahead as usize / SCATTER_PARTS);
+                prefetch(&spend, ahead as usize / SCATTER_PARTS * categories);
+            }
+            let at = c / SCATTER_PARTS;
+            let s = &mut slot[at];
+            if s.lines == 0 {
+                (s.first, s.last) = (dates[i], dates[i]);
+            }
+            s.lines += 1;
+            s.orders += u32::from(new_order[i]);
+            s.first = s.first.min(dates[i]);
+            s.last = s.last.max(dates[i]);
+            s.gross += amounts[i];
+            s.quantity += quantities[i];
+            s.prices += prices[i];
+            if let Some(j) = index.and_then(|x| usize::try_from(x[i]).ok()) {
+                spend[at * categories + j] += amounts[i];
+                has[at * categories + j] = true;
+            }
         }
-        let s = &mut slot[codes[i] as usize];
-        if s.lines == 0 {
-            (s.first, s.last) = (dates[i], dates[i]);
-        }
-        s.lines += 1;
-        s.orders += u32::from(new);
-        s.first = s.first.min(dates[i]);
-        s.last = s.last.max(dates[i]);
-        s.gross += amounts[i];
-        s.quantity += quantities[i];
-        s.prices += prices[i];
-    }
-    let lines_of: Vec<u32> = slot.iter().map(|s| s.lines).collect();
-    let orders: Vec<u32> = slot.iter().map(|s| s.orders).collect();
-    let first: Vec<i64> = slot.iter().map(|s| s.first).collect();
-    let last: Vec<i64> = slot.iter().map(|s| s.last).collect();
-    let gross: Vec<f64> = slot.iter().map(|s| s.gross).collect();
-    let quantity: Vec<f64> = slot.iter().map(|s| s.quantity).collect();
-    let prices: Vec<f64> = slot.iter().map(|s| s.prices).collect();
-    drop(slot);
-    let bought_by: Vec<usize> = (0..slots).filter(|&c| lines_of[c] > 0).collect();
-    let pick = |v: &[f64]| -> Vec<f64> { bought_by.iter().map(|&c| v[c]).collect() };
+        (slot, spend, has)
+    });
+    let slot_of = |c: usize| &parts[c % SCATTER_PARTS].0[c / SCATTER_PARTS];
+    let bought_by: Vec<usize> = (0..slots).filter(|&c| slot_of(c).lines > 0).collect();
+    let column = |name: &str, f: &dyn Fn(&Slot) -> f64| -> Column {
+        Column::new(
+            name.into(),
+            bought_by
+                .iter()
+                .map(|&c| f(slot_of(c)))
+                .collect::<Vec<f64>>(),
+        )
+    };
     let mut columns = vec![
         Column::new(
             "customer_code".into(),
@@ -644,59 +667,39 @@ fn dense_aggregates(
         ),
         Column::new(
             "last".into(),
-            bought_by.iter().map(|&c| last[c]).collect::<Vec<i64>>(),
+            bought_by
+                .iter()
+                .map(|&c| slot_of(c).last)
+                .collect::<Vec<i64>>(),
         ),
         Column::new(
             "first".into(),
-            bought_by.iter().map(|&c| first[c]).collect::<Vec<i64>>(),
-        ),
-        Column::new(
-            "frequency".into(),
             bought_by
                 .iter()
-                .map(|&c| f64::from(orders[c]))
-                .collect::<Vec<f64>>(),
+                .map(|&c| slot_of(c).first)
+                .collect::<Vec<i64>>(),
         ),
-        Column::new("gross".into(), pick(&gross)),
-        Column::new("total_quantity".into(), pick(&quantity)),
-        Column::new(
-            "avg_unit_price".into(),
-            bought_by
-                .iter()
-                .map(|&c| prices[c] / f64::from(lines_of[c]))
-                .collect::<Vec<f64>>(),
-        ),
+        column("frequency", &|s| f64::from(s.orders)),
+        column("gross", &|s| s.gross),
+        column("total_quantity", &|s| s.quantity),
+        column("avg_unit_price", &|s| s.prices / f64::from(s.lines)),
     ];
-    drop(t);
-    let t = crate::timing::phase("features: category sums");
-    if categories > 0 {
-        // Spend per customer and category, and which categories each customer bought.
-        let index = lines.column("__category")?.i32()?.cont_slice()?;
-        let mut spend = vec![0.0; slots * categories];
-        let mut has = vec![false; slots * categories];
-        for (i, ((&c, &j), &a)) in codes.iter().zip(index).zip(amounts).enumerate() {
-            if let Some(&ahead) = codes.get(i + PREFETCH_AHEAD) {
-                prefetch(&spend, ahead as usize * categories);
-            }
-            if let Ok(j) = usize::try_from(j) {
-                spend[c as usize * categories + j] += a;
-                has[c as usize * categories + j] = true;
-            }
-        }
-        for j in 0..categories {
-            let of = |c: usize| c * categories + j;
-            columns.push(Column::new(
-                format!("__spend{j}").into(),
-                bought_by
-                    .iter()
-                    .map(|&c| spend[of(c)])
-                    .collect::<Vec<f64>>(),
-            ));
-            columns.push(Column::new(
-                format!("__is{j}").into(),
-                bought_by.iter().map(|&c| has[of(c)]).collect::<Vec<bool>>(),
-            ));
-        }
+    for j in 0..categories {
+        let cell = |c: usize| c / SCATTER_PARTS * categories + j;
+        columns.push(Column::new(
+            format!("__spend{j}").into(),
+            bought_by
+                .iter()
+                .map(|&c| parts[c % SCATTER_PARTS].1[cell(c)])
+                .collect::<Vec<f64>>(),
+        ));
+        columns.push(Column::new(
+            format!("__is{j}").into(),
+            bought_by
+                .iter()
+                .map(|&c| parts[c % SCATTER_PARTS].2[cell(c)])
+                .collect::<Vec<bool>>(),
+        ));
     }
     drop(t);
     let _t = crate::timing::phase("features: returns");
@@ -717,7 +720,8 @@ fn dense_aggregates(
             *r += v;
         }
     }
-    columns.push(Column::new("returned".into(), pick(&returned)));
+    let returned: Vec<f64> = bought_by.iter().map(|&c| returned[c]).collect();
+    columns.push(Column::new("returned".into(), returned));
     Ok(Some(DataFrame::new(bought_by.len(), columns)?))
 }
 
@@ -738,6 +742,10 @@ fn ids_ascending(customer_ids: Option<&DataFrame>) -> Result<bool> {
         .collect()?;
     Ok(!out.column("descends")?.bool()?.get(0).unwrap_or(true))
 }
+
+/// Threads of [`dense_aggregates`], each summing the customers whose code is its number
+/// modulo this.
+const SCATTER_PARTS: usize = 2;
 
 /// How many lines ahead [`dense_aggregates`] asks for a customer's sums: customers come in
 /// no order, so each line would otherwise wait for memory.

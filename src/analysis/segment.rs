@@ -296,18 +296,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     low + 0.5 * (high - low)
 }
 
-/// `f(0), .., f(n - 1)`, each on its own scoped thread, in order.
-fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n).map(|i| s.spawn(move || f(i))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
-
 /// Per-segment profiles and persona names.
 pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> Vec<Profile> {
     let k = labels.iter().copied().max().map_or(0, |m| m + 1);
@@ -333,7 +321,7 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
     let monetary = col("monetary");
     let total_revenue: f64 = monetary.iter().sum();
     let n = labels.len() as f64;
-    let overall: Vec<(String, f64)> = par_map(PROFILE_FEATURES.len(), |j| {
+    let overall: Vec<(String, f64)> = super::par_map(PROFILE_FEATURES.len(), |j| {
         let name = PROFILE_FEATURES[j];
         (name.to_string(), median(col(name).clone()))
     });
@@ -401,7 +389,7 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
     // Segments are independent: one thread each (at a million customers the profiles would
     // otherwise take a visible share of a run).
     let (mut profiles, candidates): (Vec<Profile>, Vec<Vec<&'static str>>) =
-        par_map(k, one).into_iter().unzip();
+        super::par_map(k, one).into_iter().unzip();
     // The persona rules read recency, frequency and spend; a customer table without them gets
     // plain names rather than guesses.
     let rules_apply = ["recency_days", "frequency", "monetary"]
