@@ -222,6 +222,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     } else {
         lines.clone()
     };
+    let t_before = crate::timing::phase("features: before");
     let reference = lines
         .select([col("date").max().cast(DataType::Int64).alias("d")])
         .collect()?;
@@ -311,6 +312,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         .agg([col("amount").abs().sum().alias("returned")]);
     let any_returns = returns.clone().select([len().alias("n")]).collect()?;
     let any_returns = frame::first_count(&any_returns, "n")? > 0;
+    drop(t_before);
     let dense = if line_region || !dense {
         None
     } else {
@@ -369,6 +371,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         .sort([order], SortMultipleOptions::default())
         .collect()?;
     drop(t);
+    let _t_columns = crate::timing::phase("features: columns");
     let ids = strs(&per, "customer_id")?;
     let n = ids.len();
     if n == 0 {
@@ -454,9 +457,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         categories = Some((category_names, m));
     }
     if let Some(regions) = &region {
-        let mut distinct: Vec<&String> = regions.iter().collect();
-        distinct.sort();
-        distinct.dedup();
+        let distinct: std::collections::BTreeSet<&String> = regions.iter().collect();
         for r in distinct {
             push(
                 &format!("region_{}", slug(r)),
@@ -467,10 +468,17 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
             );
         }
     }
-    let mut raw = Array2::<f64>::zeros((n, names.len()));
-    for (j, c) in columns.iter().enumerate() {
-        for i in 0..n {
-            raw[[i, j]] = c[i];
+    // Row-major, as the models read it; filled in row blocks so writes stay in cache.
+    let d = names.len();
+    let mut raw = Array2::<f64>::zeros((n, d));
+    if let Some(flat) = raw.as_slice_mut() {
+        for (block, rows) in flat.chunks_mut(d * 1024).enumerate() {
+            let base = block * 1024;
+            for (j, c) in columns.iter().enumerate() {
+                for (r, row) in rows.chunks_mut(d).enumerate() {
+                    row[j] = c[base + r];
+                }
+            }
         }
     }
     Ok(CustomerFeatures {
