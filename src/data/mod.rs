@@ -562,16 +562,33 @@ fn load_folder(
     // Products get integer codes too (their row in the product file): one join on the text
     // ids here, which also counts the lines whose product the file does not know.
     let pdf = pdf.with_row_index("product_code".into(), None)?;
-    let t = crate::timing::phase("code products");
+    // Product and customer codes are joined at the same time (each join reads only its key).
     let product_codes = pdf
         .clone()
         .lazy()
         .select([col("product_id"), col("product_code")]);
-    let (mut purchases, mut returns) = (purchases, returns);
-    for lines in [&mut purchases, &mut returns] {
-        let codes = codes_for(lines, &product_codes, "product_id", "product_code")?;
-        lines.with_column(codes)?;
-    }
+    let (lines_now, returns_now) = (purchases.clone(), returns.clone());
+    let (coded_products, coded_customers) = std::thread::scope(|scope| {
+        let products = scope.spawn(|| -> Result<(Column, Column)> {
+            let _t = crate::timing::phase("code products");
+            Ok((
+                codes_for(&lines_now, &product_codes, "product_id", "product_code")?,
+                codes_for(&returns_now, &product_codes, "product_id", "product_code")?,
+            ))
+        });
+        let customers = {
+            let _t = crate::timing::phase("code customers");
+            code_customers(purchases, returns, &cdf, &mut report)
+        };
+        let products = products
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (products, customers)
+    });
+    let (product_lines, product_returns) = coded_products?;
+    let (mut purchases, mut returns, customer_ids) = coded_customers?;
+    purchases.with_column(product_lines)?;
+    returns.with_column(product_returns)?;
     let unknown = col("product_code")
         .is_null()
         .and(col("product_id").is_not_null());
@@ -581,10 +598,6 @@ fn load_folder(
         .select([unknown.cast(DataType::UInt32).sum().alias("n")])
         .collect()?;
     report.unknown_product += frame::first_count(&n, "n")?;
-    drop(t);
-    let t = crate::timing::phase("code customers");
-    let (purchases, returns, customer_ids) = code_customers(purchases, returns, &cdf, &mut report)?;
-    drop(t);
 
     // Product and customer attributes (where the lines lack their own) are looked up by code
     // when a query reads them: projection pushdown drops the lookups a query does not read,
