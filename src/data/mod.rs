@@ -156,10 +156,20 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
                     products,
                     transactions,
                 } => {
-                    let c = read_path(&customers, overrides)?;
-                    let p = read_path(&products, overrides)?;
-                    let t = read_path(&transactions, overrides)?;
-                    load_folder(name, c, p, t, overrides, report)
+                    // The small files are read while the transactions are; errors come in
+                    // the files' order, as if read one after the other.
+                    let (c, p, t) = std::thread::scope(|scope| {
+                        let small = scope.spawn(|| {
+                            (
+                                read_path(&customers, overrides),
+                                read_path(&products, overrides),
+                            )
+                        });
+                        let t = read_path(&transactions, overrides);
+                        let (c, p) = small.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                        (c, p, t)
+                    });
+                    load_folder(name, c?, p?, t?, overrides, report)
                 }
                 Layout::TransactionLog(file) => {
                     load_log(name, read_path(&file, overrides)?, overrides, report)
