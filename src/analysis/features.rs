@@ -528,30 +528,14 @@ fn dense_aggregates(
     let previous = |c: Expr| c.shift(lit(1));
     let same_order = col("order_id").eq(previous(col("order_id")));
     let same_customer = code().eq(previous(code()));
-    let t = crate::timing::phase("features: order runs");
-    let checks = bought
-        .clone()
-        .select([
-            col("order_id")
-                .lt(previous(col("order_id")))
-                .fill_null(lit(false))
-                .any(true)
-                .alias("unsorted"),
-            same_order
-                .clone()
-                .and(same_customer.clone().not())
-                .fill_null(lit(false))
-                .any(true)
-                .alias("split"),
-        ])
-        .collect()?;
-    let flag =
-        |name: &str| -> Result<bool> { Ok(checks.column(name)?.bool()?.get(0).unwrap_or(true)) };
-    drop(t);
-    if flag("unsorted")? || flag("split")? {
-        return Ok(None);
-    }
     let t = crate::timing::phase("features: line columns");
+    // Orders are runs of lines when no order id is missing, they never descend, and an order
+    // never changes customer: then a customer's orders are its runs of lines.
+    let not_runs = col("order_id")
+        .lt(previous(col("order_id")))
+        .or(same_order.clone().and(same_customer.clone().not()))
+        .fill_null(lit(false))
+        .or(col("order_id").is_null());
     let mut select = vec![
         code(),
         col("date").cast(DataType::Int64),
@@ -564,7 +548,7 @@ fn dense_aggregates(
             .not()
             .cast(DataType::UInt8)
             .alias("__new_order"),
-        col("order_id").is_null().alias("__no_order"),
+        not_runs.alias("__not_runs"),
     ];
     if let (true, Some(of_product)) = (categories > 0, of_product) {
         // Each line's category as its index in `category_names` (-1 for none), by product.
@@ -599,7 +583,7 @@ fn dense_aggregates(
     let mut lines = bought.clone().select(select).collect()?;
     lines.rechunk_mut();
     if lines.columns().iter().any(|c| c.null_count() > 0)
-        || lines.column("__no_order")?.bool()?.any()
+        || lines.column("__not_runs")?.bool()?.any()
     {
         return Ok(None);
     }

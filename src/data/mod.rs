@@ -166,7 +166,9 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
                             )
                         });
                         let t = read_path(&transactions, overrides);
-                        let (c, p) = small.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                        let (c, p) = small
+                            .join()
+                            .unwrap_or_else(|e| std::panic::resume_unwind(e));
                         (c, p, t)
                     });
                     load_folder(name, c?, p?, t?, overrides, report)
