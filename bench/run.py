@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = str(ROOT / "target/release/segscope")
+BIN = str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "release/segscope")
 PY = sys.executable
 RUNS = int(os.environ.get("RUNS", "3"))
 QUICK = "--quick" in sys.argv
@@ -159,7 +159,7 @@ def main():
         "Same work on both sides: load the folder, per-customer features, log1p + robust scaling,",
         "K-means K=4 with 10 restarts, silhouette on a 10,000-row sample, Davies-Bouldin",
         "(bench/notebook.py). segscope also writes profiles and personas and fits a Gaussian mixture",
-        "on a 5,000-row sample for the agreement index. Data: `segscope sample --seed 1`.",
+        "on a 2,000-row sample for the agreement index. Data: `segscope sample --seed 1`.",
         "",
         "| data | segscope s | segscope MB | pandas+sklearn s | pandas+sklearn MB | speed-up |",
         "|---|---|---|---|---|---|",

@@ -137,7 +137,7 @@ struct SegmentOut<'a> {
     metrics: &'a Metrics,
     /// Adjusted Rand index between K-means and the Gaussian mixture at this K.
     kmeans_gmm_ari: Option<f64>,
-    /// Customers the agreement was measured on (a seeded sample above 5,000).
+    /// Customers the agreement was measured on (a seeded sample above 2,000).
     kmeans_gmm_ari_sample: Option<usize>,
     segments: Vec<SegmentJson<'a>>,
 }

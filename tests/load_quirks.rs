@@ -324,3 +324,140 @@ T4,C1,P7,2024-02-06 13:00:00,1,20,20\r\n");
         serde_json::json!([[2022, 1], [2023, 1]])
     );
 }
+
+/// One folder's three files, written with `pad` around every value.
+fn padded_folder(dir: &std::path::Path, pad: &str) {
+    let p = |cells: &[&str]| -> String {
+        cells
+            .iter()
+            .map(|c| format!("{pad}{c}{pad}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let file = |rows: &[&[&str]]| -> Vec<u8> {
+        let mut out = String::new();
+        for (i, r) in rows.iter().enumerate() {
+            // The header stays as written: padding is about values.
+            out += &if i == 0 { r.join(",") } else { p(r) };
+            out += "\n";
+        }
+        out.into_bytes()
+    };
+    write(
+        dir,
+        "Customers.csv",
+        &file(&[
+            &["CustomerID", "CustomerName", "Region", "SignupDate"],
+            &["C1", "Ann Lee", "Europe", "2023-01-05"],
+            &["C2", "Bo Chan", "Asia", "2023-02-11"],
+            &["C3", "Cy Diaz", "Europe", "2023-03-20"],
+        ]),
+    );
+    write(
+        dir,
+        "Products.csv",
+        &file(&[
+            &["ProductID", "ProductName", "Category", "Price"],
+            &["P1", "Desk Lamp", "Home Decor", "20.00"],
+            &["P2", "Novel", "Books", "12.50"],
+        ]),
+    );
+    write(
+        dir,
+        "Transactions.csv",
+        &file(&[
+            &[
+                "TransactionID",
+                "CustomerID",
+                "ProductID",
+                "TransactionDate",
+                "Quantity",
+                "TotalValue",
+                "Price",
+            ],
+            &[
+                "T1",
+                "C1",
+                "P1",
+                "2024-01-02 10:00:00",
+                "2",
+                "40.00",
+                "20.00",
+            ],
+            &[
+                "T2",
+                "C2",
+                "P2",
+                "2024-01-03 11:30:00",
+                "1",
+                "12.50",
+                "12.50",
+            ],
+            &[
+                "T3",
+                "C1",
+                "P2",
+                "2024-02-04 09:15:00",
+                "3",
+                "37.50",
+                "12.50",
+            ],
+            &[
+                "T4",
+                "C3",
+                "P1",
+                "2024-02-05 16:45:00",
+                "1",
+                "20.00",
+                "20.00",
+            ],
+            &[
+                "T5",
+                "C2",
+                "P1",
+                "2024-03-06 08:05:00",
+                "1",
+                "20.00",
+                "20.00",
+            ],
+        ]),
+    );
+}
+
+#[test]
+fn padded_values_read_as_unpadded_ones() {
+    let (clean, spaced, tabbed) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    padded_folder(clean.path(), "");
+    padded_folder(spaced.path(), " ");
+    padded_folder(tabbed.path(), "\t");
+    let eda =
+        |dir: &tempfile::TempDir| json(&["eda", dir.path().to_str().unwrap(), "--format", "json"]);
+    let want = eda(&clean);
+    assert!(approx(
+        metric(&want, "revenue").as_f64().unwrap(),
+        130.0,
+        1e-9
+    ));
+    assert_eq!(table(&want, "by_region")["rows"][0][0], "Europe");
+    for got in [eda(&spaced), eda(&tabbed)] {
+        for name in [
+            "overview",
+            "by_region",
+            "category_totals",
+            "monthly",
+            "signups_by_year",
+        ] {
+            let (a, b) = (&table(&want, name)["rows"], &table(&got, name)["rows"]);
+            if name == "overview" {
+                // The dataset's path differs; every figure must not.
+                assert_eq!(a.as_array().unwrap()[1..], b.as_array().unwrap()[1..]);
+            } else {
+                assert_eq!(a, b, "{name}");
+            }
+        }
+    }
+}
