@@ -33,6 +33,8 @@ pub enum Command {
     Back,
     KUp,
     KDown,
+    /// K = n, in the Segments pane only (its keys are free elsewhere: digits switch panes).
+    SetK(u8),
     ToggleAlgo,
     CycleFeatures,
     Sort,

@@ -248,14 +248,14 @@ impl App {
                 _ => {}
             }
         }
-        // Segments: a digit 2-9 sets K (1 still goes to the Overview).
-        if self.pane == Pane::Segments
-            && !self.help
-            && let KeyCode::Char(c @ '2'..='9') = key.code
-        {
-            return self.set_k(c as usize - '0' as usize);
-        }
-        match self.keymap.command(&Key::from_event(&key)) {
+        // The Segments pane has keys of its own (by default the digits 2-9 set K there).
+        let pressed = Key::from_event(&key);
+        let cmd = if self.pane == Pane::Segments && !self.help {
+            self.keymap.segments_command(&pressed)
+        } else {
+            self.keymap.command(&pressed)
+        };
+        match cmd {
             Some(cmd) => self.update(Action::Command(cmd)),
             None => vec![],
         }
@@ -644,6 +644,7 @@ impl App {
         let k = self.seg.result.as_ref().map_or(0, |r| r.seg.k);
         match c {
             Command::KUp => return self.set_k(self.seg.k + 1),
+            Command::SetK(k) => return self.set_k(usize::from(k)),
             Command::KDown => return self.set_k(self.seg.k.saturating_sub(1)),
             Command::ToggleAlgo => {
                 self.seg.algo = match self.seg.algo {

@@ -112,6 +112,14 @@ pub const COMMANDS: &[(Command, &str, &str)] = &[
     (Command::Back, "back", "back"),
     (Command::KUp, "k_up", "K + 1"),
     (Command::KDown, "k_down", "K - 1"),
+    (Command::SetK(2), "k_2", "K = 2 (Segments)"),
+    (Command::SetK(3), "k_3", "K = 3 (Segments)"),
+    (Command::SetK(4), "k_4", "K = 4 (Segments)"),
+    (Command::SetK(5), "k_5", "K = 5 (Segments)"),
+    (Command::SetK(6), "k_6", "K = 6 (Segments)"),
+    (Command::SetK(7), "k_7", "K = 7 (Segments)"),
+    (Command::SetK(8), "k_8", "K = 8 (Segments)"),
+    (Command::SetK(9), "k_9", "K = 9 (Segments)"),
     (
         Command::ToggleAlgo,
         "toggle_algo",
@@ -147,6 +155,14 @@ fn defaults() -> Vec<(Command, &'static [&'static str])> {
         (Command::Back, &["esc", "backspace"]),
         (Command::KUp, &["+", "="]),
         (Command::KDown, &["-", "_"]),
+        (Command::SetK(2), &["2"]),
+        (Command::SetK(3), &["3"]),
+        (Command::SetK(4), &["4"]),
+        (Command::SetK(5), &["5"]),
+        (Command::SetK(6), &["6"]),
+        (Command::SetK(7), &["7"]),
+        (Command::SetK(8), &["8"]),
+        (Command::SetK(9), &["9"]),
         (Command::ToggleAlgo, &["a"]),
         (Command::CycleFeatures, &["f"]),
         (Command::Sort, &["s"]),
@@ -154,10 +170,18 @@ fn defaults() -> Vec<(Command, &'static [&'static str])> {
     ]
 }
 
+/// Commands bound only in the Segments pane: their keys stay free for the global commands
+/// elsewhere (by default the digits set K there and switch panes everywhere else).
+fn segments_only(cmd: Command) -> bool {
+    matches!(cmd, Command::SetK(_))
+}
+
 /// Key -> command, and the keys of each command (for help).
 #[derive(Clone, Debug)]
 pub struct Keymap {
     by_key: HashMap<Key, Command>,
+    /// Keys of the Segments-only commands, checked first in that pane.
+    segments_by_key: HashMap<Key, Command>,
     by_command: BTreeMap<Command, Vec<Key>>,
 }
 
@@ -165,6 +189,7 @@ impl Default for Keymap {
     fn default() -> Self {
         Keymap::with_overrides(&BTreeMap::new()).unwrap_or_else(|_| Keymap {
             by_key: HashMap::new(),
+            segments_by_key: HashMap::new(),
             by_command: BTreeMap::new(),
         })
     }
@@ -196,23 +221,44 @@ impl Keymap {
                     }
                 }
             }
-            // A key given to this command is taken from any other.
-            for other in by_command.values_mut() {
-                other.retain(|k| !parsed.contains(k));
+            // A key given to this command is taken from any other of its kind (Segments-only
+            // or global).
+            for (other, keys) in by_command.iter_mut() {
+                if segments_only(*other) == segments_only(*cmd) {
+                    keys.retain(|k| !parsed.contains(k));
+                }
             }
             by_command.insert(*cmd, parsed);
         }
-        let mut by_key = HashMap::new();
+        let (mut by_key, mut segments_by_key) = (HashMap::new(), HashMap::new());
         for (cmd, keys) in &by_command {
+            let map = if segments_only(*cmd) {
+                &mut segments_by_key
+            } else {
+                &mut by_key
+            };
             for k in keys {
-                by_key.insert(*k, *cmd);
+                map.insert(*k, *cmd);
             }
         }
-        Ok(Keymap { by_key, by_command })
+        Ok(Keymap {
+            by_key,
+            segments_by_key,
+            by_command,
+        })
     }
 
+    /// The command of `key` outside the Segments pane.
     pub fn command(&self, key: &Key) -> Option<Command> {
         self.by_key.get(key).copied()
+    }
+
+    /// The command of `key` in the Segments pane: its own commands first, then the global ones.
+    pub fn segments_command(&self, key: &Key) -> Option<Command> {
+        self.segments_by_key
+            .get(key)
+            .or_else(|| self.by_key.get(key))
+            .copied()
     }
 
     /// "q, Ctrl-c" for the help overlay.
@@ -251,6 +297,38 @@ mod tests {
         assert_eq!(Key::parse("f5").map(|k| k.code), Some(KeyCode::F(5)));
         assert_eq!(Key::parse("nonsense"), None);
         assert_eq!(Key::parse("ctrl-c").unwrap().label(), "Ctrl-c");
+    }
+
+    #[test]
+    fn k_keys_belong_to_the_segments_pane_and_can_be_rebound() {
+        let km = Keymap::default();
+        let two = Key::parse("2").unwrap();
+        assert_eq!(km.command(&two), Some(Command::Pane(2)));
+        assert_eq!(km.segments_command(&two), Some(Command::SetK(2)));
+        assert_eq!(
+            km.segments_command(&Key::parse("1").unwrap()),
+            Some(Command::Pane(1)),
+            "1 is no K: it still goes to the Overview"
+        );
+        let mut o = BTreeMap::new();
+        o.insert(
+            "k_2".to_string(),
+            vec!["ctrl-2".to_string(), "x".to_string()],
+        );
+        o.insert("k_3".to_string(), vec!["x".to_string()]);
+        let km = Keymap::with_overrides(&o).unwrap();
+        assert_eq!(km.segments_command(&two), Some(Command::Pane(2)));
+        assert_eq!(
+            km.segments_command(&Key::parse("ctrl-2").unwrap()),
+            Some(Command::SetK(2))
+        );
+        // "x" went to k_3, taken from k_2; the global commands keep their keys.
+        assert_eq!(
+            km.segments_command(&Key::parse("x").unwrap()),
+            Some(Command::SetK(3))
+        );
+        assert_eq!(km.keys_of(Command::SetK(2)), "Ctrl-2");
+        assert_eq!(km.command(&two), Some(Command::Pane(2)));
     }
 
     #[test]

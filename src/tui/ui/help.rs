@@ -47,7 +47,20 @@ fn pane_entries(pane: Pane) -> &'static [Entry] {
             (&[C::PageUp, C::PageDown], "scroll the series"),
         ],
         Pane::Segments => &[
-            (&[C::KUp, C::KDown], "K up / down (or type a digit 2-9)"),
+            (&[C::KUp, C::KDown], "K up / down"),
+            (
+                &[
+                    C::SetK(2),
+                    C::SetK(3),
+                    C::SetK(4),
+                    C::SetK(5),
+                    C::SetK(6),
+                    C::SetK(7),
+                    C::SetK(8),
+                    C::SetK(9),
+                ],
+                "K = 2 ... 9",
+            ),
             (&[C::ToggleAlgo], "K-means / Gaussian mixture"),
             (&[C::CycleFeatures], "next feature set (rfm+, rfm, all)"),
             (&[C::Up, C::Down], "choose a segment or a customer"),
