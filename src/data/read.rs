@@ -20,8 +20,8 @@ pub struct RawFile {
     /// The bytes were not UTF-8 and were decoded as Latin-1.
     pub latin1: bool,
     /// For each row, whether it repeats an earlier row byte for byte: known when lines and
-    /// rows correspond one to one (no quotes), so cleaning drops exact duplicates by this mask
-    /// instead of comparing parsed rows.
+    /// rows correspond one to one (no quoted value spans lines), so cleaning drops exact
+    /// duplicates by this mask instead of comparing parsed rows.
     pub duplicates: Option<Vec<bool>>,
     /// Some value may start or end with whitespace (false only when the bytes show none can),
     /// so cleaning trims text only where it could change something.
@@ -208,14 +208,18 @@ fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option
 /// Which data lines repeat an earlier line byte for byte: a hash per line, a bitmap of the
 /// hashes seen, and only lines whose hash bit was hit twice are compared (far cheaper than
 /// de-duplicating parsed rows, or sorting every hash). `None` when lines need not be rows (a
-/// quote can hide a newline); a trailing CR is ignored, as the parser does.
+/// line with an odd number of quotes: a quoted value spans lines); a trailing CR is ignored,
+/// as the parser does.
 fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
-    if memchr::memchr(b'"', bytes).is_some() {
-        return None;
-    }
+    // A quoted value that spans lines leaves an odd number of quotes on its lines.
+    let quoted = memchr::memchr(b'"', bytes).is_some();
+    let unbalanced = |l: &[u8]| quoted && memchr::memchr_iter(b'"', l).count() % 2 == 1;
     let Some(header_end) = memchr::memchr(b'\n', bytes) else {
         return Some(Vec::new());
     };
+    if unbalanced(&bytes[..header_end]) {
+        return None;
+    }
     let body = &bytes[header_end + 1..];
     let line_at = |start: usize| -> &[u8] {
         let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p);
@@ -231,6 +235,9 @@ fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
     for end in memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len())) {
         let l = &body[start..end];
         let l = l.strip_suffix(b"\r").unwrap_or(l);
+        if unbalanced(l) {
+            return None;
+        }
         if !l.is_empty() {
             let h = hash_line(l);
             if seen.test_and_set(h) {
@@ -415,7 +422,16 @@ mod tests {
             Some(vec![false, false, true, true]),
             "the same bytes (CRLF or not) repeat; 2.0 is other text"
         );
-        assert_eq!(duplicate_lines(b"a,b\n\"1\",2\n1,3\n"), None, "quotes");
+        assert_eq!(
+            duplicate_lines(b"a,b\n\"1\",2\n1,2\n\"1\",2\n"),
+            Some(vec![false, false, true]),
+            "quotes within a line: bytes still decide"
+        );
+        assert_eq!(
+            duplicate_lines(b"a,b\n\"1\n2\",3\n\"1\n2\",3\n"),
+            None,
+            "a quoted value spans lines: the parser decides"
+        );
         // Read through the parser: the mask is kept only when it has one entry per row.
         let raw = read_bytes("d.csv", b"a,b\n1,2\n1,2\n3,4\n".to_vec(), &[]).unwrap();
         assert_eq!(raw.duplicates, Some(vec![false, true, false]));
