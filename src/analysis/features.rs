@@ -331,36 +331,69 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
             JoinArgs::new(JoinType::Left),
         ),
     };
-    // Signup and region from the customer table, where there is one.
+    // Signup and region from the customer table, where there is one. Where codes are the
+    // rows of the customer and id tables (a folder), they are looked up, not joined.
+    let lookup = coded
+        && ds
+            .customer_ids
+            .as_ref()
+            .is_some_and(|ids| codes_are_rows(ids).unwrap_or(false));
     let (mut has_signup, mut has_region) = (false, false);
     if let Some(customers) = &ds.customers {
         let schema = customers.clone().collect_schema()?;
         has_signup = schema.get("signup_date").is_some();
         has_region = schema.get("region").is_some();
-        let mut cols = vec![col(key)];
-        if has_signup {
-            cols.push(col("signup_date").cast(DataType::Int64).alias("__signup"));
+        let table = if lookup {
+            Some(customers.clone().collect()?).filter(|t| codes_are_rows(t).unwrap_or(false))
+        } else {
+            None
+        };
+        if let Some(table) = table {
+            let by_code = |name: &str, alias: &str, dtype: Option<DataType>| -> Result<Expr> {
+                let mut values = table.column(name)?.as_materialized_series().clone();
+                if let Some(dtype) = dtype {
+                    values = values.cast(&dtype)?;
+                }
+                Ok(lit(values).gather(col(key), true).alias(alias))
+            };
+            let mut exprs = Vec::new();
+            if has_signup {
+                exprs.push(by_code("signup_date", "__signup", Some(DataType::Int64))?);
+            }
+            if has_region {
+                exprs.push(by_code("region", "__region", None)?);
+            }
+            if !exprs.is_empty() {
+                query = query.with_columns(exprs);
+            }
+        } else {
+            let mut cols = vec![col(key)];
+            if has_signup {
+                cols.push(col("signup_date").cast(DataType::Int64).alias("__signup"));
+            }
+            if has_region {
+                cols.push(col("region").alias("__region"));
+            }
+            query = query.join(
+                customers.clone().select(cols),
+                [col(key)],
+                [col(key)],
+                JoinArgs::new(JoinType::Left),
+            );
         }
-        if has_region {
-            cols.push(col("region").alias("__region"));
-        }
-        query = query.join(
-            customers
-                .clone()
-                .select(cols)
-                .with_column(lit(true).alias("__known")),
-            [col(key)],
-            [col(key)],
-            JoinArgs::new(JoinType::Left),
-        );
     }
     if let (true, Some(ids)) = (coded, &ds.customer_ids) {
-        query = query.join(
-            ids.clone().lazy(),
-            [col(key)],
-            [col(key)],
-            JoinArgs::new(JoinType::Left),
-        );
+        query = if lookup {
+            let names = ids.column("customer_id")?.as_materialized_series().clone();
+            query.with_column(lit(names).gather(col(key), true).alias("customer_id"))
+        } else {
+            query.join(
+                ids.clone().lazy(),
+                [col(key)],
+                [col(key)],
+                JoinArgs::new(JoinType::Left),
+            )
+        };
     }
     let t = crate::timing::phase("features: per customer");
     // Customers in id order: by code when codes follow the ids (a customer file sorted by
@@ -514,14 +547,7 @@ fn dense_aggregates(
     }
     let slots = ids.height();
     // Row i of the id table holds code i (see data::code_customers).
-    let in_order = ids
-        .column("customer_code")?
-        .cast(&DataType::UInt32)?
-        .u32()?
-        .iter()
-        .enumerate()
-        .all(|(i, c)| c == Some(i as u32));
-    if !in_order {
+    if !codes_are_rows(ids)? {
         return Ok(None);
     }
     let code = || col("customer_code");
@@ -715,6 +741,20 @@ fn dense_aggregates(
     let returned: Vec<f64> = bought_by.iter().map(|&c| returned[c]).collect();
     columns.push(Column::new("returned".into(), returned));
     Ok(Some(DataFrame::new(bought_by.len(), columns)?))
+}
+
+/// Whether row i of `table` holds `customer_code` i (the customer and id tables of a folder),
+/// so a code looks its row up directly.
+fn codes_are_rows(table: &DataFrame) -> Result<bool> {
+    let Ok(codes) = table.column("customer_code") else {
+        return Ok(false);
+    };
+    Ok(codes
+        .cast(&DataType::UInt32)?
+        .u32()?
+        .iter()
+        .enumerate()
+        .all(|(i, c)| c == Some(i as u32)))
 }
 
 /// Whether the ids of `customer_ids` (`customer_code`, `customer_id`) ascend with the code.
