@@ -881,6 +881,23 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
+/// [`quantile`] of `v` as if sorted, by selection (linear time; `v` is reordered).
+pub fn quantile_unsorted(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let n = v.len();
+    let pos = q * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let (_, &mut low, upper) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    let high = if lo + 1 < n {
+        upper.iter().copied().min_by(f64::total_cmp).unwrap_or(low)
+    } else {
+        low
+    };
+    low + (pos - lo as f64) * (high - low)
+}
+
 impl Transform {
     /// Learns the transform on `raw` (columns named by `features`).
     pub fn fit(features: &[String], raw: &Array2<f64>, scaler: ScalerKind) -> Transform {
@@ -891,14 +908,21 @@ impl Transform {
         let logged = apply_log(raw, &log1p);
         let d = features.len();
         let (mut center, mut scale) = (vec![0.0; d], vec![1.0; d]);
+        // The robust quartiles of every column, one thread each.
+        let quartiles = match scaler {
+            ScalerKind::Robust => super::par_map(d, |j| {
+                let mut v: Vec<f64> = logged.column(j).to_vec();
+                [0.25, 0.5, 0.75].map(|q| quantile_unsorted(&mut v, q))
+            }),
+            _ => Vec::new(),
+        };
         for j in 0..d {
             let col = logged.column(j);
             match scaler {
                 ScalerKind::Robust => {
-                    let mut v: Vec<f64> = col.to_vec();
-                    v.sort_by(f64::total_cmp);
-                    center[j] = quantile(&v, 0.5);
-                    scale[j] = quantile(&v, 0.75) - quantile(&v, 0.25);
+                    let [q1, median, q3] = quartiles[j];
+                    center[j] = median;
+                    scale[j] = q3 - q1;
                 }
                 ScalerKind::Standard => {
                     let n = col.len().max(1) as f64;
@@ -987,6 +1011,31 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn quantiles_by_selection_equal_the_sorted_ones() {
+        let mut rng = 7u64;
+        for n in [1usize, 2, 3, 4, 5, 10, 101, 1000] {
+            let v: Vec<f64> = (0..n)
+                .map(|_| {
+                    rng = rng
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((rng >> 40) % 50) as f64 / 4.0
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in [0.0, 0.25, 0.5, 0.75, 1.0] {
+                let mut work = v.clone();
+                assert_eq!(
+                    quantile_unsorted(&mut work, q),
+                    quantile(&sorted, q),
+                    "n {n} q {q}"
+                );
+            }
+        }
     }
 
     #[test]

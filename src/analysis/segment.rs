@@ -282,18 +282,9 @@ const PROFILE_FEATURES: &[&str] = &[
     "total_quantity",
 ];
 
-/// [`super::features::quantile`] at 0.5 of the sorted values, by selection instead of a sort.
+/// The median, as [`super::features::quantile`] at 0.5 gives it (by selection, not a sort).
 fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let (n, lo) = (v.len(), (v.len() - 1) / 2);
-    let (_, &mut low, upper) = v.select_nth_unstable_by(lo, f64::total_cmp);
-    if n % 2 == 1 {
-        return low;
-    }
-    let high = upper.iter().copied().min_by(f64::total_cmp).unwrap_or(low);
-    low + 0.5 * (high - low)
+    super::features::quantile_unsorted(&mut v, 0.5)
 }
 
 /// Per-segment profiles and persona names.
