@@ -669,34 +669,22 @@ fn dense_aggregates(
     });
     let slot_of = |c: usize| &parts[c % SCATTER_PARTS].0[c / SCATTER_PARTS];
     let bought_by: Vec<usize> = (0..slots).filter(|&c| slot_of(c).lines > 0).collect();
-    let column = |name: &str, f: &dyn Fn(&Slot) -> f64| -> Column {
-        Column::new(
-            name.into(),
-            bought_by
-                .iter()
-                .map(|&c| f(slot_of(c)))
-                .collect::<Vec<f64>>(),
-        )
+    let of_bought = |f: &dyn Fn(&Slot) -> f64| -> Vec<f64> {
+        bought_by.iter().map(|&c| f(slot_of(c))).collect()
+    };
+    let column = |name: &str, f: &dyn Fn(&Slot) -> f64| Column::new(name.into(), of_bought(f));
+    // Dates as microseconds (exact in an i64, not in an f64).
+    let dates = |name: &str, f: &dyn Fn(&Slot) -> i64| -> Column {
+        let v: Vec<i64> = bought_by.iter().map(|&c| f(slot_of(c))).collect();
+        Column::new(name.into(), v)
     };
     let mut columns = vec![
         Column::new(
             "customer_code".into(),
             bought_by.iter().map(|&c| c as u32).collect::<Vec<u32>>(),
         ),
-        Column::new(
-            "last".into(),
-            bought_by
-                .iter()
-                .map(|&c| slot_of(c).last)
-                .collect::<Vec<i64>>(),
-        ),
-        Column::new(
-            "first".into(),
-            bought_by
-                .iter()
-                .map(|&c| slot_of(c).first)
-                .collect::<Vec<i64>>(),
-        ),
+        dates("last", &|s| s.last),
+        dates("first", &|s| s.first),
         column("frequency", &|s| f64::from(s.orders)),
         column("gross", &|s| s.gross),
         column("total_quantity", &|s| s.quantity),
