@@ -283,10 +283,9 @@ pub fn lloyd(
 
 /// Above this many rows the restarts run on a seeded sample of this size, and Lloyd's
 /// iterations then continue on every row from the best of them. The result is the full data's
-/// optimum to within noise (on 100k generated customers the final inertia is 0.007% above
-/// scikit-learn's ten full restarts), and a K change at 100k customers then fits in about
-/// 110 ms instead of 300.
-pub const RESTART_SAMPLE: usize = 25_000;
+/// optimum to within noise (BENCHMARKS.md compares the final inertia with scikit-learn's ten
+/// full restarts at 100k and 1M customers), in a fraction of the time.
+pub const RESTART_SAMPLE: usize = 12_500;
 
 /// The best (lowest inertia, first on ties) of `runs` restarts from greedy k-means++ seeds
 /// drawn in order from `seed`; the restarts run in parallel, so the result does not depend on
