@@ -368,6 +368,21 @@ fn codes_for(lines: &DataFrame, dict: &LazyFrame, key: &str, code: &str) -> Resu
     Ok(coded.column(code)?.clone())
 }
 
+/// Lines whose id the reference file does not know: an id, and no code for it.
+fn unknown_id(code: &str, id: &str) -> Expr {
+    col(code).is_null().and(col(id).is_not_null())
+}
+
+/// How many `lines` have an [`unknown_id`].
+fn count_unknown(lines: &DataFrame, code: &str, id: &str) -> Result<usize> {
+    let n = lines
+        .clone()
+        .lazy()
+        .select([unknown_id(code, id).cast(DataType::UInt32).sum().alias("n")])
+        .collect()?;
+    frame::first_count(&n, "n")
+}
+
 /// Adds each line's `customer_code` from the customer file's; ids the file does not know are
 /// counted and coded after it (so every id has one code), missing ids stay missing.
 fn code_customers(
@@ -384,15 +399,8 @@ fn code_customers(
         let codes = codes_for(lines, &dict, "customer_id", "customer_code")?;
         lines.with_column(codes)?;
     }
-    let unknown = col("customer_code")
-        .is_null()
-        .and(col("customer_id").is_not_null());
-    let count = purchases
-        .clone()
-        .lazy()
-        .select([unknown.clone().cast(DataType::UInt32).sum().alias("n")])
-        .collect()?;
-    report.unknown_customer += frame::first_count(&count, "n")?;
+    let unknown = unknown_id("customer_code", "customer_id");
+    report.unknown_customer += count_unknown(&purchases, "customer_code", "customer_id")?;
     let extra = concat(
         [
             purchases.clone().lazy().filter(unknown.clone()),
@@ -616,15 +624,7 @@ fn load_folder(
     let (mut purchases, mut returns, customer_ids) = coded_customers?;
     purchases.with_column(product_lines)?;
     returns.with_column(product_returns)?;
-    let unknown = col("product_code")
-        .is_null()
-        .and(col("product_id").is_not_null());
-    let n = purchases
-        .clone()
-        .lazy()
-        .select([unknown.cast(DataType::UInt32).sum().alias("n")])
-        .collect()?;
-    report.unknown_product += frame::first_count(&n, "n")?;
+    report.unknown_product += count_unknown(&purchases, "product_code", "product_id")?;
 
     // Product and customer attributes (where the lines lack their own) are looked up by code
     // when a query reads them: projection pushdown drops the lookups a query does not read,
