@@ -155,8 +155,9 @@ fn slug(s: &str) -> String {
     out.trim_matches('_').to_string()
 }
 
-/// Computes every feature for every customer who bought: one polars query (group by customer,
-/// joined to returns and the customer table), so no per-row work happens in Rust.
+/// Computes every feature for every customer who bought: per-customer sums from one pass
+/// over integer-coded lines ([`dense_aggregates`]) where the data allows it, else from one
+/// polars group-by; joined to returns and the customer table.
 pub fn customer_features(ds: &Dataset) -> Result<CustomerFeatures> {
     features_with(ds, true)
 }
@@ -222,7 +223,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     } else {
         lines.clone()
     };
-    let t_before = crate::timing::phase("features: before");
+    let t_before = crate::timing::phase("features: reference date and categories");
     let reference = lines
         .select([col("date").max().cast(DataType::Int64).alias("d")])
         .collect()?;
@@ -310,10 +311,22 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         .filter(col(key).is_not_null())
         .group_by([col(key)])
         .agg([col("amount").abs().sum().alias("returned")]);
-    let any_returns = returns.clone().select([len().alias("n")]).collect()?;
-    let any_returns = frame::first_count(&any_returns, "n")? > 0;
+    // Whether any customer returned anything: a count of lines, not the group-by above.
+    let any_returns = ds
+        .returns
+        .clone()
+        .select([col(key).is_not_null().any(true).alias("any")])
+        .collect()?;
+    let any_returns = any_returns.column("any")?.bool()?.get(0) == Some(true);
     drop(t_before);
-    let dense = if line_region || !dense {
+    // Where codes are the rows of the id table (a folder's customer file), a code finds its
+    // customer directly: the dense pass, and lookups instead of joins below.
+    let lookup = coded
+        && match &ds.customer_ids {
+            Some(ids) => codes_are_rows(ids)?,
+            None => false,
+        };
+    let dense = if line_region || !dense || !lookup {
         None
     } else {
         let t = crate::timing::phase("features: dense aggregates");
@@ -331,13 +344,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
             JoinArgs::new(JoinType::Left),
         ),
     };
-    // Signup and region from the customer table, where there is one. Where codes are the
-    // rows of the customer and id tables (a folder), they are looked up, not joined.
-    let lookup = coded
-        && ds
-            .customer_ids
-            .as_ref()
-            .is_some_and(|ids| codes_are_rows(ids).unwrap_or(false));
+    // Signup and region from the customer table, where there is one: looked up by code where
+    // codes are its rows too, else joined.
     let (mut has_signup, mut has_region) = (false, false);
     if let Some(customers) = &ds.customers {
         let schema = customers.clone().collect_schema()?;
@@ -398,7 +406,10 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     let t = crate::timing::phase("features: per customer");
     // Customers in id order: by code when codes follow the ids (a customer file sorted by
     // id), which is far cheaper than sorting the texts.
-    let by_code = coded && ids_ascending(ds.customer_ids.as_ref())?;
+    let by_code = match (&ds.customer_ids, lookup) {
+        (Some(ids), true) => frame::strictly_ascending(ids, "customer_id")?,
+        _ => false,
+    };
     let order = if by_code { key } else { "customer_id" };
     let per = query
         .sort([order], SortMultipleOptions::default())
@@ -531,7 +542,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
 /// seconds. `None` when the lines don't allow it: no codes, too many categories, missing
 /// values, or orders not in runs, that is order ids that are not in ascending order in the
 /// file, or one order that changes customer (then the distinct orders of a customer are not
-/// its runs of lines, and the group-by counts them).
+/// its runs of lines, and the group-by counts them). Codes must be the rows of the id table
+/// ([`codes_are_rows`]).
 fn dense_aggregates(
     ds: &Dataset,
     bought: &LazyFrame,
@@ -545,11 +557,8 @@ fn dense_aggregates(
     if categories > MAX_CATEGORY_INDICATORS {
         return Ok(None);
     }
+    // The caller checked that row i of the id table holds code i (see `codes_are_rows`).
     let slots = ids.height();
-    // Row i of the id table holds code i (see data::code_customers).
-    if !codes_are_rows(ids)? {
-        return Ok(None);
-    }
     let code = || col("customer_code");
     let previous = |c: Expr| c.shift(lit(1));
     let same_order = col("order_id").eq(previous(col("order_id")));
@@ -743,24 +752,6 @@ fn codes_are_rows(table: &DataFrame) -> Result<bool> {
         .iter()
         .enumerate()
         .all(|(i, c)| c == Some(i as u32)))
-}
-
-/// Whether the ids of `customer_ids` (`customer_code`, `customer_id`) ascend with the code.
-fn ids_ascending(customer_ids: Option<&DataFrame>) -> Result<bool> {
-    let Some(ids) = customer_ids else {
-        return Ok(false);
-    };
-    let out = ids
-        .clone()
-        .lazy()
-        .sort(["customer_code"], SortMultipleOptions::default())
-        .select([col("customer_id")
-            .lt_eq(col("customer_id").shift(lit(1)))
-            .fill_null(lit(false))
-            .any(true)
-            .alias("descends")])
-        .collect()?;
-    Ok(!out.column("descends")?.bool()?.get(0).unwrap_or(true))
 }
 
 /// Threads of [`dense_aggregates`], each summing the customers whose code is its number

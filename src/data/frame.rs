@@ -4,6 +4,22 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+/// Whether `column` holds no missing value and each value is greater than the one before
+/// (a file sorted by id): then its values are distinct, and their order is the sorted one.
+pub fn strictly_ascending(df: &DataFrame, column: &str) -> Result<bool> {
+    let out = df
+        .clone()
+        .lazy()
+        .select([col(column)
+            .gt(col(column).shift(lit(1)))
+            .fill_null(lit(true))
+            .all(true)
+            .and(col(column).null_count().eq(lit(0)))
+            .alias("ascending")])
+        .collect()?;
+    Ok(out.column("ascending")?.bool()?.get(0) == Some(true))
+}
+
 /// What a missing text cell reads as.
 pub const UNKNOWN: &str = "(unknown)";
 

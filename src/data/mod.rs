@@ -448,17 +448,7 @@ fn first_per_id(df: DataFrame, id: &str, report: &mut LoadReport) -> Result<Data
     let before = df.height();
     // Ids in strictly ascending order (a file sorted by id) are distinct: nothing to drop,
     // and no hash of every id.
-    let ascending = df
-        .clone()
-        .lazy()
-        .select([col(id)
-            .gt(col(id).shift(lit(1)))
-            .fill_null(lit(true))
-            .all(true)
-            .and(col(id).null_count().eq(lit(0)))
-            .alias("ascending")])
-        .collect()?;
-    if ascending.column("ascending")?.bool()?.get(0) == Some(true) {
+    if frame::strictly_ascending(&df, id)? {
         return Ok(df);
     }
     let df = df
