@@ -28,8 +28,10 @@ pub struct CustomerIndex {
     pub names: Vec<Option<String>>,
     /// date, product, category (where present), quantity, amount.
     lines: DataFrame,
-    /// (first row, rows) of ids[i] in `lines`.
+    /// (first row, rows) of ids[i] in `lines`, or in `rows` where there is one.
     spans: Vec<(usize, usize)>,
+    /// Rows of `lines` grouped by customer, each newest first, where `lines` is in file order.
+    rows: Option<Vec<IdxSize>>,
 }
 
 /// "id  name" (or the id alone) for the fuzzy search.
@@ -78,6 +80,9 @@ impl CustomerIndex {
         if ds.present.category {
             cols.push(col("category"));
         }
+        if let Some(index) = Self::by_code(ds, &cols[1..])? {
+            return index.with_names(ds);
+        }
         // Integer-coded customers sort far faster than their ids; the runs are put in id order
         // afterwards (a customer's rows stay one run either way).
         let key = ds.present.customer_key();
@@ -102,7 +107,11 @@ impl CustomerIndex {
             .clone()
             .lazy()
             .group_by_stable([col(key)])
-            .agg([col("customer_id").first(), len().alias("n")])
+            .agg(if coded {
+                vec![col("customer_id").first(), len().alias("n")]
+            } else {
+                vec![len().alias("n")]
+            })
             .collect()?;
         // Each run's first row (counts summed in run order), then the runs in id order.
         let mut first = 0u64;
@@ -122,7 +131,7 @@ impl CustomerIndex {
         let lines = if coded { lines.drop(key)? } else { lines };
         let at = crate::data::frame::counts(&runs, "at")?;
         let n = crate::data::frame::counts(&runs, "n")?;
-        let mut index = CustomerIndex {
+        let index = CustomerIndex {
             ids: crate::data::frame::texts(&runs, "customer_id")?,
             lines,
             spans: at
@@ -132,6 +141,91 @@ impl CustomerIndex {
                 .collect(),
             ..CustomerIndex::default()
         };
+        index.with_names(ds)
+    }
+
+    /// Where lines carry customer codes: the lines stay as they are (in the dataset's own
+    /// columns, no sorted copy), and each customer's rows are found by a counting sort on
+    /// the codes, not a sort of every line. `cols` are the card's columns.
+    fn by_code(ds: &Dataset, cols: &[Expr]) -> Result<Option<CustomerIndex>> {
+        let (Some(ids), true) = (&ds.customer_ids, ds.present.customer_code) else {
+            return Ok(None);
+        };
+        let _t = crate::timing::phase("index: by code");
+        let coded = ds
+            .lines
+            .clone()
+            .select([
+                col("customer_code"),
+                col("date").cast(DataType::Int64).alias("__date"),
+            ])
+            .collect()?;
+        let codes = coded.column("customer_code")?.u32()?;
+        let dates: Vec<i64> = coded
+            .column("__date")?
+            .i64()?
+            .iter()
+            .map(|d| d.unwrap_or(i64::MIN))
+            .collect();
+        let slots = ids.height();
+        let mut count = vec![0usize; slots];
+        for c in codes.iter().flatten() {
+            let Some(n) = count.get_mut(c as usize) else {
+                anyhow::bail!("customer code {c} beyond the id table");
+            };
+            *n += 1;
+        }
+        let mut start = Vec::with_capacity(slots);
+        let mut at = 0usize;
+        for n in &count {
+            start.push(at);
+            at += n;
+        }
+        let mut rows: Vec<IdxSize> = vec![0; at];
+        let mut next = start.clone();
+        for (r, c) in codes.iter().enumerate() {
+            if let Some(c) = c {
+                rows[next[c as usize]] = r as IdxSize;
+                next[c as usize] += 1;
+            }
+        }
+        // Newest first; equal dates keep the file's order (a stable sort).
+        for (&a, &n) in start.iter().zip(&count) {
+            rows[a..a + n].sort_by_key(|&r| std::cmp::Reverse(dates[r as usize]));
+        }
+        // Buyers in id order.
+        let n_lines = Series::new(
+            "__n".into(),
+            count.iter().map(|&n| n as u64).collect::<Vec<_>>(),
+        );
+        let buyers = ids
+            .clone()
+            .lazy()
+            .with_column(
+                lit(n_lines)
+                    .gather(col("customer_code"), false)
+                    .alias("__n"),
+            )
+            .filter(col("__n").gt(lit(0u64)))
+            .sort(["customer_id"], SortMultipleOptions::default())
+            .collect()?;
+        let spans = crate::data::frame::counts(&buyers, "customer_code")?
+            .into_iter()
+            .map(|c| (start[c as usize], count[c as usize]))
+            .collect();
+        Ok(Some(CustomerIndex {
+            ids: crate::data::frame::texts(&buyers, "customer_id")?,
+            lines: ds.lines.clone().select(cols.to_vec()).collect()?,
+            spans,
+            rows: Some(rows),
+            ..CustomerIndex::default()
+        }))
+    }
+
+    /// Names from the customer file, and the search labels.
+    fn with_names(self, ds: &Dataset) -> Result<CustomerIndex> {
+        let _t = crate::timing::phase("index: names");
+        let mut index = self;
         index.names = vec![None; index.ids.len()];
         if let Some(customers) = &ds.customers {
             let schema = customers.clone().collect_schema()?;
@@ -167,9 +261,13 @@ impl CustomerIndex {
         };
         let b = a + len;
         let rows = || -> Result<Vec<Purchase>> {
-            let part = self
-                .lines
-                .slice(a as i64, b - a)
+            let part = match &self.rows {
+                Some(rows) => self
+                    .lines
+                    .take(&IdxCa::from_vec("".into(), rows[a..b].to_vec()))?,
+                None => self.lines.slice(a as i64, b - a),
+            };
+            let part = part
                 .lazy()
                 .with_columns([
                     col("date").dt().strftime("%Y-%m-%d").alias("day"),
@@ -219,5 +317,61 @@ impl CustomerIndex {
         let mut v: Vec<(String, f64)> = by.into_iter().collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_by_code_lists_what_the_sorted_index_lists() {
+        let ds = crate::data::load(&crate::data::DataSource::Bundled, &[])
+            .unwrap()
+            .materialized()
+            .unwrap();
+        assert!(ds.present.customer_code);
+        let by_code = CustomerIndex::build(&ds).unwrap();
+        assert!(by_code.rows.is_some(), "the sample's lines carry codes");
+        // The same lines without their codes take the sort.
+        let mut uncoded = ds.clone();
+        uncoded.present.customer_code = false;
+        let sorted = CustomerIndex::build(&uncoded).unwrap();
+        assert!(sorted.rows.is_none());
+        assert_eq!(by_code.ids, sorted.ids);
+        assert_eq!(by_code.labels, sorted.labels);
+        assert!(by_code.ids.windows(2).all(|w| w[0] < w[1]));
+        let mut lines = 0;
+        for i in 0..by_code.ids.len() {
+            let p = by_code.purchases(i);
+            assert!(!p.is_empty());
+            assert!(p.windows(2).all(|w| w[0].date >= w[1].date), "newest first");
+            assert_eq!(p, sorted.purchases(i), "customer {}", by_code.ids[i]);
+            lines += p.len();
+        }
+        let buying = ds
+            .lines
+            .clone()
+            .filter(col("customer_id").is_not_null())
+            .collect()
+            .unwrap();
+        assert_eq!(lines, buying.height());
+    }
+
+    #[test]
+    fn a_log_without_codes_is_indexed_by_sorting() {
+        let csv = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n\
+                   536365,A,White,6,2010-12-01 08:26,2.55,17850,UK\n\
+                   536366,B,Red,2,2010-12-02 08:26,3.5,17851,UK\n\
+                   536367,A,White,1,2010-12-03 08:26,2.55,17850,UK\n";
+        let ds = crate::data::load_bytes("log.csv", csv.as_bytes().to_vec(), &[]).unwrap();
+        assert!(!ds.present.customer_code);
+        let index = CustomerIndex::build(&ds).unwrap();
+        assert_eq!(index.ids, ["17850", "17851"]);
+        let p = index.purchases(0);
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].date.as_str(), p[0].quantity), ("2010-12-03", 1.0));
+        assert_eq!((p[1].date.as_str(), p[1].quantity), ("2010-12-01", 6.0));
+        assert_eq!(index.purchases(1).len(), 1);
     }
 }

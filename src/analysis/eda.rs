@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use polars::prelude::*;
 
+use crate::data::ORDER_CODE;
+
+use super::grouped::{By, Keys};
 use super::table::{Skipped, Table, Value};
 use crate::data::Dataset;
 use crate::data::frame::{UNKNOWN, counts, nums, scalar, texts};
@@ -62,16 +65,18 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
     };
     // Shared by several tables: computed once.
+    let keys = Keys::build(ds)?;
+    let keys = keys.as_ref();
     let freq = orders_per_customer(ds)?;
     let total = total_revenue(ds)?;
     let mut tables = vec![overview(ds, &freq)?];
     if p.region {
-        tables.push(by_region(ds, total)?);
+        tables.push(by_region(ds, keys, total)?);
     } else {
         eda.skipped.push(missing("by_region", "region"));
     }
     if p.category {
-        tables.push(category_totals(ds, total)?);
+        tables.push(category_totals(ds, keys, total)?);
     } else {
         eda.skipped.push(missing("category_totals", "category"));
     }
@@ -97,7 +102,7 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         eda.skipped.push(missing("pareto", "product_id"));
         eda.skipped.push(missing("pareto_curve", "product_id"));
     }
-    tables.push(monthly(ds)?);
+    tables.push(monthly(ds, keys)?);
     tables.push(weekday(ds)?);
     if p.time {
         tables.push(hour_of_day(ds)?);
@@ -123,6 +128,24 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
     }
     eda.tables = tables;
     Ok(eda)
+}
+
+/// [`Keys::grouped`] where the lines allow it, its columns renamed `(from, to)`.
+pub(crate) fn grouped(
+    keys: Option<&Keys>,
+    by: By,
+    per_month: bool,
+    columns: &[(&str, &str)],
+) -> Result<Option<DataFrame>> {
+    let Some(df) = keys
+        .map(|k| k.grouped(by, per_month))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    let select: Vec<Expr> = columns.iter().map(|(a, b)| col(*a).alias(*b)).collect();
+    Ok(Some(df.lazy().select(select).collect()?))
 }
 
 fn share(part: f64, whole: f64) -> Value {
@@ -208,7 +231,7 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     };
     let mut aggs = vec![
         n_customers(ds).alias("buyers"),
-        col("order_id").n_unique().alias("orders"),
+        col(ORDER_CODE).n_unique().alias("orders"),
         len().alias("lines"),
         col("date").min().dt().strftime(fmt).alias("first"),
         col("date").max().dt().strftime(fmt).alias("last"),
@@ -273,19 +296,29 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     Ok(t)
 }
 
-fn by_region(ds: &Dataset, total: f64) -> Result<Table> {
+fn by_region(ds: &Dataset, keys: Option<&Keys>, total: f64) -> Result<Table> {
     let _t = crate::timing::phase("eda: by_region");
-    let df = ds
-        .lines
-        .clone()
-        .group_by([label("region").alias("region")])
-        .agg([
-            col("amount").sum().alias("revenue"),
-            col("order_id").n_unique().alias("orders"),
-            n_customers(ds).alias("customers"),
-            len().alias("transactions"),
-        ])
-        .collect()?;
+    let columns = [
+        ("group", "region"),
+        ("revenue", "revenue"),
+        ("orders", "orders"),
+        ("customers", "customers"),
+        ("transactions", "transactions"),
+    ];
+    let df = match grouped(keys, By::Region, false, &columns)? {
+        Some(df) => df,
+        None => ds
+            .lines
+            .clone()
+            .group_by([label("region").alias("region")])
+            .agg([
+                col("amount").sum().alias("revenue"),
+                col(ORDER_CODE).n_unique().alias("orders"),
+                n_customers(ds).alias("customers"),
+                len().alias("transactions"),
+            ])
+            .collect()?,
+    };
     let (names, revenue) = (texts(&df, "region")?, nums(&df, "revenue")?);
     let (orders, customers, lines) = (
         counts(&df, "orders")?,
@@ -323,18 +356,27 @@ fn by_region(ds: &Dataset, total: f64) -> Result<Table> {
     Ok(t)
 }
 
-fn category_totals(ds: &Dataset, total: f64) -> Result<Table> {
+fn category_totals(ds: &Dataset, keys: Option<&Keys>, total: f64) -> Result<Table> {
     let _t = crate::timing::phase("eda: category_totals");
-    let df = ds
-        .lines
-        .clone()
-        .group_by([label("category").alias("category")])
-        .agg([
-            col("quantity").sum().alias("quantity"),
-            col("amount").sum().alias("revenue"),
-            len().alias("transactions"),
-        ])
-        .collect()?;
+    let columns = [
+        ("group", "category"),
+        ("quantity", "quantity"),
+        ("revenue", "revenue"),
+        ("transactions", "transactions"),
+    ];
+    let df = match grouped(keys, By::Category, false, &columns)? {
+        Some(df) => df,
+        None => ds
+            .lines
+            .clone()
+            .group_by([label("category").alias("category")])
+            .agg([
+                col("quantity").sum().alias("quantity"),
+                col("amount").sum().alias("revenue"),
+                len().alias("transactions"),
+            ])
+            .collect()?,
+    };
     let (names, qty, revenue, lines) = (
         texts(&df, "category")?,
         nums(&df, "quantity")?,
@@ -598,19 +640,29 @@ pub(crate) fn month_range(first: &str, last: &str) -> Vec<String> {
     out
 }
 
-fn monthly(ds: &Dataset) -> Result<Table> {
+fn monthly(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     let _t = crate::timing::phase("eda: monthly");
-    let df = ds
-        .lines
-        .clone()
-        .group_by([month_key("date").alias("month")])
-        .agg([
-            col("amount").sum().alias("revenue"),
-            col("order_id").n_unique().alias("orders"),
-            n_customers(ds).alias("active_customers"),
-            len().alias("transactions"),
-        ])
-        .collect()?;
+    let columns = [
+        ("month", "month"),
+        ("revenue", "revenue"),
+        ("orders", "orders"),
+        ("customers", "active_customers"),
+        ("transactions", "transactions"),
+    ];
+    let df = match grouped(keys, By::All, true, &columns)? {
+        Some(df) => df,
+        None => ds
+            .lines
+            .clone()
+            .group_by([month_key("date").alias("month")])
+            .agg([
+                col("amount").sum().alias("revenue"),
+                col(ORDER_CODE).n_unique().alias("orders"),
+                n_customers(ds).alias("active_customers"),
+                len().alias("transactions"),
+            ])
+            .collect()?,
+    };
     let months = month_labels(&df, "month")?;
     let (revenue, orders, active, lines) = (
         nums(&df, "revenue")?,
@@ -673,7 +725,7 @@ fn by_date_part(
         .agg([
             col("amount").sum().alias("revenue"),
             len().alias("transactions"),
-            col("order_id").n_unique().alias("orders"),
+            col(ORDER_CODE).n_unique().alias("orders"),
         ])
         .collect()?;
     let parts = df
@@ -861,7 +913,7 @@ fn orders_per_customer(ds: &Dataset) -> Result<Vec<u64>> {
         .clone()
         .filter(col("customer_id").is_not_null())
         .group_by([col(ds.present.customer_key())])
-        .agg([col("order_id").n_unique().alias("orders")])
+        .agg([col(ORDER_CODE).n_unique().alias("orders")])
         .collect()?;
     counts(&df, "orders")
 }
@@ -928,8 +980,80 @@ fn correlation(ds: &Dataset) -> Result<Table> {
     Ok(t)
 }
 
-fn category_pairs(ds: &Dataset) -> Result<Table> {
-    let _t = crate::timing::phase("eda: category_pairs");
+/// Most categories for which [`category_pairs_by_code`] keeps one bit set per category.
+const MAX_PAIR_CATEGORIES: usize = 256;
+
+/// Customers per pair of categories (columns `category`, `category_b`, `customers`; `category`
+/// sorts first), from a set of customer codes per category: a bitwise AND per pair, where the
+/// join pairs every category of a customer with every other. `None` without customer codes
+/// or with very many categories.
+fn category_pairs_by_code(ds: &Dataset) -> Result<Option<DataFrame>> {
+    let Some(ids) = ds
+        .customer_ids
+        .as_ref()
+        .filter(|_| ds.present.customer_code)
+    else {
+        return Ok(None);
+    };
+    let per_category = ds
+        .lines
+        .clone()
+        .filter(
+            col("customer_code")
+                .is_not_null()
+                .and(col("category").is_not_null()),
+        )
+        .group_by([col("category").cast(DataType::String)])
+        .agg([col("customer_code")])
+        .sort(["category"], SortMultipleOptions::default())
+        .collect()?;
+    if per_category.height() > MAX_PAIR_CATEGORIES {
+        return Ok(None);
+    }
+    let words = ids.height().div_ceil(64);
+    let lists = per_category.column("customer_code")?.list()?;
+    let mut sets: Vec<Vec<u64>> = Vec::with_capacity(lists.len());
+    for i in 0..lists.len() {
+        let mut set = vec![0u64; words];
+        if let Some(codes) = lists.get_as_series(i) {
+            for c in codes.u32()?.into_no_null_iter() {
+                let c = c as usize;
+                let Some(w) = set.get_mut(c / 64) else {
+                    anyhow::bail!("category pairs: customer code {c} beyond the id table");
+                };
+                *w |= 1 << (c % 64);
+            }
+        }
+        sets.push(set);
+    }
+    let names = texts(&per_category, "category")?;
+    let (mut a, mut b, mut n) = (vec![], vec![], vec![]);
+    for i in 0..sets.len() {
+        for j in i + 1..sets.len() {
+            let both: u32 = sets[i]
+                .iter()
+                .zip(&sets[j])
+                .map(|(x, y)| (x & y).count_ones())
+                .sum();
+            if both > 0 {
+                a.push(names[i].clone());
+                b.push(names[j].clone());
+                n.push(both);
+            }
+        }
+    }
+    Ok(Some(DataFrame::new(
+        n.len(),
+        vec![
+            Column::new("category".into(), a),
+            Column::new("category_b".into(), b),
+            Column::new("customers".into(), n),
+        ],
+    )?))
+}
+
+/// [`category_pairs_by_code`] for any lines: each customer's categories joined to themselves.
+fn category_pairs_by_join(ds: &Dataset) -> Result<DataFrame> {
     let key = ds.present.customer_key();
     let cc = ds
         .lines
@@ -941,7 +1065,7 @@ fn category_pairs(ds: &Dataset) -> Result<Table> {
         )
         .select([col(key), col("category")])
         .unique(None, UniqueKeepStrategy::Any);
-    let pairs = cc
+    Ok(cc
         .clone()
         .join(
             cc.clone()
@@ -953,7 +1077,15 @@ fn category_pairs(ds: &Dataset) -> Result<Table> {
         .filter(col("category").lt(col("category_b")))
         .group_by([col("category"), col("category_b")])
         .agg([len().alias("customers")])
-        .collect()?;
+        .collect()?)
+}
+
+fn category_pairs(ds: &Dataset) -> Result<Table> {
+    let _t = crate::timing::phase("eda: category_pairs");
+    let pairs = match category_pairs_by_code(ds)? {
+        Some(pairs) => pairs,
+        None => category_pairs_by_join(ds)?,
+    };
     let buyers = ds
         .lines
         .clone()
@@ -990,7 +1122,89 @@ fn category_pairs(ds: &Dataset) -> Result<Table> {
 
 #[cfg(test)]
 mod tests {
-    use super::month_range;
+    use super::*;
+
+    /// Pairs as (a, b, customers), sorted.
+    fn pair_rows(df: &DataFrame) -> Vec<(String, String, u64)> {
+        let (a, b, n) = (
+            texts(df, "category").unwrap(),
+            texts(df, "category_b").unwrap(),
+            counts(df, "customers").unwrap(),
+        );
+        let mut rows: Vec<_> = (0..a.len())
+            .map(|i| (a[i].clone(), b[i].clone(), n[i]))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    /// Same rows; numbers equal up to the order of summing.
+    fn assert_tables_agree(a: &Table, b: &Table) {
+        assert_eq!(a.columns, b.columns);
+        assert_eq!(a.rows.len(), b.rows.len(), "{}", a.name);
+        for (ra, rb) in a.rows.iter().zip(&b.rows) {
+            for (x, y) in ra.iter().zip(rb) {
+                match (x.as_f64(), y.as_f64()) {
+                    (Some(x), Some(y)) => {
+                        assert!(
+                            (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+                            "{}: {x} vs {y}",
+                            a.name
+                        )
+                    }
+                    _ => assert_eq!(x, y, "{}", a.name),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tables_from_coded_lines_equal_the_group_bys() {
+        let ds = crate::data::load(&crate::data::DataSource::Bundled, &[])
+            .unwrap()
+            .materialized()
+            .unwrap();
+        let keys = Keys::build(&ds).unwrap().expect("the sample is coded");
+        let keys = Some(&keys);
+        for by in [By::All, By::Region, By::Category] {
+            assert!(keys.unwrap().grouped(by, true).unwrap().is_some());
+        }
+        let total = total_revenue(&ds).unwrap();
+        assert_tables_agree(
+            &by_region(&ds, keys, total).unwrap(),
+            &by_region(&ds, None, total).unwrap(),
+        );
+        assert_tables_agree(
+            &category_totals(&ds, keys, total).unwrap(),
+            &category_totals(&ds, None, total).unwrap(),
+        );
+        let (fast, slow) = (monthly(&ds, keys).unwrap(), monthly(&ds, None).unwrap());
+        assert!(fast.rows.len() >= 12);
+        assert_tables_agree(&fast, &slow);
+        // Orders that are not runs of lines: no distinct counts by runs, the group-bys count.
+        let reversed = Dataset {
+            lines: ds.lines.clone().reverse(),
+            ..ds.clone()
+        };
+        assert!(Keys::build(&reversed).unwrap().is_none());
+    }
+
+    #[test]
+    fn category_pairs_by_code_equal_the_join() {
+        let ds = crate::data::load(&crate::data::DataSource::Bundled, &[])
+            .unwrap()
+            .materialized()
+            .unwrap();
+        let by_code = category_pairs_by_code(&ds)
+            .unwrap()
+            .expect("the sample has codes");
+        let by_join = category_pairs_by_join(&ds).unwrap();
+        let rows = pair_rows(&by_code);
+        assert_eq!(rows, pair_rows(&by_join));
+        // The sample's five categories: every pair is bought by someone.
+        assert_eq!(rows.len(), 10);
+        assert!(rows.iter().all(|(a, b, n)| a < b && *n > 0));
+    }
 
     #[test]
     fn month_range_fills_gaps_across_years() {

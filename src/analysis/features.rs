@@ -7,8 +7,8 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::bail_input;
-use crate::data::Dataset;
 use crate::data::frame::{self, i64s, nums as f64s, texts as strs};
+use crate::data::{Dataset, ORDER_CODE};
 
 const DAY_US: f64 = 86_400_000_000.0;
 
@@ -169,7 +169,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     }
     // The columns features read, joined and collected once for the queries below.
     let mut needed = vec![
-        col("order_id"),
+        col(ORDER_CODE),
         col("date"),
         col("amount"),
         col("quantity"),
@@ -262,7 +262,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     let mut aggs = vec![
         col("date").max().cast(DataType::Int64).alias("last"),
         col("date").min().cast(DataType::Int64).alias("first"),
-        col("order_id").n_unique().alias("frequency"),
+        col(ORDER_CODE).n_unique().alias("frequency"),
         col("amount").sum().alias("gross"),
         col("quantity").sum().alias("total_quantity"),
         col("unit_price").mean().alias("avg_unit_price"),
@@ -540,8 +540,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
 /// adding each line into its customer's slot: customers are dense integer codes, so this is
 /// one pass over numeric columns, where a hash group-by over a million customers takes
 /// seconds. `None` when the lines don't allow it: no codes, too many categories, missing
-/// values, or orders not in runs, that is order ids that are not in ascending order in the
-/// file, or one order that changes customer (then the distinct orders of a customer are not
+/// values, or orders not in runs, that is an order whose lines are not one run in the file
+/// (its code descends), or one order that changes customer (then the distinct orders of a customer are not
 /// its runs of lines, and the group-by counts them). Codes must be the rows of the id table
 /// ([`codes_are_rows`]).
 fn dense_aggregates(
@@ -561,16 +561,17 @@ fn dense_aggregates(
     let slots = ids.height();
     let code = || col("customer_code");
     let previous = |c: Expr| c.shift(lit(1));
-    let same_order = col("order_id").eq(previous(col("order_id")));
+    let order = || col(ORDER_CODE);
+    let same_order = order().eq(previous(order()));
     let same_customer = code().eq(previous(code()));
     let t = crate::timing::phase("features: line columns");
     // Orders are runs of lines when no order id is missing, they never descend, and an order
     // never changes customer: then a customer's orders are its runs of lines.
-    let not_runs = col("order_id")
-        .lt(previous(col("order_id")))
+    let not_runs = order()
+        .lt(previous(order()))
         .or(same_order.clone().and(same_customer.clone().not()))
         .fill_null(lit(false))
-        .or(col("order_id").is_null());
+        .or(order().is_null());
     let mut select = vec![
         code(),
         col("date").cast(DataType::Int64),

@@ -3,6 +3,7 @@
 pub mod customers;
 pub mod eda;
 pub mod features;
+pub mod grouped;
 pub mod kmeans;
 pub mod lookalike;
 pub mod metrics;

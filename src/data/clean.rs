@@ -47,6 +47,63 @@ pub struct CleanLines {
     pub has_time: bool,
 }
 
+/// The lines' integer order column: equal codes for equal order ids, numbered in the order
+/// orders first appear. Distinct orders are counted on it (hashing a million text ids is
+/// most of an EDA table's time), and an order is a run of lines exactly when its code never
+/// descends.
+pub const ORDER_CODE: &str = "order_code";
+
+/// Adds [`ORDER_CODE`] where the lines lack it. Order ids in ascending order (the usual log)
+/// are coded by counting changes, with no hashing; others by one key-only join.
+fn with_order_codes(mut purchases: DataFrame) -> Result<DataFrame> {
+    if purchases.column(ORDER_CODE).is_ok() {
+        return Ok(purchases);
+    }
+    let id = || col(Role::Order.key());
+    let ascending = purchases
+        .clone()
+        .lazy()
+        .select([id()
+            .gt_eq(id().shift(lit(1)))
+            .fill_null(lit(true))
+            .all(true)
+            .and(id().null_count().eq(lit(0)))
+            .alias("ascending")])
+        .collect()?;
+    if ascending.column("ascending")?.bool()?.get(0) == Some(true) {
+        // A code per run of equal ids: a running count of the lines where the id changes.
+        let changed = purchases
+            .clone()
+            .lazy()
+            .select([id()
+                .neq(id().shift(lit(1)))
+                .fill_null(lit(true))
+                .cast(DataType::UInt8)
+                .alias("c")])
+            .collect()?;
+        let mut next = 0u32;
+        let codes: Vec<u32> = changed
+            .column("c")?
+            .u8()?
+            .into_no_null_iter()
+            .map(|c| {
+                next += u32::from(c);
+                next - 1
+            })
+            .collect();
+        purchases.with_column(Column::new(ORDER_CODE.into(), codes))?;
+        return Ok(purchases);
+    }
+    let dict = purchases
+        .select([Role::Order.key()])?
+        .lazy()
+        .unique_stable(None, UniqueKeepStrategy::First)
+        .with_row_index(ORDER_CODE, None);
+    let codes = super::codes_for(&purchases, &dict, Role::Order.key(), ORDER_CODE)?;
+    purchases.with_column(codes)?;
+    Ok(purchases)
+}
+
 /// A column as text with surrounding whitespace removed: how every text attribute is read.
 /// `padded` is [`RawFile::padded`]: unpadded text is used as it is (trimming copies it).
 pub fn text_expr(column: &str, padded: bool) -> Expr {
@@ -359,6 +416,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     }
     if !roles.has(Role::Order) {
         select.push(col("__row").cast(DataType::String).alias(Role::Order.key()));
+        select.push(col("__row").cast(DataType::UInt32).alias(ORDER_CODE));
         report.notes.push(format!(
             "{file}: no order/invoice column, so each line counts as one order"
         ));
@@ -543,6 +601,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
             report.summary()
         );
     }
+    let purchases = with_order_codes(purchases)?;
     let stats = purchases
         .clone()
         .lazy()

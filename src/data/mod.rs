@@ -18,6 +18,7 @@ pub use report::LoadReport;
 pub use roles::{Role, RoleMap, RoleOverride};
 
 use crate::bail_input;
+pub use clean::ORDER_CODE;
 use clean::{CleanLines, clean_lines, columns_with_dots, date_expr, id_expr, text_expr};
 use read::{RawFile, read_bytes, read_path};
 
@@ -76,7 +77,7 @@ impl Present {
 }
 
 /// A loaded dataset. Column names are [`Role::key`]s: `customer_id` (text, may be missing),
-/// `order_id`, `date` (datetime), `quantity`, `unit_price`, `amount` (f64), and where present
+/// `order_id` (and its integer [`ORDER_CODE`]), `date` (datetime), `quantity`, `unit_price`, `amount` (f64), and where present
 /// `product_id`, `product_name`, `category`, `region`.
 #[derive(Clone)]
 pub struct Dataset {
@@ -99,6 +100,10 @@ pub struct Dataset {
     /// The product file, row = `product_code` (`product_id` and where present `product_name`,
     /// `category`), when lines carry product codes: per-product facts are looked up by code.
     pub products: Option<DataFrame>,
+    /// The customer file's columns the lines look up by `customer_code` (row = code; codes
+    /// past its end, customers the file does not know, have none): per-region facts are
+    /// grouped by code.
+    pub customer_lookups: Option<DataFrame>,
 }
 
 impl Dataset {
@@ -302,6 +307,7 @@ fn load_log(
             table: Some(t),
             customer_ids: None,
             products: None,
+            customer_lookups: None,
         });
     }
     require(&raw, &roles, Role::Date)?;
@@ -345,6 +351,7 @@ fn load_log(
         table: None,
         customer_ids: None,
         products: None,
+        customer_lookups: None,
     })
 }
 
@@ -403,12 +410,19 @@ fn code_customers(
     report.unknown_customer += count_unknown(&purchases, "customer_code", "customer_id")?;
     let extra = concat(
         [
-            purchases.clone().lazy().filter(unknown.clone()),
-            returns.clone().lazy().filter(unknown.clone()),
+            purchases
+                .clone()
+                .lazy()
+                .filter(unknown.clone())
+                .select([col("customer_id")]),
+            returns
+                .clone()
+                .lazy()
+                .filter(unknown.clone())
+                .select([col("customer_id")]),
         ],
         UnionArgs::default(),
     )?
-    .select([col("customer_id")])
     .unique(None, UniqueKeepStrategy::First)
     .sort(["customer_id"], SortMultipleOptions::default())
     .collect()?;
@@ -629,7 +643,9 @@ fn load_folder(
             lookups.push(lit(values).gather(col("product_code"), false).alias(c));
         }
     }
+    let mut customer_columns = vec![];
     if let (Ok(values), false) = (cdf.column("region"), on_lines("region")) {
+        customer_columns.push("region");
         // Customers the file does not know are coded after its rows: no region.
         let values = values.as_materialized_series().clone();
         lookups.push(
@@ -647,6 +663,11 @@ fn load_folder(
     };
     let lines = attach(purchases);
     let returns = attach(returns);
+    let customer_lookups = if customer_columns.is_empty() {
+        None
+    } else {
+        Some(cdf.select(customer_columns)?)
+    };
     let present = Present {
         product: true,
         product_name: troles.has(Role::ProductName) || proles.has(Role::ProductName),
@@ -668,5 +689,6 @@ fn load_folder(
         customer_ids: Some(customer_ids),
         // What the lines look up by product code (not what they carry themselves).
         products: Some(pdf.select(product_columns)?),
+        customer_lookups,
     })
 }

@@ -172,6 +172,7 @@ pub fn no_lines() -> DataFrame {
     let schema: Schema = [
         ("customer_id", DataType::String),
         ("order_id", DataType::String),
+        ("order_code", DataType::UInt32),
         ("date", DataType::Datetime(TimeUnit::Microseconds, None)),
         ("quantity", DataType::Float64),
         ("unit_price", DataType::Float64),
