@@ -215,7 +215,7 @@ impl CustomerIndex {
             .collect();
         Ok(Some(CustomerIndex {
             ids: crate::data::frame::texts(&buyers, "customer_id")?,
-            lines: ds.lines.clone().select(cols.to_vec()).collect()?,
+            lines: ds.lines.clone().select(cols).collect()?,
             spans,
             rows: Some(rows),
             ..CustomerIndex::default()

@@ -1164,11 +1164,11 @@ mod tests {
             .unwrap()
             .materialized()
             .unwrap();
-        let keys = Keys::build(&ds).unwrap().expect("the sample is coded");
-        let keys = Some(&keys);
+        let coded = Keys::build(&ds).unwrap().expect("the sample is coded");
         for by in [By::All, By::Region, By::Category] {
-            assert!(keys.unwrap().grouped(by, true).unwrap().is_some());
+            assert!(coded.grouped(by, true).unwrap().is_some());
         }
+        let keys = Some(&coded);
         let total = total_revenue(&ds).unwrap();
         assert_tables_agree(
             &by_region(&ds, keys, total).unwrap(),
