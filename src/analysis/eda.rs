@@ -55,6 +55,13 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         let _t = crate::timing::phase("eda: materialize");
         ds.materialized()?
     };
+    all_tables_with(ds, Keys::build(ds)?.as_ref())
+}
+
+/// [`all_tables`] of materialized lines with their [`Keys`] (where they have them): the TUI
+/// builds the keys once for the tables and the trends.
+pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
+    ds.require_transactions("EDA tables")?;
     let mut eda = Eda {
         tables: Vec::new(),
         skipped: Vec::new(),
@@ -65,9 +72,7 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
     };
     // Shared by several tables: computed once.
-    let keys = Keys::build(ds)?;
-    let keys = keys.as_ref();
-    let freq = orders_per_customer(ds)?;
+    let freq = orders_per_customer(ds, keys)?;
     let total = total_revenue(ds)?;
     let mut tables = vec![overview(ds, &freq)?];
     if p.region {
@@ -81,7 +86,7 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         eda.skipped.push(missing("category_totals", "category"));
     }
     if p.category && p.region {
-        tables.push(category_share_by_region(ds)?);
+        tables.push(category_share_by_region(ds, keys)?);
     } else {
         eda.skipped.push(missing(
             "category_share_by_region",
@@ -89,7 +94,7 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
         ));
     }
     if p.product || p.product_name {
-        tables.extend(top_products(ds)?);
+        tables.extend(top_products(ds, keys)?);
     } else {
         eda.skipped
             .push(missing("top_products_by_revenue", "product_id"));
@@ -97,15 +102,15 @@ pub fn all_tables(ds: &Dataset) -> Result<Eda> {
             .push(missing("top_products_by_quantity", "product_id"));
     }
     if p.product {
-        tables.extend(pareto(ds)?);
+        tables.extend(pareto(ds, keys)?);
     } else {
         eda.skipped.push(missing("pareto", "product_id"));
         eda.skipped.push(missing("pareto_curve", "product_id"));
     }
     tables.push(monthly(ds, keys)?);
-    tables.push(weekday(ds)?);
+    tables.push(weekday(ds, keys)?);
     if p.time {
-        tables.push(hour_of_day(ds)?);
+        tables.push(hour_of_day(ds, keys)?);
     } else {
         eda.skipped.push(Skipped {
             table: "hour_of_day".into(),
@@ -195,8 +200,16 @@ fn total_revenue(ds: &Dataset) -> Result<f64> {
 /// What the TUI's Overview and EDA panes show for a customer-level table: the overview of the
 /// table and of its loading; the transaction tables are listed as skipped, with the reason.
 pub fn table_overview(ds: &Dataset) -> Result<Eda> {
+    match &ds.table {
+        Some(_) => table_overview_with(ds, None),
+        None => all_tables(ds),
+    }
+}
+
+/// [`table_overview`] of materialized lines with their [`Keys`] (see [`all_tables_with`]).
+pub fn table_overview_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
     let Some(table) = &ds.table else {
-        return all_tables(ds);
+        return all_tables_with(ds, keys);
     };
     let mut t = Table::new("overview", "Overview", &["metric", "value"]);
     let mut row = |k: &str, v: Value| t.push(vec![Value::text(k), v]);
@@ -412,18 +425,24 @@ fn category_totals(ds: &Dataset, keys: Option<&Keys>, total: f64) -> Result<Tabl
     Ok(t)
 }
 
-fn category_share_by_region(ds: &Dataset) -> Result<Table> {
+fn category_share_by_region(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     let _t = crate::timing::phase("eda: category_share_by_region");
-    let df = ds
-        .lines
-        .clone()
-        .group_by([
-            label("region").alias("region"),
-            label("category").alias("category"),
-        ])
-        .agg([col("amount").sum().alias("revenue")])
-        .sort(["region", "category"], SortMultipleOptions::default())
-        .collect()?;
+    let coded = match keys {
+        Some(k) => k.region_category_revenue()?,
+        None => None,
+    };
+    let df = match coded {
+        Some(df) => df,
+        None => ds
+            .lines
+            .clone()
+            .group_by([
+                label("region").alias("region"),
+                label("category").alias("category"),
+            ])
+            .agg([col("amount").sum().alias("revenue")])
+            .collect()?,
+    };
     let (regions, cats, revenue) = (
         texts(&df, "region")?,
         texts(&df, "category")?,
@@ -469,13 +488,31 @@ fn category_share_by_region(ds: &Dataset) -> Result<Table> {
 
 /// Top 10 products by revenue and by quantity. Products are keyed by name where names exist
 /// (an analyst's "product"; several SKUs may share one), the `skus` column says how many.
-fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
+fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     let _t = crate::timing::phase("eda: top_products");
     let key = if ds.present.product_name {
         "product_name"
     } else {
         "product_id"
     };
+    // Where every line has a product code and the product file names it: sums per code,
+    // then per name over the (small) product table.
+    let mut looked_up = vec![key];
+    if ds.present.category {
+        looked_up.push("category");
+    }
+    let by_code = per_product(ds, keys, &looked_up)?.map(|p| {
+        let mut aggs = vec![
+            col("revenue").sum(),
+            col("quantity").sum(),
+            col("transactions").sum(),
+            len().alias("skus"),
+        ];
+        if ds.present.category {
+            aggs.push(col("category").drop_nulls().first().alias("category"));
+        }
+        p.lazy().group_by([label(key).alias("product")]).agg(aggs)
+    });
     let mut aggs = vec![
         col("amount").sum().alias("revenue"),
         col("quantity").sum().alias("quantity"),
@@ -487,12 +524,15 @@ fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
     if ds.present.category {
         aggs.push(col("category").drop_nulls().first().alias("category"));
     }
-    let df = ds
-        .lines
-        .clone()
-        .group_by([label(key).alias("product")])
-        .agg(aggs)
-        .collect()?;
+    let df = match by_code {
+        Some(df) => df,
+        None => ds
+            .lines
+            .clone()
+            .group_by([label(key).alias("product")])
+            .agg(aggs),
+    }
+    .collect()?;
     let names = texts(&df, "product")?;
     let revenue = nums(&df, "revenue")?;
     let qty = nums(&df, "quantity")?;
@@ -559,15 +599,42 @@ fn top_products(ds: &Dataset) -> Result<Vec<Table>> {
     ])
 }
 
+/// [`Keys::per_product`] with the product file's `columns` beside each code, where every
+/// line has a code and the lines look those columns up in the product file.
+fn per_product(ds: &Dataset, keys: Option<&Keys>, columns: &[&str]) -> Result<Option<DataFrame>> {
+    let (Some(keys), Some(products)) = (keys, &ds.products) else {
+        return Ok(None);
+    };
+    if columns.iter().any(|c| products.column(c).is_err()) {
+        return Ok(None);
+    }
+    let Some(sums) = keys.per_product()? else {
+        return Ok(None);
+    };
+    let lookups: Vec<Expr> = columns
+        .iter()
+        .map(|c| {
+            let values = products
+                .column(c)
+                .map(|v| v.as_materialized_series().clone());
+            values.map(|v| lit(v).gather(col("product_code"), true).alias(*c))
+        })
+        .collect::<PolarsResult<_>>()?;
+    Ok(Some(sums.lazy().with_columns(lookups).collect()?))
+}
+
 /// Products (by id) sorted by revenue, the smallest number making 80% of it, and the curve.
-fn pareto(ds: &Dataset) -> Result<Vec<Table>> {
+fn pareto(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     let _t = crate::timing::phase("eda: pareto");
-    let df = ds
-        .lines
-        .clone()
-        .group_by([label("product_id").alias("product_id")])
-        .agg([col("amount").sum().alias("revenue")])
-        .collect()?;
+    let df = match per_product(ds, keys, &["product_id"])? {
+        Some(p) => p.select(["product_id", "revenue"])?,
+        None => ds
+            .lines
+            .clone()
+            .group_by([label("product_id").alias("product_id")])
+            .agg([col("amount").sum().alias("revenue")])
+            .collect()?,
+    };
     let (ids, revenue) = (texts(&df, "product_id")?, nums(&df, "revenue")?);
     let mut idx: Vec<usize> = (0..ids.len()).collect();
     idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(ids[a].cmp(&ids[b])));
@@ -712,12 +779,44 @@ fn monthly(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     Ok(t)
 }
 
-/// Revenue and counts per value of an integer date part, for every value in `range`.
+/// A part of the date the lines are counted by.
+#[derive(Clone, Copy)]
+enum DatePart {
+    /// 1 (Monday) to 7.
+    Weekday,
+    /// 0 to 23.
+    Hour,
+}
+
+/// Revenue and counts per value of an integer date part, for every value it takes.
 fn by_date_part(
     ds: &Dataset,
-    part: Expr,
-    range: std::ops::RangeInclusive<i64>,
+    keys: Option<&Keys>,
+    part: DatePart,
 ) -> Result<Vec<(i64, f64, u64, u64)>> {
+    let range = match part {
+        DatePart::Weekday => 1..=7,
+        DatePart::Hour => 0..=23,
+    };
+    if let Some(keys) = keys {
+        const HOUR_US: i64 = 3_600_000_000;
+        const DAY_US: i64 = 24 * HOUR_US;
+        let rows = match part {
+            // 1970-01-01 was a Thursday (4 with Monday as 1).
+            DatePart::Weekday => {
+                keys.by_part(7, |us| (us.div_euclid(DAY_US) + 3).rem_euclid(7) as usize)
+            }
+            DatePart::Hour => keys.by_part(24, |us| (us.rem_euclid(DAY_US) / HOUR_US) as usize),
+        };
+        return Ok(range
+            .zip(rows)
+            .map(|(p, (revenue, lines, orders))| (p, revenue, lines, orders))
+            .collect());
+    }
+    let part = match part {
+        DatePart::Weekday => col("date").dt().weekday(),
+        DatePart::Hour => col("date").dt().hour(),
+    };
     let df = ds
         .lines
         .clone()
@@ -747,9 +846,9 @@ fn by_date_part(
         .collect())
 }
 
-fn weekday(ds: &Dataset) -> Result<Table> {
+fn weekday(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     let _t = crate::timing::phase("eda: weekday");
-    let rows = by_date_part(ds, col("date").dt().weekday(), 1..=7)?;
+    let rows = by_date_part(ds, keys, DatePart::Weekday)?;
     let total: f64 = rows.iter().map(|r| r.1).sum();
     let mut t = Table::new(
         "weekday",
@@ -774,9 +873,9 @@ fn weekday(ds: &Dataset) -> Result<Table> {
     Ok(t)
 }
 
-fn hour_of_day(ds: &Dataset) -> Result<Table> {
+fn hour_of_day(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     let _t = crate::timing::phase("eda: hour_of_day");
-    let rows = by_date_part(ds, col("date").dt().hour(), 0..=23)?;
+    let rows = by_date_part(ds, keys, DatePart::Hour)?;
     let total: f64 = rows.iter().map(|r| r.1).sum();
     let mut t = Table::new(
         "hour_of_day",
@@ -906,8 +1005,11 @@ fn signups(ds: &Dataset) -> Result<Vec<Table>> {
 }
 
 /// Distinct orders of each customer who bought.
-fn orders_per_customer(ds: &Dataset) -> Result<Vec<u64>> {
+fn orders_per_customer(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<u64>> {
     let _t = crate::timing::phase("eda: orders_per_customer");
+    if let Some(keys) = keys {
+        return Ok(keys.orders_per_customer());
+    }
     let df = ds
         .lines
         .clone()
@@ -1181,6 +1283,29 @@ mod tests {
         let (fast, slow) = (monthly(&ds, keys).unwrap(), monthly(&ds, None).unwrap());
         assert!(fast.rows.len() >= 12);
         assert_tables_agree(&fast, &slow);
+        for (fast, slow) in [
+            (weekday(&ds, keys), weekday(&ds, None)),
+            (hour_of_day(&ds, keys), hour_of_day(&ds, None)),
+            (
+                category_share_by_region(&ds, keys),
+                category_share_by_region(&ds, None),
+            ),
+        ] {
+            assert_tables_agree(&fast.unwrap(), &slow.unwrap());
+        }
+        for (fast, slow) in [
+            (top_products(&ds, keys), top_products(&ds, None)),
+            (pareto(&ds, keys), pareto(&ds, None)),
+        ] {
+            for (a, b) in fast.unwrap().iter().zip(&slow.unwrap()) {
+                assert_tables_agree(a, b);
+            }
+        }
+        let mut fast = orders_per_customer(&ds, keys).unwrap();
+        let mut slow = orders_per_customer(&ds, None).unwrap();
+        fast.sort();
+        slow.sort();
+        assert_eq!(fast, slow);
         // Orders that are not runs of lines: no distinct counts by runs, the group-bys count.
         let reversed = Dataset {
             lines: ds.lines.clone().reverse(),

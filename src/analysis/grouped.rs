@@ -47,6 +47,8 @@ const NONE: u32 = u32::MAX;
 
 /// The lines' columns as plain vectors, ready for [`Keys::grouped`].
 pub struct Keys {
+    /// Microseconds since 1970 (naive datetimes).
+    date: Vec<i64>,
     /// year × 12 + month − 1.
     month: Vec<i32>,
     customer: Vec<u32>,
@@ -147,7 +149,7 @@ impl Keys {
             col("amount"),
             col("quantity"),
         ];
-        if by_product.is_some() {
+        if ds.products.is_some() && ds.present.product {
             select.push(col("product_code"));
         }
         let lines = ds.lines.clone().select(select).collect()?;
@@ -159,12 +161,11 @@ impl Keys {
         if order.windows(2).any(|w| w[1] < w[0]) {
             return Ok(None);
         }
+        let date: Vec<i64> = lines.column("date")?.i64()?.into_no_null_iter().collect();
         let mut last = (i64::MIN, 0);
-        let month = lines
-            .column("date")?
-            .i64()?
-            .into_no_null_iter()
-            .map(|us| {
+        let month = date
+            .iter()
+            .map(|&us| {
                 let day = us.div_euclid(86_400_000_000);
                 if day != last.0 {
                     last = (day, month_index(us));
@@ -179,14 +180,17 @@ impl Keys {
             },
             _ => None,
         };
-        let (category, product) = match by_product {
-            Some(values) => (
-                Some(groups(values)?),
-                Some(u32s(&lines, "product_code", NONE)?),
-            ),
-            None => (None, None),
+        let category = match by_product {
+            Some(values) => Some(groups(values)?),
+            None => None,
+        };
+        // Products by code where every line has one (else products are named by their ids).
+        let product = match lines.column("product_code") {
+            Ok(c) if c.null_count() == 0 => Some(u32s(&lines, "product_code", NONE)?),
+            _ => None,
         };
         Ok(Some(Keys {
+            date,
             month,
             customer: u32s(&lines, "customer_code", NONE)?,
             order,
@@ -298,6 +302,113 @@ impl Keys {
             Column::new("customers".into(), distinct),
         ]);
         Ok(Some(DataFrame::new(kept.len(), columns)?))
+    }
+
+    /// Distinct orders of each customer who bought (in code order).
+    pub fn orders_per_customer(&self) -> Vec<u64> {
+        let mut orders = vec![0u64; self.customers];
+        let mut last = vec![u32::MAX; self.customers];
+        for (&c, &o) in self.customer.iter().zip(&self.order) {
+            if let (Some(n), Some(l)) = (orders.get_mut(c as usize), last.get_mut(c as usize))
+                && *l != o
+            {
+                *l = o;
+                *n += 1;
+            }
+        }
+        orders.retain(|&n| n > 0);
+        orders
+    }
+
+    /// Revenue of each region and category that sold (columns `region`, `category`,
+    /// `revenue`), or `None` without both groupings.
+    pub fn region_category_revenue(&self) -> Result<Option<DataFrame>> {
+        let (Some(r), Some(g), Some(p)) = (&self.region, &self.category, &self.product) else {
+            return Ok(None);
+        };
+        let cats = g.labels.len() + 1;
+        let cells = (r.labels.len() + 1) * cats;
+        let mut revenue = vec![0.0; cells];
+        let mut sold = vec![false; cells];
+        for i in 0..self.amount.len() {
+            let cell = r.get(self.customer[i]) as usize * cats + g.get(p[i]) as usize;
+            revenue[cell] += self.amount[i];
+            sold[cell] = true;
+        }
+        let name = |labels: &[String], j: usize| {
+            labels
+                .get(j)
+                .cloned()
+                .unwrap_or_else(|| UNKNOWN.to_string())
+        };
+        let kept: Vec<usize> = (0..cells).filter(|&c| sold[c]).collect();
+        Ok(Some(DataFrame::new(
+            kept.len(),
+            vec![
+                Column::new(
+                    "region".into(),
+                    kept.iter()
+                        .map(|&c| name(&r.labels, c / cats))
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "category".into(),
+                    kept.iter()
+                        .map(|&c| name(&g.labels, c % cats))
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new(
+                    "revenue".into(),
+                    kept.iter().map(|&c| revenue[c]).collect::<Vec<_>>(),
+                ),
+            ],
+        )?))
+    }
+
+    /// Revenue, lines and distinct orders for each value `0..parts` of `part(date)`.
+    pub fn by_part(&self, parts: usize, part: impl Fn(i64) -> usize) -> Vec<(f64, u64, u64)> {
+        let mut out = vec![(0.0, 0u64, 0u64); parts];
+        let mut last = vec![u32::MAX; parts];
+        for i in 0..self.amount.len() {
+            let p = part(self.date[i]).min(parts.saturating_sub(1));
+            let Some(cell) = out.get_mut(p) else { break };
+            cell.0 += self.amount[i];
+            cell.1 += 1;
+            if last[p] != self.order[i] {
+                last[p] = self.order[i];
+                cell.2 += 1;
+            }
+        }
+        out
+    }
+
+    /// Revenue, units and lines of each product code that sold (columns `product_code`,
+    /// `revenue`, `quantity`, `transactions`), or `None` unless every line has a code.
+    pub fn per_product(&self) -> Result<Option<DataFrame>> {
+        let Some(p) = &self.product else {
+            return Ok(None);
+        };
+        let n = p.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+        let (mut revenue, mut quantity, mut lines) = (vec![0.0; n], vec![0.0; n], vec![0u64; n]);
+        for (i, &c) in p.iter().enumerate() {
+            revenue[c as usize] += self.amount[i];
+            quantity[c as usize] += self.quantity[i];
+            lines[c as usize] += 1;
+        }
+        let kept: Vec<u32> = (0..n as u32).filter(|&c| lines[c as usize] > 0).collect();
+        let pick = |v: &[f64]| kept.iter().map(|&c| v[c as usize]).collect::<Vec<f64>>();
+        Ok(Some(DataFrame::new(
+            kept.len(),
+            vec![
+                Column::new("product_code".into(), kept.clone()),
+                Column::new("revenue".into(), pick(&revenue)),
+                Column::new("quantity".into(), pick(&quantity)),
+                Column::new(
+                    "transactions".into(),
+                    kept.iter().map(|&c| lines[c as usize]).collect::<Vec<_>>(),
+                ),
+            ],
+        )?))
     }
 }
 

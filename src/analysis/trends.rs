@@ -35,8 +35,13 @@ pub fn trends(ds: &Dataset) -> Result<Trends> {
     ds.require_transactions("trends")?;
     // Many queries follow: join the lines once (free when the caller already did).
     let ds = &ds.materialized()?;
-    let keys = Keys::build(ds)?;
-    let keys = keys.as_ref();
+    trends_with(ds, Keys::build(ds)?.as_ref())
+}
+
+/// [`trends`] of materialized lines with their [`Keys`] (where they have them): the TUI
+/// builds the keys once for the tables and the trends.
+pub fn trends_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Trends> {
+    ds.require_transactions("trends")?;
     let overall = monthly(ds, keys, None)?;
     let months: Vec<String> = {
         let keys: Vec<&String> = overall.keys().map(|(_, m)| m).collect();

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::analysis::customers::CustomerIndex;
 use crate::analysis::features::{CustomerFeatures, ScalerKind, Transform, customer_features};
+use crate::analysis::grouped::Keys;
 use crate::analysis::lookalike::unit_rows;
 use crate::analysis::segment::{self, Algo, SegmentParams, Segmentation};
 use crate::analysis::{eda, migrate, trends};
@@ -23,6 +24,26 @@ pub fn eda_job(ds: &Dataset) -> Action {
 
 pub fn trends_job(ds: &Dataset) -> Action {
     Action::TrendsReady(trends::trends(ds).map(Arc::new).map_err(msg))
+}
+
+/// The EDA tables, then the trends, of materialized lines, sharing the lines' keys.
+fn tables_and_trends(ds: &Dataset, out: &Sender<Action>) {
+    let keys = match Keys::build(ds) {
+        Ok(keys) => keys,
+        Err(e) => {
+            let _ = out.send(Action::EdaReady(Err(msg(e))));
+            let _ = out.send(trends_job(ds));
+            return;
+        }
+    };
+    let eda = eda::table_overview_with(ds, keys.as_ref());
+    let _ = out.send(Action::EdaReady(eda.map(Arc::new).map_err(msg)));
+    let trends = if ds.table.is_some() {
+        trends::trends(ds)
+    } else {
+        trends::trends_with(ds, keys.as_ref())
+    };
+    let _ = out.send(Action::TrendsReady(trends.map(Arc::new).map_err(msg)));
 }
 
 pub fn index_job(ds: &Dataset) -> Action {
@@ -167,21 +188,13 @@ fn start_jobs(
     };
     let _ = ds_slot.set(ds.clone());
     let _ = out.send(Action::Loaded(Arc::new(ds.report.clone())));
-    // Two chains on the two cores: the tables (overview first), and features, segments, then
-    // the lookup's index. Running all four jobs at once finished no sooner and held all their
-    // memory at once.
+    // Two chains on the two cores: the tables (overview first), the trends and the lookup's
+    // index; and features, then segments. Running all the jobs at once finished no sooner
+    // and held all their memory at once.
     {
         let (ds, out) = (ds.clone(), out.clone());
         std::thread::spawn(move || {
-            let _ = out.send(eda_job(&ds));
-            let _ = out.send(trends_job(&ds));
-        });
-    }
-    {
-        // The lookup's index takes the segments' core once the first segments are scored.
-        let (ds, out, gate) = (ds.clone(), out.clone(), gate.clone());
-        std::thread::spawn(move || {
-            gate.wait();
+            tables_and_trends(&ds, &out);
             let _ = out.send(index_job(&ds));
         });
     }
