@@ -32,6 +32,9 @@ pub struct CustomerIndex {
     spans: Vec<(usize, usize)>,
     /// Rows of `lines` grouped by customer, each newest first, where `lines` is in file order.
     rows: Option<Vec<IdxSize>>,
+    /// `product` and `category` by `product_code`, where `lines` carry the code instead of
+    /// the texts (looked up for a card's few rows).
+    lookups: Vec<Expr>,
 }
 
 /// "id  name" (or the id alone) for the fuzzy search.
@@ -213,9 +216,48 @@ impl CustomerIndex {
             .into_iter()
             .map(|c| (start[c as usize], count[c as usize]))
             .collect();
+        // Product names and categories by code where the product file has them: a text per
+        // line would be most of the index's memory.
+        let product = if ds.present.product_name {
+            "product_name"
+        } else {
+            "product_id"
+        };
+        let mut wanted = vec![product];
+        if ds.present.category {
+            wanted.push("category");
+        }
+        let by_product = ds
+            .products
+            .as_ref()
+            .filter(|p| ds.present.product && wanted.iter().all(|c| p.column(c).is_ok()));
+        let (cols, lookups) = match by_product {
+            Some(p) => {
+                let lookup = |c: &str, alias: &str| -> Result<Expr> {
+                    let values = p.column(c)?.as_materialized_series().clone();
+                    Ok(lit(values)
+                        .gather(col("product_code"), true)
+                        .cast(DataType::String)
+                        .alias(alias))
+                };
+                let mut lookups = vec![lookup(product, "product")?];
+                if ds.present.category {
+                    lookups.push(lookup("category", "category")?);
+                }
+                let cols = vec![
+                    col("date"),
+                    col("product_code"),
+                    col("quantity"),
+                    col("amount"),
+                ];
+                (cols, lookups)
+            }
+            None => (cols.to_vec(), vec![]),
+        };
         Ok(Some(CustomerIndex {
             ids: crate::data::frame::texts(&buyers, "customer_id")?,
             lines: ds.lines.clone().select(cols).collect()?,
+            lookups,
             spans,
             rows: Some(rows),
             ..CustomerIndex::default()
@@ -269,6 +311,7 @@ impl CustomerIndex {
             };
             let part = part
                 .lazy()
+                .with_columns(self.lookups.clone())
                 .with_columns([
                     col("date").dt().strftime("%Y-%m-%d").alias("day"),
                     col("date").dt().strftime("%Y-%m").alias("month"),

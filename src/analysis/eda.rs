@@ -127,7 +127,7 @@ pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
     tables.push(purchase_frequency(&freq));
     tables.push(correlation(ds)?);
     if p.category {
-        tables.push(category_pairs(ds)?);
+        tables.push(category_pairs(ds, keys)?);
     } else {
         eda.skipped.push(missing("category_pairs", "category"));
     }
@@ -1089,7 +1089,7 @@ const MAX_PAIR_CATEGORIES: usize = 256;
 /// sorts first), from a set of customer codes per category: a bitwise AND per pair, where the
 /// join pairs every category of a customer with every other. `None` without customer codes
 /// or with very many categories.
-fn category_pairs_by_code(ds: &Dataset) -> Result<Option<DataFrame>> {
+fn category_pairs_by_code(ds: &Dataset, keys: Option<&Keys>) -> Result<Option<DataFrame>> {
     let Some(ids) = ds
         .customer_ids
         .as_ref()
@@ -1097,38 +1097,16 @@ fn category_pairs_by_code(ds: &Dataset) -> Result<Option<DataFrame>> {
     else {
         return Ok(None);
     };
-    let per_category = ds
-        .lines
-        .clone()
-        .filter(
-            col("customer_code")
-                .is_not_null()
-                .and(col("category").is_not_null()),
-        )
-        .group_by([col("category").cast(DataType::String)])
-        .agg([col("customer_code")])
-        .sort(["category"], SortMultipleOptions::default())
-        .collect()?;
-    if per_category.height() > MAX_PAIR_CATEGORIES {
+    let (names, sets) = match keys.and_then(Keys::customers_per_category) {
+        Some(found) => found,
+        None => match customers_per_category(ds, ids.height())? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+    };
+    if names.len() > MAX_PAIR_CATEGORIES {
         return Ok(None);
     }
-    let words = ids.height().div_ceil(64);
-    let lists = per_category.column("customer_code")?.list()?;
-    let mut sets: Vec<Vec<u64>> = Vec::with_capacity(lists.len());
-    for i in 0..lists.len() {
-        let mut set = vec![0u64; words];
-        if let Some(codes) = lists.get_as_series(i) {
-            for c in codes.u32()?.into_no_null_iter() {
-                let c = c as usize;
-                let Some(w) = set.get_mut(c / 64) else {
-                    anyhow::bail!("category pairs: customer code {c} beyond the id table");
-                };
-                *w |= 1 << (c % 64);
-            }
-        }
-        sets.push(set);
-    }
-    let names = texts(&per_category, "category")?;
     let (mut a, mut b, mut n) = (vec![], vec![], vec![]);
     for i in 0..sets.len() {
         for j in i + 1..sets.len() {
@@ -1152,6 +1130,45 @@ fn category_pairs_by_code(ds: &Dataset) -> Result<Option<DataFrame>> {
             Column::new("customers".into(), n),
         ],
     )?))
+}
+
+/// The categories (sorted) and the set of customer codes that bought each, as bits.
+fn customers_per_category(
+    ds: &Dataset,
+    customers: usize,
+) -> Result<Option<(Vec<String>, Vec<Vec<u64>>)>> {
+    let per_category = ds
+        .lines
+        .clone()
+        .filter(
+            col("customer_code")
+                .is_not_null()
+                .and(col("category").is_not_null()),
+        )
+        .group_by([col("category").cast(DataType::String)])
+        .agg([col("customer_code")])
+        .sort(["category"], SortMultipleOptions::default())
+        .collect()?;
+    if per_category.height() > MAX_PAIR_CATEGORIES {
+        return Ok(None);
+    }
+    let words = customers.div_ceil(64);
+    let lists = per_category.column("customer_code")?.list()?;
+    let mut sets: Vec<Vec<u64>> = Vec::with_capacity(lists.len());
+    for i in 0..lists.len() {
+        let mut set = vec![0u64; words];
+        if let Some(codes) = lists.get_as_series(i) {
+            for c in codes.u32()?.into_no_null_iter() {
+                let c = c as usize;
+                let Some(w) = set.get_mut(c / 64) else {
+                    anyhow::bail!("category pairs: customer code {c} beyond the id table");
+                };
+                *w |= 1 << (c % 64);
+            }
+        }
+        sets.push(set);
+    }
+    Ok(Some((texts(&per_category, "category")?, sets)))
 }
 
 /// [`category_pairs_by_code`] for any lines: each customer's categories joined to themselves.
@@ -1182,9 +1199,9 @@ fn category_pairs_by_join(ds: &Dataset) -> Result<DataFrame> {
         .collect()?)
 }
 
-fn category_pairs(ds: &Dataset) -> Result<Table> {
+fn category_pairs(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     let _t = crate::timing::phase("eda: category_pairs");
-    let pairs = match category_pairs_by_code(ds)? {
+    let pairs = match category_pairs_by_code(ds, keys)? {
         Some(pairs) => pairs,
         None => category_pairs_by_join(ds)?,
     };
@@ -1320,9 +1337,12 @@ mod tests {
             .unwrap()
             .materialized()
             .unwrap();
-        let by_code = category_pairs_by_code(&ds)
+        let by_code = category_pairs_by_code(&ds, None)
             .unwrap()
             .expect("the sample has codes");
+        let keys = Keys::build(&ds).unwrap();
+        let by_keys = category_pairs_by_code(&ds, keys.as_ref()).unwrap().unwrap();
+        assert_eq!(pair_rows(&by_keys), pair_rows(&by_code));
         let by_join = category_pairs_by_join(&ds).unwrap();
         let rows = pair_rows(&by_code);
         assert_eq!(rows, pair_rows(&by_join));

@@ -410,6 +410,24 @@ impl Keys {
             ],
         )?))
     }
+
+    /// The categories (sorted) and, for each, the set of customer codes that bought it (bits),
+    /// or `None` without categories by product.
+    pub fn customers_per_category(&self) -> Option<(Vec<String>, Vec<Vec<u64>>)> {
+        let (Some(g), Some(p)) = (&self.category, &self.product) else {
+            return None;
+        };
+        let words = self.customers.div_ceil(64);
+        let mut sets = vec![vec![0u64; words]; g.labels.len()];
+        for (&c, &prod) in self.customer.iter().zip(p) {
+            if let (Some(set), true) = (sets.get_mut(g.get(prod) as usize), c != NONE)
+                && let Some(w) = set.get_mut(c as usize / 64)
+            {
+                *w |= 1 << (c % 64);
+            }
+        }
+        Some((g.labels.clone(), sets))
+    }
 }
 
 #[cfg(test)]

@@ -104,15 +104,31 @@ pub struct Dataset {
     /// past its end, customers the file does not know, have none): per-region facts are
     /// grouped by code.
     pub customer_lookups: Option<DataFrame>,
+    /// The columns `lines` and `returns` compute by code when read (name, expression):
+    /// [`Dataset::materialized`] keeps them lazy, so the lines are never held with a text
+    /// per line for every product and customer attribute.
+    pub lookups: Vec<(String, Expr)>,
 }
 
 impl Dataset {
     /// The same dataset with its lines and returns computed once, for callers that query them
     /// many times (EDA, trends, the TUI).
     pub fn materialized(&self) -> Result<Dataset> {
+        let names: Vec<&str> = self.lookups.iter().map(|(n, _)| n.as_str()).collect();
+        let exprs: Vec<Expr> = self.lookups.iter().map(|(_, e)| e.clone()).collect();
+        let collect = |lf: &LazyFrame| -> Result<LazyFrame> {
+            if exprs.is_empty() {
+                return Ok(lf.clone().collect()?.lazy());
+            }
+            let base = lf
+                .clone()
+                .drop(by_name(names.iter().copied(), true, false))
+                .collect()?;
+            Ok(base.lazy().with_columns(exprs.clone()))
+        };
         Ok(Dataset {
-            lines: self.lines.clone().collect()?.lazy(),
-            returns: self.returns.clone().collect()?.lazy(),
+            lines: collect(&self.lines)?,
+            returns: collect(&self.returns)?,
             ..self.clone()
         })
     }
@@ -308,6 +324,7 @@ fn load_log(
             customer_ids: None,
             products: None,
             customer_lookups: None,
+            lookups: vec![],
         });
     }
     require(&raw, &roles, Role::Date)?;
@@ -352,6 +369,7 @@ fn load_log(
         customer_ids: None,
         products: None,
         customer_lookups: None,
+        lookups: vec![],
     })
 }
 
@@ -634,13 +652,14 @@ fn load_folder(
     // when a query reads them: projection pushdown drops the lookups a query does not read,
     // and the lines are never held twice. Callers that query many times use `materialized`.
     let on_lines = |c: &str| purchases.get_column_names().iter().any(|p| p.as_str() == c);
-    let mut lookups: Vec<Expr> = Vec::new();
+    let mut lookups: Vec<(String, Expr)> = Vec::new();
     let mut product_columns = vec!["product_code", "product_id"];
     for c in [Role::ProductName.key(), Role::Category.key()] {
         if let (Ok(values), false) = (pdf.column(c), on_lines(c)) {
             product_columns.push(c);
             let values = values.as_materialized_series().clone();
-            lookups.push(lit(values).gather(col("product_code"), false).alias(c));
+            let lookup = lit(values).gather(col("product_code"), false).alias(c);
+            lookups.push((c.to_string(), lookup));
         }
     }
     let mut customer_columns = vec![];
@@ -648,17 +667,18 @@ fn load_folder(
         customer_columns.push("region");
         // Customers the file does not know are coded after its rows: no region.
         let values = values.as_materialized_series().clone();
-        lookups.push(
-            lit(values)
-                .gather(col("customer_code"), true)
-                .alias("region"),
-        );
+        let lookup = lit(values)
+            .gather(col("customer_code"), true)
+            .alias("region");
+        lookups.push(("region".to_string(), lookup));
     }
     let attach = |lines: DataFrame| -> LazyFrame {
         if lookups.is_empty() {
             lines.lazy()
         } else {
-            lines.lazy().with_columns(lookups.clone())
+            lines
+                .lazy()
+                .with_columns(lookups.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>())
         }
     };
     let lines = attach(purchases);
@@ -690,5 +710,6 @@ fn load_folder(
         // What the lines look up by product code (not what they carry themselves).
         products: Some(pdf.select(product_columns)?),
         customer_lookups,
+        lookups,
     })
 }
