@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use crate::data::ORDER_CODE;
 
-use super::grouped::{By, Keys};
+use super::grouped::{By, CategorySets, Keys};
 use super::table::{Skipped, Table, Value};
 use crate::data::Dataset;
 use crate::data::frame::{UNKNOWN, counts, nums, scalar, texts};
@@ -799,14 +799,9 @@ fn by_date_part(
         DatePart::Hour => 0..=23,
     };
     if let Some(keys) = keys {
-        const HOUR_US: i64 = 3_600_000_000;
-        const DAY_US: i64 = 24 * HOUR_US;
         let rows = match part {
-            // 1970-01-01 was a Thursday (4 with Monday as 1).
-            DatePart::Weekday => {
-                keys.by_part(7, |us| (us.div_euclid(DAY_US) + 3).rem_euclid(7) as usize)
-            }
-            DatePart::Hour => keys.by_part(24, |us| (us.rem_euclid(DAY_US) / HOUR_US) as usize),
+            DatePart::Weekday => keys.by_weekday()?,
+            DatePart::Hour => keys.by_hour()?,
         };
         return Ok(range
             .zip(rows)
@@ -1008,7 +1003,7 @@ fn signups(ds: &Dataset) -> Result<Vec<Table>> {
 fn orders_per_customer(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<u64>> {
     let _t = crate::timing::phase("eda: orders_per_customer");
     if let Some(keys) = keys {
-        return Ok(keys.orders_per_customer());
+        return keys.orders_per_customer();
     }
     let df = ds
         .lines
@@ -1097,7 +1092,11 @@ fn category_pairs_by_code(ds: &Dataset, keys: Option<&Keys>) -> Result<Option<Da
     else {
         return Ok(None);
     };
-    let (names, sets) = match keys.and_then(Keys::customers_per_category) {
+    let coded = match keys {
+        Some(k) => k.customers_per_category()?,
+        None => None,
+    };
+    let (names, sets) = match coded {
         Some(found) => found,
         None => match customers_per_category(ds, ids.height())? {
             Some(found) => found,
@@ -1133,10 +1132,7 @@ fn category_pairs_by_code(ds: &Dataset, keys: Option<&Keys>) -> Result<Option<Da
 }
 
 /// The categories (sorted) and the set of customer codes that bought each, as bits.
-fn customers_per_category(
-    ds: &Dataset,
-    customers: usize,
-) -> Result<Option<(Vec<String>, Vec<Vec<u64>>)>> {
+fn customers_per_category(ds: &Dataset, customers: usize) -> Result<Option<CategorySets>> {
     let per_category = ds
         .lines
         .clone()

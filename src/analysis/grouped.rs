@@ -39,23 +39,28 @@ impl Groups {
     }
 }
 
+/// Category names (sorted) and, for each, its buyers' customer codes as bits.
+pub type CategorySets = (Vec<String>, Vec<Vec<u64>>);
+
 /// Bits of distinct customers kept at most (cells × customers): 32 MB.
 const MAX_BITS: usize = 1 << 28;
 
 /// A missing customer.
 const NONE: u32 = u32::MAX;
 
-/// The lines' columns as plain vectors, ready for [`Keys::grouped`].
+/// The lines' columns as plain slices and vectors, ready for [`Keys::grouped`]. Orders,
+/// amounts, units and products are the lines' own columns (checked contiguous and complete
+/// when built), not copies.
 pub struct Keys {
-    /// Microseconds since 1970 (naive datetimes).
-    date: Vec<i64>,
+    /// `order_code`, `amount`, `quantity` and (where every line has one) `product_code`.
+    lines: DataFrame,
     /// year × 12 + month − 1.
     month: Vec<i32>,
+    /// 0 (Monday) to 6.
+    weekday: Vec<u8>,
+    /// 0 to 23.
+    hour: Vec<u8>,
     customer: Vec<u32>,
-    order: Vec<u32>,
-    product: Option<Vec<u32>>,
-    amount: Vec<f64>,
-    quantity: Vec<f64>,
     customers: usize,
     region: Option<Groups>,
     category: Option<Groups>,
@@ -119,15 +124,6 @@ fn u32s(df: &DataFrame, name: &str, missing: u32) -> Result<Vec<u32>> {
         .collect())
 }
 
-fn f64s(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    Ok(df
-        .column(name)?
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(0.0))
-        .collect())
-}
-
 impl Keys {
     /// `None` unless the lines carry customer and order codes, every order is one run of
     /// lines, and no date or number is missing.
@@ -152,27 +148,36 @@ impl Keys {
         if ds.products.is_some() && ds.present.product {
             select.push(col("product_code"));
         }
-        let lines = ds.lines.clone().select(select).collect()?;
+        let mut lines = ds.lines.clone().select(select).collect()?;
+        lines.rechunk_mut();
         let missing = |c: &str| lines.column(c).map(|c| c.null_count() > 0);
         if missing(ORDER_CODE)? || missing("date")? || missing("amount")? || missing("quantity")? {
             return Ok(None);
         }
-        let order = u32s(&lines, ORDER_CODE, 0)?;
+        let order = lines.column(ORDER_CODE)?.u32()?.cont_slice()?;
         if order.windows(2).any(|w| w[1] < w[0]) {
             return Ok(None);
         }
-        let date: Vec<i64> = lines.column("date")?.i64()?.into_no_null_iter().collect();
-        let mut last = (i64::MIN, 0);
-        let month = date
-            .iter()
-            .map(|&us| {
-                let day = us.div_euclid(86_400_000_000);
-                if day != last.0 {
-                    last = (day, month_index(us));
-                }
-                last.1
-            })
-            .collect();
+        // Dates come in runs of a day: each day's month and weekday are worked out once.
+        const DAY_US: i64 = 86_400_000_000;
+        const HOUR_US: i64 = 3_600_000_000;
+        let n = lines.height();
+        let (mut month, mut weekday, mut hour) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let mut last = (i64::MIN, 0, 0);
+        for us in lines.column("date")?.i64()?.into_no_null_iter() {
+            let day = us.div_euclid(DAY_US);
+            if day != last.0 {
+                // 1970-01-01 was a Thursday (3 with Monday as 0).
+                last = (day, month_index(us), (day + 3).rem_euclid(7) as u8);
+            }
+            month.push(last.1);
+            weekday.push(last.2);
+            hour.push((us.rem_euclid(DAY_US) / HOUR_US) as u8);
+        }
         let region = match (&ds.customer_lookups, ds.present.region) {
             (Some(c), true) => match c.column("region") {
                 Ok(values) => Some(groups(values)?),
@@ -184,23 +189,47 @@ impl Keys {
             Some(values) => Some(groups(values)?),
             None => None,
         };
+        let customer = u32s(&lines, "customer_code", NONE)?;
         // Products by code where every line has one (else products are named by their ids).
-        let product = match lines.column("product_code") {
-            Ok(c) if c.null_count() == 0 => Some(u32s(&lines, "product_code", NONE)?),
-            _ => None,
-        };
-        Ok(Some(Keys {
-            date,
+        let mut kept = vec![ORDER_CODE, "amount", "quantity"];
+        if matches!(lines.column("product_code"), Ok(c) if c.null_count() == 0) {
+            kept.push("product_code");
+        }
+        let keys = Keys {
+            lines: lines.select(kept)?,
             month,
-            customer: u32s(&lines, "customer_code", NONE)?,
-            order,
-            product,
-            amount: f64s(&lines, "amount")?,
-            quantity: f64s(&lines, "quantity")?,
+            weekday,
+            hour,
+            customer,
             customers: ids.height(),
             region,
             category,
-        }))
+        };
+        // Every slice the methods read is there (contiguous, complete) or the keys are not.
+        if keys.amount()?.len() != n || keys.quantity()?.len() != n || keys.order()?.len() != n {
+            return Ok(None);
+        }
+        Ok(Some(keys))
+    }
+
+    fn order(&self) -> Result<&[u32]> {
+        Ok(self.lines.column(ORDER_CODE)?.u32()?.cont_slice()?)
+    }
+
+    fn amount(&self) -> Result<&[f64]> {
+        Ok(self.lines.column("amount")?.f64()?.cont_slice()?)
+    }
+
+    fn quantity(&self) -> Result<&[f64]> {
+        Ok(self.lines.column("quantity")?.f64()?.cont_slice()?)
+    }
+
+    /// Each line's product code, where every line has one.
+    fn product(&self) -> Result<Option<&[u32]>> {
+        match self.lines.column("product_code") {
+            Ok(c) => Ok(Some(c.u32()?.cont_slice()?)),
+            Err(_) => Ok(None),
+        }
     }
 
     /// One row per group (and month, with `per_month`) that has lines: `group` (text), `month`
@@ -213,13 +242,19 @@ impl Keys {
             of: vec![],
             labels: vec![],
         };
-        let (groups, group_of): (&Groups, Box<dyn Fn(usize) -> u32>) = match by {
+        let (order, amount, quantity, product) = (
+            self.order()?,
+            self.amount()?,
+            self.quantity()?,
+            self.product()?,
+        );
+        let (groups, group_of): (&Groups, Box<dyn Fn(usize) -> u32 + '_>) = match by {
             By::All => (&none, Box::new(|_| 0)),
             By::Region => match &self.region {
                 Some(g) => (g, Box::new(move |i| g.get(self.customer[i]))),
                 None => return Ok(None),
             },
-            By::Category => match (&self.category, &self.product) {
+            By::Category => match (&self.category, product) {
                 (Some(g), Some(p)) => (g, Box::new(move |i| g.get(p[i]))),
                 _ => return Ok(None),
             },
@@ -235,24 +270,24 @@ impl Keys {
             return Ok(None);
         }
         let mut revenue = vec![0.0; cells];
-        let mut quantity = vec![0.0; cells];
+        let mut units = vec![0.0; cells];
         let mut lines = vec![0u64; cells];
         let mut orders = vec![0u64; cells];
         let mut last_order = vec![u32::MAX; cells];
         let mut bits = vec![0u64; cells * words];
-        for i in 0..self.amount.len() {
+        for i in 0..amount.len() {
             let m = if per_month {
                 (self.month[i] - first) as usize
             } else {
                 0
             };
             let cell = group_of(i) as usize * months + m;
-            revenue[cell] += self.amount[i];
-            quantity[cell] += self.quantity[i];
+            revenue[cell] += amount[i];
+            units[cell] += quantity[i];
             lines[cell] += 1;
             // Orders are runs: an order seen again in a cell is the one seen last there.
-            if last_order[cell] != self.order[i] {
-                last_order[cell] = self.order[i];
+            if last_order[cell] != order[i] {
+                last_order[cell] = order[i];
                 orders[cell] += 1;
             }
             let c = self.customer[i];
@@ -296,7 +331,7 @@ impl Keys {
         }
         columns.extend([
             Column::new("revenue".into(), pick_f(&revenue)),
-            Column::new("quantity".into(), pick_f(&quantity)),
+            Column::new("quantity".into(), pick_f(&units)),
             Column::new("transactions".into(), pick_u(&lines)),
             Column::new("orders".into(), pick_u(&orders)),
             Column::new("customers".into(), distinct),
@@ -305,10 +340,10 @@ impl Keys {
     }
 
     /// Distinct orders of each customer who bought (in code order).
-    pub fn orders_per_customer(&self) -> Vec<u64> {
+    pub fn orders_per_customer(&self) -> Result<Vec<u64>> {
         let mut orders = vec![0u64; self.customers];
         let mut last = vec![u32::MAX; self.customers];
-        for (&c, &o) in self.customer.iter().zip(&self.order) {
+        for (&c, &o) in self.customer.iter().zip(self.order()?) {
             if let (Some(n), Some(l)) = (orders.get_mut(c as usize), last.get_mut(c as usize))
                 && *l != o
             {
@@ -317,22 +352,23 @@ impl Keys {
             }
         }
         orders.retain(|&n| n > 0);
-        orders
+        Ok(orders)
     }
 
     /// Revenue of each region and category that sold (columns `region`, `category`,
     /// `revenue`), or `None` without both groupings.
     pub fn region_category_revenue(&self) -> Result<Option<DataFrame>> {
-        let (Some(r), Some(g), Some(p)) = (&self.region, &self.category, &self.product) else {
+        let (Some(r), Some(g), Some(p)) = (&self.region, &self.category, self.product()?) else {
             return Ok(None);
         };
+        let amount = self.amount()?;
         let cats = g.labels.len() + 1;
         let cells = (r.labels.len() + 1) * cats;
         let mut revenue = vec![0.0; cells];
         let mut sold = vec![false; cells];
-        for i in 0..self.amount.len() {
+        for i in 0..amount.len() {
             let cell = r.get(self.customer[i]) as usize * cats + g.get(p[i]) as usize;
-            revenue[cell] += self.amount[i];
+            revenue[cell] += amount[i];
             sold[cell] = true;
         }
         let name = |labels: &[String], j: usize| {
@@ -365,34 +401,45 @@ impl Keys {
         )?))
     }
 
-    /// Revenue, lines and distinct orders for each value `0..parts` of `part(date)`.
-    pub fn by_part(&self, parts: usize, part: impl Fn(i64) -> usize) -> Vec<(f64, u64, u64)> {
+    /// Revenue, lines and distinct orders for each weekday, Monday first.
+    pub fn by_weekday(&self) -> Result<Vec<(f64, u64, u64)>> {
+        self.by_part(&self.weekday, 7)
+    }
+
+    /// Revenue, lines and distinct orders for each hour of the day, 0 to 23.
+    pub fn by_hour(&self) -> Result<Vec<(f64, u64, u64)>> {
+        self.by_part(&self.hour, 24)
+    }
+
+    fn by_part(&self, part: &[u8], parts: usize) -> Result<Vec<(f64, u64, u64)>> {
+        let (order, amount) = (self.order()?, self.amount()?);
         let mut out = vec![(0.0, 0u64, 0u64); parts];
         let mut last = vec![u32::MAX; parts];
-        for i in 0..self.amount.len() {
-            let p = part(self.date[i]).min(parts.saturating_sub(1));
-            let Some(cell) = out.get_mut(p) else { break };
-            cell.0 += self.amount[i];
+        for i in 0..amount.len() {
+            let p = usize::from(part[i]).min(parts - 1);
+            let cell = &mut out[p];
+            cell.0 += amount[i];
             cell.1 += 1;
-            if last[p] != self.order[i] {
-                last[p] = self.order[i];
+            if last[p] != order[i] {
+                last[p] = order[i];
                 cell.2 += 1;
             }
         }
-        out
+        Ok(out)
     }
 
     /// Revenue, units and lines of each product code that sold (columns `product_code`,
     /// `revenue`, `quantity`, `transactions`), or `None` unless every line has a code.
     pub fn per_product(&self) -> Result<Option<DataFrame>> {
-        let Some(p) = &self.product else {
+        let Some(p) = self.product()? else {
             return Ok(None);
         };
+        let (amount, quantity) = (self.amount()?, self.quantity()?);
         let n = p.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
-        let (mut revenue, mut quantity, mut lines) = (vec![0.0; n], vec![0.0; n], vec![0u64; n]);
+        let (mut revenue, mut units, mut lines) = (vec![0.0; n], vec![0.0; n], vec![0u64; n]);
         for (i, &c) in p.iter().enumerate() {
-            revenue[c as usize] += self.amount[i];
-            quantity[c as usize] += self.quantity[i];
+            revenue[c as usize] += amount[i];
+            units[c as usize] += quantity[i];
             lines[c as usize] += 1;
         }
         let kept: Vec<u32> = (0..n as u32).filter(|&c| lines[c as usize] > 0).collect();
@@ -402,7 +449,7 @@ impl Keys {
             vec![
                 Column::new("product_code".into(), kept.clone()),
                 Column::new("revenue".into(), pick(&revenue)),
-                Column::new("quantity".into(), pick(&quantity)),
+                Column::new("quantity".into(), pick(&units)),
                 Column::new(
                     "transactions".into(),
                     kept.iter().map(|&c| lines[c as usize]).collect::<Vec<_>>(),
@@ -413,9 +460,9 @@ impl Keys {
 
     /// The categories (sorted) and, for each, the set of customer codes that bought it (bits),
     /// or `None` without categories by product.
-    pub fn customers_per_category(&self) -> Option<(Vec<String>, Vec<Vec<u64>>)> {
-        let (Some(g), Some(p)) = (&self.category, &self.product) else {
-            return None;
+    pub fn customers_per_category(&self) -> Result<Option<CategorySets>> {
+        let (Some(g), Some(p)) = (&self.category, self.product()?) else {
+            return Ok(None);
         };
         let words = self.customers.div_ceil(64);
         let mut sets = vec![vec![0u64; words]; g.labels.len()];
@@ -426,7 +473,7 @@ impl Keys {
                 *w |= 1 << (c % 64);
             }
         }
-        Some((g.labels.clone(), sets))
+        Ok(Some((g.labels.clone(), sets)))
     }
 }
 
