@@ -25,8 +25,10 @@ fn n_labels(labels: &[usize]) -> usize {
 }
 
 /// Mean silhouette coefficient over all rows (exact, O(n²)). Rows in a cluster of one score 0.
-/// Rows are regrouped by cluster into columns, so each row's summed distance to a cluster is
-/// one vectorised pass over a contiguous range; rows are split over the cores.
+/// Rows are regrouped by cluster into columns, and each pair's distance is computed once: row
+/// p measures the rows after it in one vectorised pass per cluster, adds the distances into
+/// its own sum for that cluster, and adds each into the later row's sum for p's cluster.
+/// Rows are split over the cores by equal numbers of pairs.
 pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
     let (n, d) = x.dim();
     let k = n_labels(labels);
@@ -49,54 +51,92 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
     let threads = std::thread::available_parallelism()
         .map_or(1, |p| p.get())
         .min(n.max(1));
-    let chunk = n.div_ceil(threads.max(1)).max(1);
-    let positions: Vec<usize> = (0..n).collect();
-    let total: f64 = std::thread::scope(|s| {
-        let handles: Vec<_> = positions
-            .chunks(chunk)
-            .map(|part| {
-                let (cols, starts, order) = (&cols, &starts, &order);
+    // Row p has n − p − 1 later rows: thread t starts where the pairs left are (T − t) / T.
+    let bounds: Vec<usize> = (0..=threads)
+        .map(|t| {
+            let left = 1.0 - t as f64 / threads as f64;
+            ((n as f64) * (1.0 - left.sqrt())).round() as usize
+        })
+        .collect();
+    let cluster_of = |p: usize| starts.partition_point(|&s| s <= p) - 1;
+    // sums[c * n + p]: summed distance from row p to the rows of cluster c.
+    let parts: Vec<Vec<f64>> = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (lo, hi) = (w[0], w[1]);
+                let (cols, starts) = (&cols, &starts);
                 s.spawn(move || {
-                    let mut sums = vec![0.0; k];
+                    let mut sums = vec![0.0; k * n];
                     let mut point = vec![0.0; d];
-                    let mut acc = 0.0;
-                    for &p in part {
+                    let mut dist = vec![0.0; n];
+                    for p in lo..hi {
                         for (f, v) in point.iter_mut().enumerate() {
                             *v = cols[f * n + p];
                         }
+                        let own = cluster_of(p);
                         for c in 0..k {
-                            sums[c] = distance_sum(cols, n, starts[c], starts[c + 1], &point);
-                        }
-                        let own = labels[order[p]];
-                        let size = |c: usize| starts[c + 1] - starts[c];
-                        if size(own) <= 1 {
-                            continue;
-                        }
-                        let a = sums[own] / (size(own) - 1) as f64;
-                        let b = (0..k)
-                            .filter(|&c| c != own && size(c) > 0)
-                            .map(|c| sums[c] / size(c) as f64)
-                            .fold(f64::INFINITY, f64::min);
-                        let m = a.max(b);
-                        if m > 0.0 && b.is_finite() {
-                            acc += (b - a) / m;
+                            let (a, b) = (starts[c].max(p + 1), starts[c + 1]);
+                            if a >= b {
+                                continue;
+                            }
+                            sums[c * n + p] += distances(cols, n, a, b, &point, &mut dist[a..b]);
+                            for (t, &dq) in
+                                sums[own * n + a..own * n + b].iter_mut().zip(&dist[a..b])
+                            {
+                                *t += dq;
+                            }
                         }
                     }
-                    acc
+                    sums
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     });
+    let mut sums = vec![0.0; k * n];
+    for part in &parts {
+        for (t, v) in sums.iter_mut().zip(part) {
+            *t += v;
+        }
+    }
+    let size = |c: usize| starts[c + 1] - starts[c];
+    let mut total = 0.0;
+    for p in 0..n {
+        let own = cluster_of(p);
+        if size(own) <= 1 {
+            continue;
+        }
+        let a = sums[own * n + p] / (size(own) - 1) as f64;
+        let b = (0..k)
+            .filter(|&c| c != own && size(c) > 0)
+            .map(|c| sums[c * n + p] / size(c) as f64)
+            .fold(f64::INFINITY, f64::min);
+        let m = a.max(b);
+        if m > 0.0 && b.is_finite() {
+            total += (b - a) / m;
+        }
+    }
     total / n.max(1) as f64
 }
 
-/// Sum of the distances from `point` to rows `lo..hi` of the column-major `cols` (n rows).
-/// Rows go in blocks of [`LANES`] whose squared distances stay in registers across the
-/// features; the blocks' roots add into [`LANES`] running sums (one chain of dependent adds
-/// would bound the loop). The same order with or without AVX2, so the same bits.
+/// Distances from `point` to rows `lo..hi` of the column-major `cols` (n rows), written to
+/// `out` (one per row), and their sum. Rows go in blocks of [`LANES`] whose squared distances
+/// stay in registers across the features; the blocks' roots add into [`LANES`] running sums
+/// (one chain of dependent adds would bound the loop). The same order with or without AVX2,
+/// so the same bits.
 #[inline(always)]
-fn distance_sum_body(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]) -> f64 {
+fn distances_body(
+    cols: &[f64],
+    n: usize,
+    lo: usize,
+    hi: usize,
+    point: &[f64],
+    out: &mut [f64],
+) -> f64 {
     let mut lanes = [0.0f64; LANES];
     let mut i = lo;
     while i + LANES <= hi {
@@ -108,8 +148,11 @@ fn distance_sum_body(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]
                 *a += diff * diff;
             }
         }
-        for (l, a) in lanes.iter_mut().zip(acc) {
-            *l += a.sqrt();
+        let slot = &mut out[i - lo..i - lo + LANES];
+        for ((l, a), o) in lanes.iter_mut().zip(acc).zip(slot) {
+            let r = a.sqrt();
+            *o = r;
+            *l += r;
         }
         i += LANES;
     }
@@ -120,15 +163,17 @@ fn distance_sum_body(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]
             let diff = cols[f * n + r] - pf;
             acc += diff * diff;
         }
-        tail += acc.sqrt();
+        let root = acc.sqrt();
+        out[r - lo] = root;
+        tail += root;
     }
     lanes.iter().sum::<f64>() + tail
 }
 
-/// Rows per block in [`distance_sum`].
+/// Rows per block in [`distances`].
 const LANES: usize = 8;
 
-crate::simd_dispatch!(fn distance_sum(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64]) -> f64 => distance_sum_body);
+crate::simd_dispatch!(fn distances(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64], out: &mut [f64]) -> f64 => distances_body);
 
 /// Rows to use: all `n` up to `max`, else a seeded sample of `max` (sorted, so the same seed
 /// always gives the same rows).
@@ -335,6 +380,55 @@ mod tests {
         // Rows 0 and 1 only; row 2 is alone and scores 0.
         let want = ((5.0 - 1.0) / 5.0 + (4.0 - 1.0) / 4.0) / 3.0;
         assert!((silhouette(&x, &l) - want).abs() < 1e-15);
+    }
+
+    /// The definition, pair by pair (each distance computed from both ends).
+    fn naive_silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
+        let n = x.nrows();
+        let k = n_labels(labels);
+        let size = |c: usize| labels.iter().filter(|&&l| l == c).count();
+        let mut total = 0.0;
+        for i in 0..n {
+            let mut sums = vec![0.0; k];
+            for j in 0..n {
+                if i != j {
+                    sums[labels[j]] += dist(x.row(i), x.row(j));
+                }
+            }
+            let own = labels[i];
+            if size(own) <= 1 {
+                continue;
+            }
+            let a = sums[own] / (size(own) - 1) as f64;
+            let b = (0..k)
+                .filter(|&c| c != own && size(c) > 0)
+                .map(|c| sums[c] / size(c) as f64)
+                .fold(f64::INFINITY, f64::min);
+            if b.is_finite() {
+                total += (b - a) / a.max(b);
+            }
+        }
+        total / n as f64
+    }
+
+    #[test]
+    fn silhouette_by_pairs_computed_once_equals_the_definition() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        for (n, d, k) in [(2, 1, 2), (3, 1, 3), (7, 2, 3), (37, 3, 4), (203, 5, 6)] {
+            let x = Array2::from_shape_fn((n, d), |_| rand::Rng::r#gen::<f64>(&mut rng));
+            // Uneven clusters, one of one row, and a label with no rows (k - 1 unused).
+            let labels: Vec<usize> = (0..n)
+                .map(|i| {
+                    if i == 0 {
+                        k - 2
+                    } else {
+                        (i * i) % (k - 2).max(1)
+                    }
+                })
+                .collect();
+            let (fast, slow) = (silhouette(&x, &labels), naive_silhouette(&x, &labels));
+            assert!((fast - slow).abs() < 1e-12, "n={n}: {fast} vs {slow}");
+        }
     }
 
     #[test]
