@@ -84,7 +84,11 @@ impl CustomerIndex {
             cols.push(col("category"));
         }
         if let Some(index) = Self::by_code(ds, &cols[1..])? {
-            return index.with_names(ds);
+            return if index.labels.is_empty() {
+                index.with_names(ds)
+            } else {
+                Ok(index)
+            };
         }
         // Integer-coded customers sort far faster than their ids; the runs are put in id order
         // afterwards (a customer's rows stay one run either way).
@@ -210,8 +214,35 @@ impl CustomerIndex {
                     .alias("__n"),
             )
             .filter(col("__n").gt(lit(0u64)))
-            .sort(["customer_id"], SortMultipleOptions::default())
-            .collect()?;
+            .sort(["customer_id"], SortMultipleOptions::default());
+        // Names by code from the customer file, where it has them (a join on integers, not a
+        // search by id per customer).
+        let named = match &ds.customers {
+            Some(c) => {
+                let schema = c.clone().collect_schema()?;
+                ["customer_code", "customer_name"]
+                    .iter()
+                    .all(|n| schema.get(n).is_some())
+                    .then(|| {
+                        c.clone()
+                            .select([col("customer_code"), col("customer_name")])
+                    })
+            }
+            None => None,
+        };
+        let buyers = match named {
+            Some(names) => buyers.join(
+                names,
+                [col("customer_code")],
+                [col("customer_code")],
+                JoinArgs {
+                    maintain_order: MaintainOrderJoin::Left,
+                    ..JoinArgs::new(JoinType::Left)
+                },
+            ),
+            None => buyers,
+        }
+        .collect()?;
         let spans = crate::data::frame::counts(&buyers, "customer_code")?
             .into_iter()
             .map(|c| (start[c as usize], count[c as usize]))
@@ -254,8 +285,20 @@ impl CustomerIndex {
             }
             None => (cols.to_vec(), vec![]),
         };
+        let ids = crate::data::frame::texts(&buyers, "customer_id")?;
+        let (names, labels) = match buyers.column("customer_name") {
+            Ok(_) => {
+                let names = opt_texts(&buyers, "customer_name")?;
+                let labels = labels(&ids, &names);
+                (names, labels)
+            }
+            // Named by `with_names`.
+            Err(_) => (vec![], vec![]),
+        };
         Ok(Some(CustomerIndex {
-            ids: crate::data::frame::texts(&buyers, "customer_id")?,
+            ids,
+            names,
+            labels,
             lines: ds.lines.clone().select(cols).collect()?,
             lookups,
             spans,

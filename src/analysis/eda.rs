@@ -117,7 +117,7 @@ pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
             reason: "the dates carry no time of day".into(),
         });
     }
-    tables.push(price_tiers(ds)?);
+    tables.push(price_tiers(ds, keys)?);
     if p.signup {
         tables.extend(signups(ds)?);
     } else {
@@ -889,10 +889,9 @@ fn hour_of_day(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     Ok(t)
 }
 
-fn price_tiers(ds: &Dataset) -> Result<Table> {
-    let _t = crate::timing::phase("eda: price_tiers");
+/// Lines and revenue of each price tier, by a polars group-by.
+fn price_tiers_by_group(ds: &Dataset, low: f64, high: f64) -> Result<Vec<(u64, f64)>> {
     let p = || col("unit_price");
-    let (low, high) = PRICE_TIER_CUTS;
     let tier = when(p().lt(lit(low)))
         .then(lit(0))
         .when(p().lt_eq(lit(high)))
@@ -915,6 +914,21 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
         .map(|v| v.unwrap_or(-1))
         .collect::<Vec<_>>();
     let (lines, revenue) = (counts(&df, "transactions")?, nums(&df, "revenue")?);
+    Ok((0..PRICE_TIERS.len())
+        .map(|k| match tiers.iter().position(|&x| x == k as i64) {
+            Some(i) => (lines[i], revenue[i]),
+            None => (0, 0.0),
+        })
+        .collect())
+}
+
+fn price_tiers(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
+    let _t = crate::timing::phase("eda: price_tiers");
+    let (low, high) = PRICE_TIER_CUTS;
+    let per_tier: Vec<(u64, f64)> = match keys {
+        Some(keys) => keys.price_tiers(low, high)?.to_vec(),
+        None => price_tiers_by_group(ds, low, high)?,
+    };
     let mut t = Table::new(
         "price_tiers",
         "Price tiers on unit price (<100, 100-250, >250)",
@@ -926,12 +940,6 @@ fn price_tiers(ds: &Dataset) -> Result<Table> {
             "revenue_share",
         ],
     );
-    let per_tier: Vec<(u64, f64)> = (0..PRICE_TIERS.len())
-        .map(|k| match tiers.iter().position(|&x| x == k as i64) {
-            Some(i) => (lines[i], revenue[i]),
-            None => (0, 0.0),
-        })
-        .collect();
     let all_lines = per_tier.iter().map(|t| t.0).sum::<u64>() as f64;
     let all_revenue = per_tier.iter().map(|t| t.1).sum::<f64>();
     for (label, (n, r)) in PRICE_TIERS.iter().zip(per_tier) {
@@ -1299,6 +1307,7 @@ mod tests {
         for (fast, slow) in [
             (weekday(&ds, keys), weekday(&ds, None)),
             (hour_of_day(&ds, keys), hour_of_day(&ds, None)),
+            (price_tiers(&ds, keys), price_tiers(&ds, None)),
             (
                 category_share_by_region(&ds, keys),
                 category_share_by_region(&ds, None),

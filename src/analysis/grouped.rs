@@ -52,7 +52,8 @@ const NONE: u32 = u32::MAX;
 /// amounts, units and products are the lines' own columns (checked contiguous and complete
 /// when built), not copies.
 pub struct Keys {
-    /// `order_code`, `amount`, `quantity` and (where every line has one) `product_code`.
+    /// `order_code`, `amount`, `quantity`, `unit_price` and (where every line has one)
+    /// `product_code`.
     lines: DataFrame,
     /// year × 12 + month − 1.
     month: Vec<i32>,
@@ -144,6 +145,7 @@ impl Keys {
             col("date").cast(DataType::Int64),
             col("amount"),
             col("quantity"),
+            col("unit_price"),
         ];
         if ds.products.is_some() && ds.present.product {
             select.push(col("product_code"));
@@ -151,8 +153,10 @@ impl Keys {
         let mut lines = ds.lines.clone().select(select).collect()?;
         lines.rechunk_mut();
         let missing = |c: &str| lines.column(c).map(|c| c.null_count() > 0);
-        if missing(ORDER_CODE)? || missing("date")? || missing("amount")? || missing("quantity")? {
-            return Ok(None);
+        for c in [ORDER_CODE, "date", "amount", "quantity", "unit_price"] {
+            if missing(c)? {
+                return Ok(None);
+            }
         }
         let order = lines.column(ORDER_CODE)?.u32()?.cont_slice()?;
         if order.windows(2).any(|w| w[1] < w[0]) {
@@ -191,7 +195,7 @@ impl Keys {
         };
         let customer = u32s(&lines, "customer_code", NONE)?;
         // Products by code where every line has one (else products are named by their ids).
-        let mut kept = vec![ORDER_CODE, "amount", "quantity"];
+        let mut kept = vec![ORDER_CODE, "amount", "quantity", "unit_price"];
         if matches!(lines.column("product_code"), Ok(c) if c.null_count() == 0) {
             kept.push("product_code");
         }
@@ -206,7 +210,11 @@ impl Keys {
             category,
         };
         // Every slice the methods read is there (contiguous, complete) or the keys are not.
-        if keys.amount()?.len() != n || keys.quantity()?.len() != n || keys.order()?.len() != n {
+        if keys.amount()?.len() != n
+            || keys.quantity()?.len() != n
+            || keys.unit_price()?.len() != n
+            || keys.order()?.len() != n
+        {
             return Ok(None);
         }
         Ok(Some(keys))
@@ -222,6 +230,27 @@ impl Keys {
 
     fn quantity(&self) -> Result<&[f64]> {
         Ok(self.lines.column("quantity")?.f64()?.cont_slice()?)
+    }
+
+    fn unit_price(&self) -> Result<&[f64]> {
+        Ok(self.lines.column("unit_price")?.f64()?.cont_slice()?)
+    }
+
+    /// Lines and revenue below `low`, up to `high` (inclusive), and above, by unit price.
+    pub fn price_tiers(&self, low: f64, high: f64) -> Result<[(u64, f64); 3]> {
+        let mut out = [(0u64, 0.0); 3];
+        for (&p, &a) in self.unit_price()?.iter().zip(self.amount()?) {
+            let tier = if p < low {
+                0
+            } else if p <= high {
+                1
+            } else {
+                2
+            };
+            out[tier].0 += 1;
+            out[tier].1 += a;
+        }
+        Ok(out)
     }
 
     /// Each line's product code, where every line has one.

@@ -149,6 +149,20 @@ pub enum Start {
     Load(DataSource, Vec<RoleOverride>),
 }
 
+/// Returns memory malloc holds but no one uses to the system (glibc; elsewhere a no-op).
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only releases free memory; it is safe from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 /// Background threads for one dataset.
 pub struct Worker {
     segments: Sender<Effect>,
@@ -188,6 +202,9 @@ fn start_jobs(
     };
     let _ = ds_slot.set(ds.clone());
     let _ = out.send(Action::Loaded(Arc::new(ds.report.clone())));
+    // The load's buffers are free now; hand them back, or each malloc arena would keep its
+    // own and the jobs' memory would stack on top of the load's peak.
+    release_free_memory();
     // Two chains on the two cores: the tables (overview first), the trends and the lookup's
     // index; and features, then segments. Running all the jobs at once finished no sooner
     // and held all their memory at once.
@@ -196,6 +213,7 @@ fn start_jobs(
         std::thread::spawn(move || {
             tables_and_trends(&ds, &out);
             let _ = out.send(index_job(&ds));
+            release_free_memory();
         });
     }
     segment_loop(ds, out, features, rx, gate);
