@@ -303,7 +303,6 @@ impl CustomerIndex {
             lookups,
             spans,
             rows: Some(rows),
-            ..CustomerIndex::default()
         }))
     }
 
