@@ -38,11 +38,7 @@ fn tables_and_trends(ds: &Dataset, out: &Sender<Action>) {
     };
     let eda = eda::table_overview_with(ds, keys.as_ref());
     let _ = out.send(Action::EdaReady(eda.map(Arc::new).map_err(msg)));
-    let trends = if ds.table.is_some() {
-        trends::trends(ds)
-    } else {
-        trends::trends_with(ds, keys.as_ref())
-    };
+    let trends = trends::trends_with(ds, keys.as_ref());
     let _ = out.send(Action::TrendsReady(trends.map(Arc::new).map_err(msg)));
 }
 
