@@ -60,29 +60,28 @@ fn with_order_codes(mut purchases: DataFrame) -> Result<DataFrame> {
         return Ok(purchases);
     }
     let id = || col(Role::Order.key());
-    let ascending = purchases
+    let previous = || id().shift(lit(1));
+    // One pass: where each id differs from the one before, and whether any id descends or
+    // is missing (then runs are not orders, and the join codes them).
+    let runs = purchases
         .clone()
         .lazy()
-        .select([id()
-            .gt_eq(id().shift(lit(1)))
-            .fill_null(lit(true))
-            .all(true)
-            .and(id().null_count().eq(lit(0)))
-            .alias("ascending")])
-        .collect()?;
-    if ascending.column("ascending")?.bool()?.get(0) == Some(true) {
-        // A code per run of equal ids: a running count of the lines where the id changes.
-        let changed = purchases
-            .clone()
-            .lazy()
-            .select([id()
-                .neq(id().shift(lit(1)))
+        .select([
+            id().neq(previous())
                 .fill_null(lit(true))
                 .cast(DataType::UInt8)
-                .alias("c")])
-            .collect()?;
+                .alias("c"),
+            id().lt(previous())
+                .fill_null(lit(false))
+                .any(true)
+                .or(id().null_count().gt(lit(0)))
+                .alias("unordered"),
+        ])
+        .collect()?;
+    if runs.column("unordered")?.bool()?.get(0) == Some(false) {
+        // A code per run of equal ids: a running count of the lines where the id changes.
         let mut next = 0u32;
-        let codes: Vec<u32> = changed
+        let codes: Vec<u32> = runs
             .column("c")?
             .u8()?
             .into_no_null_iter()
@@ -625,4 +624,44 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         returns,
         has_time,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(ids: &[Option<&str>]) -> Vec<Option<u32>> {
+        let df = DataFrame::new(
+            ids.len(),
+            vec![Column::new(Role::Order.key().into(), ids.to_vec())],
+        )
+        .unwrap();
+        let coded = with_order_codes(df).unwrap();
+        coded
+            .column(ORDER_CODE)
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .collect()
+    }
+
+    #[test]
+    fn order_codes_count_runs_of_ascending_ids_and_join_the_rest() {
+        // Ascending: one code per run.
+        assert_eq!(
+            codes(&[Some("A"), Some("A"), Some("B"), Some("C"), Some("C")]),
+            [Some(0), Some(0), Some(1), Some(2), Some(2)]
+        );
+        // Not ascending: numbered by first appearance, equal ids equal codes.
+        assert_eq!(
+            codes(&[Some("B"), Some("A"), Some("B"), Some("C")]),
+            [Some(0), Some(1), Some(0), Some(2)]
+        );
+        // A missing id has no code, and the rest keep theirs.
+        assert_eq!(
+            codes(&[Some("A"), None, Some("B")]),
+            [Some(0), None, Some(2)]
+        );
+    }
 }
