@@ -54,7 +54,9 @@ fn main() -> ExitCode {
     segscope::timing::start();
     let cli = Cli::parse();
     tune_malloc(if cli.command.is_none() { 1 } else { 2 });
-    match run(cli) {
+    let result = run(cli);
+    segscope::timing::event("done");
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) if is_input(&e) => {

@@ -77,9 +77,10 @@ impl Drop for Phase {
     fn drop(&mut self) {
         if enabled() {
             log(&format!(
-                "{}: {:.1} ms (peak RSS so far {} MB)",
+                "{}: {:.1} ms (from {:.0} ms; peak RSS so far {} MB)",
                 self.name,
                 self.start.elapsed().as_secs_f64() * 1e3,
+                self.start.duration_since(start()).as_secs_f64() * 1e3,
                 peak_rss_mb()
             ));
         }

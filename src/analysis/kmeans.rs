@@ -122,6 +122,12 @@ pub fn nearest(x: &Columns, centres: &[f64], k: usize, threads: usize) -> (Vec<u
     let mut labels = vec![0usize; x.n];
     let mut dists = vec![0.0f64; x.n];
     let chunk = x.n.div_ceil(threads.max(1)).max(BLOCK);
+    if chunk >= x.n {
+        // One chunk: no thread to spawn (a spawn per Lloyd iteration costs more than the
+        // iteration on a restart sample).
+        nearest_range(x, centres, k, 0, &mut labels, &mut dists);
+        return (labels, dists);
+    }
     std::thread::scope(|s| {
         for (t, (lab, dis)) in labels
             .chunks_mut(chunk)
@@ -294,10 +300,18 @@ pub fn fit(x: &Array2<f64>, k: usize, seed: u64, runs: usize) -> Fit {
     if x.nrows() > RESTART_SAMPLE {
         let rows = super::metrics::sample_rows(x.nrows(), RESTART_SAMPLE, seed);
         let sample = x.select(ndarray::Axis(0), &rows);
-        let best = fit(&sample, k, seed, runs);
+        let best = {
+            let _t = crate::timing::phase("fit: restarts on the sample");
+            fit(&sample, k, seed, runs)
+        };
+        let _t = crate::timing::phase("fit: Lloyd on every row");
         let cols = Columns::new(x);
         let tol = tolerance(&cols);
-        return lloyd(&cols, best.centres, k, MAX_ITERATIONS, tol, threads(), None);
+        let f = lloyd(&cols, best.centres, k, MAX_ITERATIONS, tol, threads(), None);
+        if crate::timing::enabled() {
+            crate::timing::log(&format!("fit: {} iterations on every row", f.iterations));
+        }
+        return f;
     }
     let cols = Columns::new(x);
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
