@@ -286,25 +286,35 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
     emit(None, false, &bytes)
 }
 
-/// [`fit_segments`] plus the agreement with the other algorithm, fitted while the metrics are
-/// computed (a mixture fit is single-threaded; the metrics use every core).
+/// [`fit_segments`] plus the agreement with the other algorithm. Its fit on the agreement
+/// sample starts as soon as the matrix is scaled and runs beside this fit and the metrics (a
+/// mixture fit is single-threaded; the rest use every core).
 fn fit_segments_with_agreement(
     data: Option<&Path>,
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
 ) -> Result<(Segmentation, Option<(f64, usize)>)> {
-    let (_, s) = fit_unscored(data, load_args, m, k)?;
-    let (s, ari) = std::thread::scope(|scope| {
+    let (_, f) = load_features(data, load_args)?;
+    let p = params(m, k);
+    segment::check_k(p.k, f.len())?;
+    let (transform, x) = f.scaled(&p.features, p.scaler)?;
+    let sample = segment::AgreementSample::draw(&x, p.seed);
+    std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let _t = crate::timing::phase("agreement");
-            segment::agreement_with_other(&s)
+            sample.fit_other(p.k, p.algo, p.seed)
         });
-        let mut scored = s.clone();
-        segment::score(&mut scored);
-        (scored, other.join().ok().flatten())
-    });
-    Ok((s, ari))
+        let fitted = segment::fit_unscored_scaled(&f, &p, transform, x).and_then(|mut s| {
+            write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
+            segment::score(&mut s);
+            Ok(s)
+        });
+        let theirs = other.join().ok().flatten();
+        let s = fitted?;
+        let ari = theirs.map(|t| sample.agreement(&s.labels, &t));
+        Ok((s, ari))
+    })
 }
 
 /// Loads, builds features, fits at K and writes `--dump-matrix`: what segment and export
@@ -320,14 +330,23 @@ fn fit_segments(
     Ok((name, s))
 }
 
-/// [`fit_segments`] without the metrics. The dataset and the features are dropped before
-/// the fit: the segmentation holds what it needs, and peak memory is lower.
+/// [`fit_segments`] without the metrics.
 fn fit_unscored(
     data: Option<&Path>,
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
 ) -> Result<(String, Segmentation)> {
+    let (name, f) = load_features(data, load_args)?;
+    let s = segment::fit_unscored(&f, &params(m, k))?;
+    write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
+    Ok((name, s))
+}
+
+/// Loads the dataset and builds its customers' features; returns the dataset's name with
+/// them. The dataset is let go on another thread: the features hold what the rest needs, and
+/// freeing a million lines' columns (~20 ms) need not hold up the fit.
+fn load_features(data: Option<&Path>, load_args: &LoadArgs) -> Result<(String, CustomerFeatures)> {
     let ds = {
         let _t = crate::timing::phase("load");
         load(data, load_args)?
@@ -337,10 +356,8 @@ fn fit_unscored(
         customer_features(&ds)?
     };
     let name = ds.name.clone();
-    drop(ds);
-    let s = segment::fit_unscored(&f, &params(m, k))?;
-    write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
-    Ok((name, s))
+    std::thread::spawn(move || drop(ds));
+    Ok((name, f))
 }
 
 fn make_dir(dir: &Path) -> Result<()> {

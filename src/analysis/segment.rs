@@ -685,19 +685,46 @@ pub fn profile_table(s: &Segmentation) -> super::Table {
 /// before that.
 pub const AGREEMENT_SAMPLE: usize = 2_000;
 
+/// The rows the agreement is measured on (all of them up to [`AGREEMENT_SAMPLE`], else a
+/// seeded sample) with their matrix rows: drawn from the scaled matrix alone, so the other
+/// algorithm can be fitted while this one still runs.
+pub struct AgreementSample {
+    rows: Vec<usize>,
+    x: Array2<f64>,
+}
+
+impl AgreementSample {
+    pub fn draw(matrix: &Array2<f64>, seed: u64) -> AgreementSample {
+        let rows = metrics::sample_rows(matrix.nrows(), AGREEMENT_SAMPLE, seed);
+        let x = matrix.select(Axis(0), &rows);
+        AgreementSample { rows, x }
+    }
+
+    /// The labels of the algorithm other than `algo`, at `k`, on the sample; `None` when it
+    /// cannot fit.
+    pub fn fit_other(&self, k: usize, algo: Algo, seed: u64) -> Option<Vec<usize>> {
+        let other = match algo {
+            Algo::Kmeans => Algo::Gmm,
+            Algo::Gmm => Algo::Kmeans,
+        };
+        fit_labels(&self.x, k, other, seed).ok().map(|(l, _)| l)
+    }
+
+    /// The adjusted Rand index between `labels` (one per row of the whole matrix) on the
+    /// sampled rows and `theirs`, with the number of rows compared.
+    pub fn agreement(&self, labels: &[usize], theirs: &[usize]) -> (f64, usize) {
+        let ours: Vec<usize> = self.rows.iter().map(|&i| labels[i]).collect();
+        (metrics::adjusted_rand(&ours, theirs), self.rows.len())
+    }
+}
+
 /// Agreement (adjusted Rand index) between this segmentation and the other algorithm at the
 /// same K on the same matrix, with the number of rows compared: above [`AGREEMENT_SAMPLE`]
 /// customers the other algorithm is fitted on a seeded sample. `None` when it cannot fit.
 pub fn agreement_with_other(s: &Segmentation) -> Option<(f64, usize)> {
-    let other = match s.algo {
-        Algo::Kmeans => Algo::Gmm,
-        Algo::Gmm => Algo::Kmeans,
-    };
-    let rows = metrics::sample_rows(s.matrix.nrows(), AGREEMENT_SAMPLE, s.seed);
-    let x = s.matrix.select(Axis(0), &rows);
-    let ours: Vec<usize> = rows.iter().map(|&i| s.labels[i]).collect();
-    let (theirs, _) = fit_labels(&x, s.k, other, s.seed).ok()?;
-    Some((metrics::adjusted_rand(&ours, &theirs), rows.len()))
+    let sample = AgreementSample::draw(&s.matrix, s.seed);
+    let theirs = sample.fit_other(s.k, s.algo, s.seed)?;
+    Some(sample.agreement(&s.labels, &theirs))
 }
 
 #[cfg(test)]

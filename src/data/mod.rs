@@ -1,6 +1,7 @@
 //! Loading only: files -> polars frames with canonical column names, plus a [`LoadReport`].
 
 pub mod clean;
+mod codes;
 pub mod frame;
 pub mod layout;
 pub mod read;
@@ -416,12 +417,9 @@ fn code_customers(
     cdf: &DataFrame,
     report: &mut LoadReport,
 ) -> Result<(DataFrame, DataFrame, DataFrame)> {
-    let dict = cdf
-        .clone()
-        .lazy()
-        .select([col("customer_id"), col("customer_code")]);
+    let dict = cdf.select(["customer_id", "customer_code"])?;
     for lines in [&mut purchases, &mut returns] {
-        let codes = codes_for(lines, &dict, "customer_id", "customer_code")?;
+        let codes = codes::code_ids(lines, &dict, "customer_id", "customer_code")?;
         lines.with_column(codes)?;
     }
     let unknown = unknown_id("customer_code", "customer_id");
@@ -620,17 +618,14 @@ fn load_folder(
     // ids here, which also counts the lines whose product the file does not know.
     let pdf = pdf.with_row_index("product_code".into(), None)?;
     // Product and customer codes are joined at the same time (each join reads only its key).
-    let product_codes = pdf
-        .clone()
-        .lazy()
-        .select([col("product_id"), col("product_code")]);
+    let product_codes = pdf.select(["product_id", "product_code"])?;
     let (lines_now, returns_now) = (purchases.clone(), returns.clone());
     let (coded_products, coded_customers) = std::thread::scope(|scope| {
         let products = scope.spawn(|| -> Result<(Column, Column)> {
             let _t = crate::timing::phase("code products");
             Ok((
-                codes_for(&lines_now, &product_codes, "product_id", "product_code")?,
-                codes_for(&returns_now, &product_codes, "product_id", "product_code")?,
+                codes::code_ids(&lines_now, &product_codes, "product_id", "product_code")?,
+                codes::code_ids(&returns_now, &product_codes, "product_id", "product_code")?,
             ))
         });
         let customers = {

@@ -55,10 +55,11 @@ pub fn read_path(path: &Path, overrides: &[RoleOverride]) -> Result<RawFile> {
     };
     let len = file.metadata().map_or(0, |m| m.len());
     if len >= MAP_MIN && file.metadata().is_ok_and(|m| m.is_file()) {
+        // Populated up front: one call maps every page the cache holds (faulting them in one
+        // by one as the parse reaches them cost more than a copy did).
         // SAFETY: the map is read-only and dropped before this returns; a file truncated by
         // another process while it is read is the one case the map cannot guard against.
-        if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
-            let _ = map.advise(memmap2::Advice::Sequential);
+        if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
             return read_slice(&name, &map, overrides);
         }
     }
