@@ -171,7 +171,7 @@ fn distances_body(
 }
 
 /// Rows per block in [`distances`].
-const LANES: usize = 8;
+const LANES: usize = 16;
 
 crate::simd_dispatch!(fn distances(cols: &[f64], n: usize, lo: usize, hi: usize, point: &[f64], out: &mut [f64]) -> f64 => distances_body);
 
@@ -342,7 +342,10 @@ pub struct Metrics {
 
 /// All metrics for a labelling; inertia against the cluster means.
 pub fn evaluate(x: &Array2<f64>, labels: &[usize], seed: u64) -> Metrics {
+    let t = crate::timing::phase("metrics: silhouette");
     let (silhouette, silhouette_sample) = silhouette_sampled(x, labels, seed);
+    drop(t);
+    let _t = crate::timing::phase("metrics: the others");
     let (means, _) = cluster_means(x, labels);
     Metrics {
         silhouette,

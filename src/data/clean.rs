@@ -150,30 +150,39 @@ const FLOAT_ID: &str = r"^\s*(-?\d+)\.0+\s*$";
 
 /// Which text columns contain a '.' anywhere: only those can hold float-written ids.
 pub fn columns_with_dots(df: &DataFrame, columns: &[&str]) -> Result<Vec<bool>> {
-    let text: Vec<&str> = columns
-        .iter()
-        .copied()
-        .filter(|c| {
-            df.column(c)
-                .map(|s| s.dtype() == &DataType::String)
-                .unwrap_or(false)
-        })
-        .collect();
-    if text.is_empty() {
-        return Ok(vec![false; columns.len()]);
-    }
-    let probes: Vec<Expr> = text
-        .iter()
-        .map(|c| col(*c).str().contains_literal(lit(".")).any(true).alias(*c))
-        .collect();
-    let hits = df.clone().lazy().select(probes).collect()?;
     columns
         .iter()
-        .map(|c| match hits.column(c) {
-            Ok(h) => Ok(h.bool()?.get(0).unwrap_or(false)),
-            Err(_) => Ok(false),
+        .map(|c| match df.column(c) {
+            Ok(c) if c.dtype() == &DataType::String => {
+                Ok(c.str()?.downcast_iter().any(|a| views_have_byte(a, b'.')))
+            }
+            _ => Ok(false),
         })
         .collect()
+}
+
+/// Whether some value of a string array holds `byte`, read off its views: a short value sits
+/// in its view, a long one in a data buffer (polars' `contains_literal` runs a regex per
+/// value, ten times slower; this probe runs on every id column of every load). A missing
+/// value's view may be read too: a false "yes" only costs the float-id regex its skip.
+fn views_have_byte(array: &<StringType as PolarsDataType>::Array, byte: u8) -> bool {
+    let buffers = array.data_buffers();
+    array.views().iter().any(|v| {
+        let len = v.length as usize;
+        if len <= 12 {
+            let mut inline = [0u8; 12];
+            inline[..4].copy_from_slice(&v.prefix.to_le_bytes());
+            inline[4..8].copy_from_slice(&v.buffer_idx.to_le_bytes());
+            inline[8..].copy_from_slice(&v.offset.to_le_bytes());
+            inline[..len].contains(&byte)
+        } else {
+            let start = v.offset as usize;
+            buffers
+                .get(v.buffer_idx as usize)
+                .and_then(|b| b.get(start..start + len))
+                .is_none_or(|value| memchr::memchr(byte, value).is_some())
+        }
+    })
 }
 
 /// Rows whose id is written as a float ("17850.0").
@@ -629,6 +638,34 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dots_are_found_in_short_and_long_ids_and_after_filters() {
+        let long = "a-customer-id-longer-than-twelve";
+        let df = df!(
+            "none" => [Some("17850"), None, Some(long)],
+            "short" => [Some("1"), Some("17850.0"), None],
+            "long" => [Some("1"), None, Some("a-customer-id-longer-than-12.0")],
+            "edge" => [Some("123456789012"), Some("12345678901."), Some(".")],
+            "number" => [1.5, 2.0, 3.0],
+        )
+        .unwrap();
+        let cols = ["none", "short", "long", "edge", "number", "absent"];
+        assert_eq!(
+            columns_with_dots(&df, &cols).unwrap(),
+            vec![false, true, true, true, false, false]
+        );
+        // Chunks of appended frames, and a slice whose dotted rows were cut off (its views
+        // no longer reach them).
+        let mut two = df.clone();
+        two.vstack_mut(&df).unwrap();
+        assert!(columns_with_dots(&two, &cols).unwrap()[1]);
+        let sliced = df.slice(0, 1);
+        assert_eq!(
+            columns_with_dots(&sliced, &cols).unwrap(),
+            vec![false, false, false, false, false, false]
+        );
+    }
 
     fn codes(ids: &[Option<&str>]) -> Vec<Option<u32>> {
         let df = DataFrame::new(
