@@ -325,14 +325,13 @@ pub fn date_expr(
     // instead of coalescing every candidate format over every row.
     if ranked[0].0 as usize == sampled {
         let (format, date_only) = candidates[ranked[0].1];
-        let parsed = df
-            .clone()
-            .lazy()
-            .select([
+        let parsed = select_in_slices(
+            df,
+            &[
                 text.clone().alias("t"),
                 strptime(text.clone(), format, date_only).alias("d"),
-            ])
-            .collect()?;
+            ],
+        )?;
         let misses = parsed
             .clone()
             .lazy()
@@ -363,6 +362,25 @@ pub fn date_expr(
         },
         exact: false,
     })
+}
+
+/// Rows per slice of [`select_in_slices`] at least (below, one slice).
+const SLICE_ROWS_MIN: usize = 100_000;
+
+/// `exprs` (elementwise ones only) over `df` cut into one slice per core, run side by side:
+/// polars runs the expressions of a select in parallel, but each over its whole column on one
+/// core, and the date parse was the longest single step of cleaning.
+fn select_in_slices(df: &DataFrame, exprs: &[Expr]) -> PolarsResult<DataFrame> {
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    let parts = threads.min(df.height() / SLICE_ROWS_MIN).max(1);
+    if parts == 1 {
+        return df.clone().lazy().select(exprs).collect();
+    }
+    let step = df.height().div_ceil(parts);
+    let slices: Vec<LazyFrame> = (0..parts)
+        .map(|p| df.slice((p * step) as i64, step).lazy().select(exprs))
+        .collect();
+    concat(slices, UnionArgs::default())?.collect()
 }
 
 /// Cleans a transaction file into purchases and returns, filling `report`.
