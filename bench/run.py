@@ -36,6 +36,14 @@ def median_of(cmd):
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
+def paired_medians(a, b):
+    """median_of for two commands whose runs alternate (a, b, a, b, ...): this machine's speed
+    drifts over minutes, and alternating keeps the drift out of their ratio."""
+    runs = [(timed(a), timed(b)) for _ in range(RUNS)]
+    return tuple((statistics.median(r[i][0] for r in runs), max(r[i][1] for r in runs))
+                 for i in (0, 1))
+
+
 def sample(name, customers, transactions):
     out = ROOT / "bench/data" / name
     if not (out / "Transactions.csv").exists():
@@ -99,8 +107,8 @@ def main():
         sets.append(("10M lines / 1M customers", sample("10m", 1_000_000, 10_000_000)))
     rows, results, answers = [], {}, []
     for name, path in sets:
-        s = median_of([BIN, "segment", path, "--k", "4", "--format", "json"])
-        p = median_of([PY, "bench/notebook.py", path])
+        s, p = paired_medians([BIN, "segment", path, "--k", "4", "--format", "json"],
+                              [PY, "bench/notebook.py", path])
         results[name] = (s, p)
         rows.append(f"| {name} | {s[0]:.2f} | {s[1]:.0f} | {p[0]:.2f} | {p[1]:.0f} | {p[0] / s[0]:.1f}x |")
         # The same answer: K-means inertia and the sampled silhouette of each side.
@@ -159,7 +167,8 @@ def main():
         "Same work on both sides: load the folder, per-customer features, log1p + robust scaling,",
         "K-means K=4 with 10 restarts, silhouette on a 10,000-row sample, Davies-Bouldin",
         "(bench/notebook.py). segscope also writes profiles and personas and fits a Gaussian mixture",
-        "on a 2,000-row sample for the agreement index. Data: `segscope sample --seed 1`.",
+        "on a 2,000-row sample for the agreement index. Data: `segscope sample --seed 1`. The two",
+        "sides' runs alternate, so a drift in the machine's speed reaches both.",
         "",
         "| data | segscope s | segscope MB | pandas+sklearn s | pandas+sklearn MB | speed-up |",
         "|---|---|---|---|---|---|",
