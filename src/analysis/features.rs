@@ -416,8 +416,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         .collect()?;
     drop(t);
     let _t_columns = crate::timing::phase("features: columns");
-    let ids = strs(&per, "customer_id")?;
-    let n = ids.len();
+    let n = per.height();
     if n == 0 {
         bail_input!(
             "{}: no purchase carries a customer id, so there are no customers to segment",
@@ -430,13 +429,18 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     } else {
         vec![None; n]
     };
-    let region: Option<Vec<String>> = if has_region {
-        // Customers missing from the table, and missing regions, read "(unknown)".
-        Some(strs(&per, "__region")?)
+    // The texts (ids, regions and the regions' indicator columns) are made on another core
+    // beside the numbers: one String per customer each, a third of this step on one core.
+    let region_column = if has_region {
+        Some("__region")
     } else if line_region {
-        Some(strs(&per, "__line_region")?)
+        Some("__line_region")
     } else {
         None
+    };
+    let texts = {
+        let per = per.clone();
+        std::thread::spawn(move || customer_texts(&per, region_column))
     };
 
     let last = i64s(&per, "last")?;
@@ -500,17 +504,15 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         }
         categories = Some((category_names, m));
     }
-    if let Some(regions) = &region {
-        let distinct: std::collections::BTreeSet<&String> = regions.iter().collect();
-        for r in distinct {
-            push(
-                &format!("region_{}", slug(r)),
-                regions
-                    .iter()
-                    .map(|x| f64::from(u8::from(x == r)))
-                    .collect(),
-            );
-        }
+    let CustomerTexts {
+        ids,
+        region,
+        indicators,
+    } = texts
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+    for (name, values) in indicators {
+        push(&name, values);
     }
     // Row-major, as the models read it; filled in row blocks so writes stay in cache.
     let d = names.len();
@@ -533,6 +535,45 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         categories,
         reference_us,
         from_table: false,
+    })
+}
+
+/// What [`customer_texts`] makes.
+struct CustomerTexts {
+    ids: Vec<String>,
+    region: Option<Vec<String>>,
+    /// One indicator column per region: its feature name and values.
+    indicators: Vec<(String, Vec<f64>)>,
+}
+
+/// Customer ids, regions (where `region_column` names them) and their indicator columns,
+/// from the per-customer frame of [`customer_features`].
+fn customer_texts(per: &DataFrame, region_column: Option<&str>) -> Result<CustomerTexts> {
+    let ids = strs(per, "customer_id")?;
+    let Some(column) = region_column else {
+        return Ok(CustomerTexts {
+            ids,
+            region: None,
+            indicators: Vec::new(),
+        });
+    };
+    // Customers missing from the table, and missing regions, read "(unknown)".
+    let regions = strs(per, column)?;
+    let distinct: std::collections::BTreeSet<&String> = regions.iter().collect();
+    let indicators = distinct
+        .into_iter()
+        .map(|r| {
+            let values = regions
+                .iter()
+                .map(|x| f64::from(u8::from(x == r)))
+                .collect();
+            (format!("region_{}", slug(r)), values)
+        })
+        .collect();
+    Ok(CustomerTexts {
+        ids,
+        region: Some(regions),
+        indicators,
     })
 }
 
