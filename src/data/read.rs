@@ -186,8 +186,12 @@ fn csv_reader(
     infer: Option<usize>,
     overwrite: Option<Schema>,
 ) -> PolarsResult<DataFrame> {
+    // Without a quote anywhere the parser need not track quotes: it then splits the bytes
+    // into chunks and lines faster (same rows, same values).
+    let quote = memchr::memchr(b'"', bytes).map(|_| b'"');
     let parse = CsvParseOptions::default()
         .with_separator(separator)
+        .with_quote_char(quote)
         .with_missing_is_null(true);
     CsvReadOptions::default()
         .with_has_header(true)
