@@ -227,6 +227,22 @@ pub struct Dates {
     pub expr: Expr,
     /// Every value that is there parsed: the dates are missing exactly where the text is.
     pub exact: bool,
+    /// The dates already parsed, one per row, when `expr` is them as a literal.
+    parsed: Option<Series>,
+}
+
+impl Dates {
+    /// The dates as an expression on `df` cut into slices: parsed dates become a column of
+    /// `df` named `name` (a literal would not follow the slices).
+    fn on(self, df: &mut DataFrame, name: &str) -> Result<Expr> {
+        match self.parsed {
+            Some(parsed) => {
+                df.with_column(parsed.with_name(name.into()).into_column())?;
+                Ok(col(name))
+            }
+            None => Ok(self.expr),
+        }
+    }
 }
 
 /// Rows whose values choose a date column's formats: the first this many non-empty values.
@@ -247,6 +263,7 @@ pub fn date_expr(
             return Ok(Dates {
                 expr: col(column).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
                 exact: true,
+                parsed: None,
             });
         }
         DataType::String => {}
@@ -275,6 +292,7 @@ pub fn date_expr(
         return Ok(Dates {
             expr: lit(NULL).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
             exact: false,
+            parsed: None,
         });
     }
     let candidates: Vec<(&str, bool)> = DATETIME_FORMATS
@@ -325,13 +343,12 @@ pub fn date_expr(
     // instead of coalescing every candidate format over every row.
     if ranked[0].0 as usize == sampled {
         let (format, date_only) = candidates[ranked[0].1];
-        let parsed = select_in_slices(
-            df,
-            &[
+        let parsed = in_slices(df, |lines| {
+            lines.select([
                 text.clone().alias("t"),
                 strptime(text.clone(), format, date_only).alias("d"),
-            ],
-        )?;
+            ])
+        })?;
         let misses = parsed
             .clone()
             .lazy()
@@ -344,9 +361,11 @@ pub fn date_expr(
                 .alias("n")])
             .collect()?;
         if frame::first_count(&misses, "n")? == 0 {
+            let parsed = parsed.column("d")?.as_materialized_series().clone();
             return Ok(Dates {
-                expr: lit(parsed.column("d")?.as_materialized_series().clone()),
+                expr: lit(parsed.clone()),
                 exact: true,
+                parsed: Some(parsed),
             });
         }
     }
@@ -361,24 +380,25 @@ pub fn date_expr(
             coalesce(&parsers)
         },
         exact: false,
+        parsed: None,
     })
 }
 
-/// Rows per slice of [`select_in_slices`] at least (below, one slice).
+/// Rows per slice of [`in_slices`] at least (below, one slice).
 const SLICE_ROWS_MIN: usize = 100_000;
 
-/// `exprs` (elementwise ones only) over `df` cut into one slice per core, run side by side:
+/// `query` (elementwise steps only) over `df` cut into one slice per core, run side by side:
 /// polars runs the expressions of a select in parallel, but each over its whole column on one
-/// core, and the date parse was the longest single step of cleaning.
-fn select_in_slices(df: &DataFrame, exprs: &[Expr]) -> PolarsResult<DataFrame> {
+/// core (the date parse, and the lines' fates, were the longest single steps of cleaning).
+fn in_slices(df: &DataFrame, query: impl Fn(LazyFrame) -> LazyFrame) -> PolarsResult<DataFrame> {
     let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
     let parts = threads.min(df.height() / SLICE_ROWS_MIN).max(1);
     if parts == 1 {
-        return df.clone().lazy().select(exprs).collect();
+        return query(df.clone().lazy()).collect();
     }
     let step = df.height().div_ceil(parts);
     let slices: Vec<LazyFrame> = (0..parts)
-        .map(|p| df.slice((p * step) as i64, step).lazy().select(exprs))
+        .map(|p| query(df.slice((p * step) as i64, step).lazy()))
         .collect();
     concat(slices, UnionArgs::default())?.collect()
 }
@@ -412,7 +432,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     };
     report.rows_read += before;
     report.duplicate_rows += before - df.height();
-    let df = df.with_row_index("__row".into(), None)?;
+    let mut df = df.with_row_index("__row".into(), None)?;
     drop(t);
     let t = crate::timing::phase("clean: id probes");
 
@@ -461,13 +481,18 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     let t = crate::timing::phase("clean: dates");
     if let Some(c) = roles.get(Role::SignupDate) {
         let signup = date_expr(&df, file, c, Role::SignupDate, padded)?;
-        select.push(signup.expr.alias(Role::SignupDate.key()));
+        select.push(
+            signup
+                .on(&mut df, "__signup_parsed")?
+                .alias(Role::SignupDate.key()),
+        );
     }
     let dates = date_expr(&df, file, date_col, Role::Date, padded)?;
-    select.push(dates.expr.alias(Role::Date.key()));
+    let exact_dates = dates.exact;
+    select.push(dates.on(&mut df, "__date_parsed")?.alias(Role::Date.key()));
     // A missing date and one that does not parse are told apart by the text, unless every
     // date there parsed.
-    let missing_date = if dates.exact {
+    let missing_date = if exact_dates {
         col(Role::Date.key()).is_null()
     } else {
         select.push(text_expr(date_col, padded).alias("__date_raw"));
@@ -513,7 +538,6 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
 
     drop(t);
     let t = crate::timing::phase("clean: typed");
-    let typed = df.clone().lazy().select(select);
     // Cancelled orders ("C536379") are found by a regex, run only where some order id starts
     // with a C (holds one, when values may be padded): a byte test is many times cheaper.
     let may_cancel = match roles.get(Role::Order) {
@@ -561,7 +585,10 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
         .then(lit(fate::NONPOSITIVE_PRICE))
         .otherwise(lit(fate::PURCHASE))
         .alias("__fate");
-    let typed = typed.with_column(fate).collect().map_err(|e| {
+    let typed = in_slices(&df, |lines| {
+        lines.select(select.clone()).with_column(fate.clone())
+    })
+    .map_err(|e| {
         crate::error::input(format!(
             "{file}: cannot read its columns ({})",
             first_line(&e)
