@@ -5,7 +5,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::frame;
-use super::read::RawFile;
+use super::read::{Duplicates, RawFile};
 use super::report::LoadReport;
 use super::roles::{Role, RoleMap};
 use crate::bail_input;
@@ -403,6 +403,30 @@ fn in_slices(df: &DataFrame, query: impl Fn(LazyFrame) -> LazyFrame) -> PolarsRe
     concat(slices, UnionArgs::default())?.collect()
 }
 
+/// The rows of `df` (one per line of the file) that repeat no earlier line.
+fn without_repeats(df: DataFrame, repeats: &[bool]) -> Result<DataFrame> {
+    if !repeats.contains(&true) {
+        return Ok(df);
+    }
+    let keep: BooleanChunked = repeats.iter().map(|r| !r).collect();
+    Ok(df.filter(&keep)?)
+}
+
+/// Which rows of `df` repeat an earlier row in `columns` (by `__row`, its row number).
+fn repeated_rows(df: &DataFrame, columns: Vec<PlSmallStr>) -> Result<Vec<bool>> {
+    let mut with_row = columns.clone();
+    with_row.push("__row".into());
+    let subset: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+    let kept =
+        df.select(with_row)?
+            .unique_stable(Some(&subset), UniqueKeepStrategy::First, None)?;
+    let mut repeats = vec![true; df.height()];
+    for row in kept.column("__row")?.idx()?.into_no_null_iter() {
+        repeats[row as usize] = false;
+    }
+    Ok(repeats)
+}
+
 /// Cleans a transaction file into purchases and returns, filling `report`.
 /// Takes the raw file by value: its text columns are freed as soon as the typed ones exist.
 pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Result<CleanLines> {
@@ -419,21 +443,24 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
 
     let _t = crate::timing::phase("clean_lines");
     let before = raw_df.height();
-    let t = crate::timing::phase("clean: dedupe");
-    // Exact copies: known from the bytes when lines are rows (then usually none, and nothing
-    // to do), else found by comparing parsed rows.
-    let df = match duplicates {
-        Some(mask) if !mask.contains(&true) => raw_df,
-        Some(mask) => {
-            let keep: Vec<bool> = mask.iter().map(|d| !d).collect();
-            raw_df.filter(&BooleanChunked::from_slice("keep".into(), &keep))?
-        }
-        None => raw_df.unique_stable(None, UniqueKeepStrategy::First, None)?,
-    };
     report.rows_read += before;
-    report.duplicate_rows += before - df.height();
+    // Exact copies: known from the bytes when lines are rows, else found by comparing parsed
+    // rows. Where the bytes' scan is sure to give a mask, it is waited for only once the
+    // typed columns exist (copies change none of the checks before: each asks whether any
+    // value is of some kind), so it runs on while the first steps leave a core idle.
+    let (df, late) = if duplicates.sure {
+        (raw_df, Some(duplicates))
+    } else {
+        let t = crate::timing::phase("clean: dedupe");
+        let df = match duplicates.wait() {
+            Some(mask) => without_repeats(raw_df, &mask)?,
+            None => raw_df.unique_stable(None, UniqueKeepStrategy::First, None)?,
+        };
+        report.duplicate_rows += before - df.height();
+        drop(t);
+        (df, None)
+    };
     let mut df = df.with_row_index("__row".into(), None)?;
-    drop(t);
     let t = crate::timing::phase("clean: id probes");
 
     let Some(date_col) = roles.get(Role::Date) else {
@@ -594,6 +621,21 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
             first_line(&e)
         ))
     })?;
+    let (typed, df) = match late.map(Duplicates::wait) {
+        None => (typed, df),
+        Some(mask) => {
+            let t = crate::timing::phase("clean: dedupe");
+            // No mask after all (lines and rows differ somewhere): the parsed rows decide.
+            let mask = match mask {
+                Some(mask) => mask,
+                None => repeated_rows(&df, schema.iter_names().cloned().collect())?,
+            };
+            let (typed, df) = (without_repeats(typed, &mask)?, without_repeats(df, &mask)?);
+            report.duplicate_rows += before - typed.height();
+            drop(t);
+            (typed, df)
+        }
+    };
 
     drop(t);
     let t = crate::timing::phase("clean: fates");
@@ -683,6 +725,23 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_rows_are_found_on_the_named_columns_by_row_number() {
+        let df = df!(
+            "a" => [Some("1"), Some("2"), Some("1"), None, None, Some("1")],
+            "b" => [1.0, 2.0, 1.0, 3.0, 3.0, 9.0],
+            "parsed" => [0i64, 1, 2, 3, 4, 5],
+        )
+        .unwrap()
+        .with_row_index("__row".into(), None)
+        .unwrap();
+        // "parsed" differs on every row but is not one of the file's columns.
+        let repeats = repeated_rows(&df, vec!["a".into(), "b".into()]).unwrap();
+        assert_eq!(repeats, vec![false, false, true, false, true, false]);
+        let kept = without_repeats(df, &repeats).unwrap();
+        assert_eq!(kept.height(), 4);
+    }
 
     #[test]
     fn dots_are_found_in_short_and_long_ids_and_after_filters() {

@@ -3,6 +3,8 @@
 
 use std::io::{Cursor, Read};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -22,10 +24,70 @@ pub struct RawFile {
     /// For each row, whether it repeats an earlier row byte for byte: known when lines and
     /// rows correspond one to one (no quoted value spans lines), so cleaning drops exact
     /// duplicates by this mask instead of comparing parsed rows.
-    pub duplicates: Option<Vec<bool>>,
+    pub duplicates: Duplicates,
     /// Some value may start or end with whitespace (false only when the bytes show none can),
     /// so cleaning trims text only where it could change something.
     pub padded: bool,
+}
+
+/// A file's bytes, shared with the duplicate scan, which may outlive the parse.
+type Shared = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// The duplicate-line mask of [`duplicate_lines`], from a scan that starts beside the parse
+/// and may go on into cleaning: cleaning waits for it only where it needs it, and the scan's
+/// core time falls where cleaning leaves a core idle. Dropped unwaited, the scan stops.
+pub struct Duplicates {
+    scan: Option<JoinHandle<Option<Vec<bool>>>>,
+    stop: Arc<AtomicBool>,
+    /// The file has no quote, so lines are rows and the scan will give a mask: cleaning may
+    /// wait for it late. (With quotes, it may give none, and then rows are compared early.)
+    pub sure: bool,
+    /// Rows parsed: a mask of another length is not used.
+    rows: usize,
+}
+
+impl Duplicates {
+    fn none() -> Duplicates {
+        Duplicates {
+            scan: None,
+            stop: Arc::new(AtomicBool::new(false)),
+            sure: false,
+            rows: 0,
+        }
+    }
+
+    /// Starts the scan of `bytes[skip..]`.
+    fn scan(bytes: Shared, skip: usize) -> Duplicates {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sure = memchr::memchr(b'"', &(*bytes).as_ref()[skip..]).is_none();
+        let scan = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let _t = crate::timing::phase("read: duplicate scan");
+                duplicate_lines(&(*bytes).as_ref()[skip..], &stop)
+            })
+        };
+        Duplicates {
+            scan: Some(scan),
+            stop,
+            sure,
+            rows: 0,
+        }
+    }
+
+    /// The mask, one entry per row; `None` when lines need not be rows (a quoted value spans
+    /// lines), or there was no scan.
+    pub fn wait(mut self) -> Option<Vec<bool>> {
+        let scan = self.scan.take()?;
+        let rows = self.rows;
+        scan.join().ok().flatten().filter(|mask| mask.len() == rows)
+    }
+}
+
+impl Drop for Duplicates {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl RawFile {
@@ -60,7 +122,7 @@ pub fn read_path(path: &Path, overrides: &[RoleOverride]) -> Result<RawFile> {
         // SAFETY: the map is read-only and dropped before this returns; a file truncated by
         // another process while it is read is the one case the map cannot guard against.
         if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
-            return read_slice(&name, &map, overrides);
+            return read_shared(&name, Arc::new(map), overrides);
         }
     }
     let mut bytes = Vec::with_capacity(len as usize);
@@ -75,10 +137,11 @@ const MAP_MIN: u64 = 1 << 20;
 
 /// Reads a file's bytes; `name` only labels messages and the format is sniffed from content.
 pub fn read_bytes(name: &str, bytes: Vec<u8>, overrides: &[RoleOverride]) -> Result<RawFile> {
-    read_slice(name, &bytes, overrides)
+    read_shared(name, Arc::new(bytes), overrides)
 }
 
-fn read_slice(name: &str, bytes: &[u8], overrides: &[RoleOverride]) -> Result<RawFile> {
+fn read_shared(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<RawFile> {
+    let bytes = (*data).as_ref();
     if bytes.starts_with(b"PAR1") {
         return read_parquet(name, bytes.to_vec());
     }
@@ -87,9 +150,9 @@ fn read_slice(name: &str, bytes: &[u8], overrides: &[RoleOverride]) -> Result<Ra
         if bytes.starts_with(b"PAR1") {
             return read_parquet(name, bytes);
         }
-        return read_csv(name, &bytes, overrides);
+        return read_csv(name, Arc::new(bytes), overrides);
     }
-    read_csv(name, bytes, overrides)
+    read_csv(name, data, overrides)
 }
 
 fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
@@ -114,14 +177,20 @@ fn read_parquet(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
         name: name.to_string(),
         df,
         latin1: false,
-        duplicates: None,
+        duplicates: Duplicates::none(),
         padded: true,
     })
 }
 
-fn read_csv(name: &str, bytes: &[u8], overrides: &[RoleOverride]) -> Result<RawFile> {
+fn read_csv(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<RawFile> {
     let _t = crate::timing::phase("read_csv");
-    let bytes = bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes);
+    let all = (*data).as_ref();
+    let bom = if all.starts_with(&[0xef, 0xbb, 0xbf]) {
+        3
+    } else {
+        0
+    };
+    let bytes = &all[bom..];
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         bail_input!("{name}: the file is empty; expected a header line and rows");
     }
@@ -130,32 +199,30 @@ fn read_csv(name: &str, bytes: &[u8], overrides: &[RoleOverride]) -> Result<RawF
     }
     // ASCII (the common case) is UTF-8, and much faster to tell.
     let latin1 = !bytes.is_ascii() && std::str::from_utf8(bytes).is_err();
-    let decoded;
-    let bytes = if latin1 {
+    let (data, skip): (Shared, usize) = if latin1 {
         // Every byte is a Latin-1 code point, so this never fails and loses nothing.
-        decoded = bytes
+        let decoded = bytes
             .iter()
             .map(|&b| b as char)
             .collect::<String>()
             .into_bytes();
-        &decoded[..]
+        (Arc::new(decoded), 0)
     } else {
-        bytes
+        (data.clone(), bom)
     };
+    let bytes = &(*data).as_ref()[skip..];
     let separator = sniff_separator(bytes);
-    // The duplicate check on the bytes runs beside the parse.
-    let (parsed, lines) = std::thread::scope(|s| {
-        let lines = s.spawn(|| {
-            let _t = crate::timing::phase("read: line scan");
-            (duplicate_lines(bytes), padded_fields(bytes, separator))
-        });
+    // The duplicate scan starts beside the parse (and may go on into cleaning); the padding
+    // test, which cleaning needs first, runs beside the parse too.
+    let mut duplicates = Duplicates::scan(data.clone(), skip);
+    let (parsed, padded) = std::thread::scope(|s| {
+        let padded = s.spawn(|| padded_fields(bytes, separator));
         let parsed = match read_typed(bytes, separator, overrides) {
             Some(df) => Ok(df),
             None => csv_reader(bytes, separator, Some(0), None),
         };
-        (parsed, lines.join().unwrap_or((None, true)))
+        (parsed, padded.join().unwrap_or(true))
     });
-    let (lines, padded) = lines;
     let df = match parsed {
         Ok(df) => df,
         Err(e) => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
@@ -163,7 +230,7 @@ fn read_csv(name: &str, bytes: &[u8], overrides: &[RoleOverride]) -> Result<RawF
     if df.height() == 0 {
         bail_input!("{name}: has a header but no rows");
     }
-    let duplicates = lines.filter(|mask| mask.len() == df.height());
+    duplicates.rows = df.height();
     Ok(RawFile {
         name: name.to_string(),
         df,
@@ -241,7 +308,7 @@ fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option
 /// de-duplicating parsed rows, or sorting every hash). `None` when lines need not be rows (a
 /// line with an odd number of quotes: a quoted value spans lines); a trailing CR is ignored,
 /// as the parser does.
-fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
+fn duplicate_lines(bytes: &[u8], stop: &AtomicBool) -> Option<Vec<bool>> {
     let quoted = memchr::memchr(b'"', bytes).is_some();
     let unbalanced = |l: &[u8]| quoted && memchr::memchr_iter(b'"', l).count() % 2 == 1;
     let Some(header_end) = memchr::memchr(b'\n', bytes) else {
@@ -268,6 +335,10 @@ fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
         if !l.is_empty() {
             hashes.push(hash_line(l));
             starts.push(start);
+            // Nobody is waiting any more (a reference file, or a failed load).
+            if hashes.len() % STOP_CHECK == 0 && stop.load(Ordering::Relaxed) {
+                return None;
+            }
         }
         start = end + 1;
     }
@@ -306,6 +377,9 @@ fn duplicate_lines(bytes: &[u8]) -> Option<Vec<bool>> {
     }
     Some(repeats)
 }
+
+/// Lines between looks at the scan's stop flag.
+const STOP_CHECK: usize = 1 << 16;
 
 /// A set of hashes as one bit per value of their top bits: a test is one memory access,
 /// and a hit can be a false one, so hits are checked on the full hash and the bytes.
@@ -499,27 +573,35 @@ mod tests {
     #[test]
     fn repeated_lines_are_found_byte_for_byte_and_quotes_defer_to_the_parser() {
         assert_eq!(
-            duplicate_lines(b"a,b\n1,2\n1,3\r\n"),
+            duplicate_lines(b"a,b\n1,2\n1,3\r\n", &AtomicBool::new(false)),
             Some(vec![false, false])
         );
         assert_eq!(
-            duplicate_lines(b"a,b\n1,2\n1,2.0\n1,2\r\n1,2\n"),
+            duplicate_lines(b"a,b\n1,2\n1,2.0\n1,2\r\n1,2\n", &AtomicBool::new(false)),
             Some(vec![false, false, true, true]),
             "the same bytes (CRLF or not) repeat; 2.0 is other text"
         );
         assert_eq!(
-            duplicate_lines(b"a,b\n\"1\",2\n1,2\n\"1\",2\n"),
+            duplicate_lines(b"a,b\n\"1\",2\n1,2\n\"1\",2\n", &AtomicBool::new(false)),
             Some(vec![false, false, true]),
             "quotes within a line: bytes still decide"
         );
         assert_eq!(
-            duplicate_lines(b"a,b\n\"1\n2\",3\n\"1\n2\",3\n"),
+            duplicate_lines(b"a,b\n\"1\n2\",3\n\"1\n2\",3\n", &AtomicBool::new(false)),
             None,
             "a quoted value spans lines: the parser decides"
         );
         // Read through the parser: the mask is kept only when it has one entry per row.
         let raw = read_bytes("d.csv", b"a,b\n1,2\n1,2\n3,4\n".to_vec(), &[]).unwrap();
-        assert_eq!(raw.duplicates, Some(vec![false, true, false]));
+        assert!(raw.duplicates.sure, "no quote: the scan will give a mask");
+        assert_eq!(raw.duplicates.wait(), Some(vec![false, true, false]));
+        let quoted = read_bytes("q.csv", b"a,b\n\"1\n2\",3\n".to_vec(), &[]).unwrap();
+        assert!(!quoted.duplicates.sure);
+        assert_eq!(
+            quoted.duplicates.wait(),
+            None,
+            "a value spans lines: no mask"
+        );
     }
 
     #[test]
@@ -601,7 +683,7 @@ mod tests {
                 .filter(|l| !l.is_empty())
                 .map(|l| !seen.insert(l.to_vec()))
                 .collect();
-            proptest::prop_assert_eq!(duplicate_lines(&bytes), Some(expected));
+            proptest::prop_assert_eq!(duplicate_lines(&bytes, &AtomicBool::new(false)), Some(expected));
         }
     }
 
@@ -624,9 +706,22 @@ mod tests {
         assert_eq!(mapped.df.height(), rows + 1);
         assert_eq!(mapped.headers(), vec!["Id", "Qty"]);
         assert!(mapped.df.equals_missing(&copied.df));
-        let dups = mapped.duplicates.unwrap();
+        let dups = mapped.duplicates.wait().unwrap();
         assert_eq!(dups.iter().filter(|&&d| d).count(), 1);
         assert!(dups[rows]);
+    }
+
+    #[test]
+    fn a_scan_nobody_waits_for_stops() {
+        let stop = AtomicBool::new(true);
+        let mut many = b"h\n".to_vec();
+        many.extend(b"1\n".repeat(STOP_CHECK + 1));
+        assert_eq!(duplicate_lines(&many, &stop), None);
+        let go = AtomicBool::new(false);
+        assert_eq!(
+            duplicate_lines(&many, &go).map(|m| m.len()),
+            Some(STOP_CHECK + 1)
+        );
     }
 
     #[test]
