@@ -56,21 +56,20 @@ impl Duplicates {
         }
     }
 
-    /// Starts the scan of `bytes[skip..]`.
-    fn scan(bytes: Shared, skip: usize) -> Duplicates {
+    /// Starts the scan of `bytes[skip..]`, which holds a quote somewhere if `quoted`.
+    fn scan(bytes: Shared, skip: usize, quoted: bool) -> Duplicates {
         let stop = Arc::new(AtomicBool::new(false));
-        let sure = memchr::memchr(b'"', &(*bytes).as_ref()[skip..]).is_none();
         let scan = {
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let _t = crate::timing::phase("read: duplicate scan");
-                duplicate_lines(&(*bytes).as_ref()[skip..], &stop)
+                duplicate_lines(&(*bytes).as_ref()[skip..], quoted, &stop)
             })
         };
         Duplicates {
             scan: Some(scan),
             stop,
-            sure,
+            sure: !quoted,
             rows: 0,
         }
     }
@@ -212,14 +211,15 @@ fn read_csv(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<RawF
     };
     let bytes = &(*data).as_ref()[skip..];
     let separator = sniff_separator(bytes);
+    let quoted = memchr::memchr(b'"', bytes).is_some();
     // The duplicate scan starts beside the parse (and may go on into cleaning); the padding
     // test, which cleaning needs first, runs beside the parse too.
-    let mut duplicates = Duplicates::scan(data.clone(), skip);
+    let mut duplicates = Duplicates::scan(data.clone(), skip, quoted);
     let (parsed, padded) = std::thread::scope(|s| {
         let padded = s.spawn(|| padded_fields(bytes, separator));
-        let parsed = match read_typed(bytes, separator, overrides) {
+        let parsed = match read_typed(bytes, separator, quoted, overrides) {
             Some(df) => Ok(df),
-            None => csv_reader(bytes, separator, Some(0), None),
+            None => csv_reader(bytes, separator, quoted, Some(0), None),
         };
         (parsed, padded.join().unwrap_or(true))
     });
@@ -247,15 +247,16 @@ const NUMERIC_ROLES: &[Role] = &[Role::Quantity, Role::UnitPrice, Role::Amount];
 /// Above this many bytes a file is read with its numeric columns typed.
 const TYPED_READ_MIN: usize = 1 << 20;
 
+/// `quoted`: the bytes hold a quote somewhere. Without one the parser need not track quotes,
+/// and then splits the bytes into chunks and lines faster (same rows, same values).
 fn csv_reader(
     bytes: &[u8],
     separator: u8,
+    quoted: bool,
     infer: Option<usize>,
     overwrite: Option<Schema>,
 ) -> PolarsResult<DataFrame> {
-    // Without a quote anywhere the parser need not track quotes: it then splits the bytes
-    // into chunks and lines faster (same rows, same values).
-    let quote = memchr::memchr(b'"', bytes).map(|_| b'"');
+    let quote = quoted.then_some(b'"');
     let parse = CsvParseOptions::default()
         .with_separator(separator)
         .with_quote_char(quote)
@@ -272,12 +273,17 @@ fn csv_reader(
 /// A large file read with its numeric-role columns typed and every other column text, so ids
 /// keep their leading zeros. `None` when a later value does not fit the inferred type (a stray
 /// "N/A"): the caller then reads all text and cleaning counts the bad values.
-fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option<DataFrame> {
+fn read_typed(
+    bytes: &[u8],
+    separator: u8,
+    quoted: bool,
+    overrides: &[RoleOverride],
+) -> Option<DataFrame> {
     if bytes.len() < TYPED_READ_MIN {
         return None;
     }
     let line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    let head = csv_reader(line, separator, Some(0), None).ok()?;
+    let head = csv_reader(line, separator, quoted, Some(0), None).ok()?;
     let headers: Vec<String> = head
         .get_column_names()
         .iter()
@@ -293,7 +299,7 @@ fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option
         .filter(|h| !numeric.contains(&h.as_str()))
         .map(|h| Field::new(h.as_str().into(), DataType::String))
         .collect();
-    let df = csv_reader(bytes, separator, Some(10_000), Some(text)).ok()?;
+    let df = csv_reader(bytes, separator, quoted, Some(10_000), Some(text)).ok()?;
     // A numeric column inferred as text or a non-number type goes through the text path.
     let typed = numeric.iter().all(|c| {
         df.column(c)
@@ -307,9 +313,9 @@ fn read_typed(bytes: &[u8], separator: u8, overrides: &[RoleOverride]) -> Option
 /// hashes seen, and only lines whose hash bit was hit twice are compared (far cheaper than
 /// de-duplicating parsed rows, or sorting every hash). `None` when lines need not be rows (a
 /// line with an odd number of quotes: a quoted value spans lines); a trailing CR is ignored,
-/// as the parser does.
-fn duplicate_lines(bytes: &[u8], stop: &AtomicBool) -> Option<Vec<bool>> {
-    let quoted = memchr::memchr(b'"', bytes).is_some();
+/// as the parser does. `quoted`: the bytes hold a quote somewhere.
+fn duplicate_lines(bytes: &[u8], quoted: bool, stop: &AtomicBool) -> Option<Vec<bool>> {
+    // A quoted value that spans lines leaves an odd number of quotes on its lines.
     let unbalanced = |l: &[u8]| quoted && memchr::memchr_iter(b'"', l).count() % 2 == 1;
     let Some(header_end) = memchr::memchr(b'\n', bytes) else {
         return Some(Vec::new());
@@ -540,6 +546,11 @@ fn sniff_separator(bytes: &[u8]) -> u8 {
 mod tests {
     use super::*;
 
+    /// [`duplicate_lines`] of whole bytes, never stopped.
+    fn dups(bytes: &[u8]) -> Option<Vec<bool>> {
+        duplicate_lines(bytes, bytes.contains(&b'"'), &AtomicBool::new(false))
+    }
+
     #[test]
     fn separator_is_sniffed_from_the_header() {
         assert_eq!(sniff_separator(b"a;b;c\n1;2;3"), b';');
@@ -572,22 +583,19 @@ mod tests {
 
     #[test]
     fn repeated_lines_are_found_byte_for_byte_and_quotes_defer_to_the_parser() {
+        assert_eq!(dups(b"a,b\n1,2\n1,3\r\n"), Some(vec![false, false]));
         assert_eq!(
-            duplicate_lines(b"a,b\n1,2\n1,3\r\n", &AtomicBool::new(false)),
-            Some(vec![false, false])
-        );
-        assert_eq!(
-            duplicate_lines(b"a,b\n1,2\n1,2.0\n1,2\r\n1,2\n", &AtomicBool::new(false)),
+            dups(b"a,b\n1,2\n1,2.0\n1,2\r\n1,2\n"),
             Some(vec![false, false, true, true]),
             "the same bytes (CRLF or not) repeat; 2.0 is other text"
         );
         assert_eq!(
-            duplicate_lines(b"a,b\n\"1\",2\n1,2\n\"1\",2\n", &AtomicBool::new(false)),
+            dups(b"a,b\n\"1\",2\n1,2\n\"1\",2\n"),
             Some(vec![false, false, true]),
             "quotes within a line: bytes still decide"
         );
         assert_eq!(
-            duplicate_lines(b"a,b\n\"1\n2\",3\n\"1\n2\",3\n", &AtomicBool::new(false)),
+            dups(b"a,b\n\"1\n2\",3\n\"1\n2\",3\n"),
             None,
             "a quoted value spans lines: the parser decides"
         );
@@ -683,7 +691,7 @@ mod tests {
                 .filter(|l| !l.is_empty())
                 .map(|l| !seen.insert(l.to_vec()))
                 .collect();
-            proptest::prop_assert_eq!(duplicate_lines(&bytes, &AtomicBool::new(false)), Some(expected));
+            proptest::prop_assert_eq!(dups(&bytes), Some(expected));
         }
     }
 
@@ -716,10 +724,10 @@ mod tests {
         let stop = AtomicBool::new(true);
         let mut many = b"h\n".to_vec();
         many.extend(b"1\n".repeat(STOP_CHECK + 1));
-        assert_eq!(duplicate_lines(&many, &stop), None);
+        assert_eq!(duplicate_lines(&many, false, &stop), None);
         let go = AtomicBool::new(false);
         assert_eq!(
-            duplicate_lines(&many, &go).map(|m| m.len()),
+            duplicate_lines(&many, false, &go).map(|m| m.len()),
             Some(STOP_CHECK + 1)
         );
     }
