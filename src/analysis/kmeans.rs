@@ -11,7 +11,7 @@ use rand::Rng;
 use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 
-/// Rows per block of the distance kernels: small enough to stay in L1 with K distances.
+/// Rows per thread at least in [`nearest`] (fewer are not worth a thread).
 const BLOCK: usize = 256;
 /// scikit-learn's `max_iter`.
 pub const MAX_ITERATIONS: usize = 300;
@@ -66,7 +66,10 @@ fn sq_dist_to_body(x: &Columns, point: &[f64], out: &mut [f64]) {
 
 crate::simd_dispatch!(fn sq_dist_to(x: &Columns, point: &[f64], out: &mut [f64]) => sq_dist_to_body);
 
-/// Nearest centre (lowest index on ties) and its squared distance for rows `lo..hi`.
+/// Nearest centre (lowest index on ties) and its squared distance for rows `lo..hi`. Rows go
+/// in blocks of [`LANES`] whose distances to a centre stay in registers across the features
+/// (summing into memory was a store per row, centre and feature); each row's sum still runs
+/// over the features in order, so the result is the same bits.
 #[inline(always)]
 fn nearest_range_body(
     x: &Columns,
@@ -77,43 +80,53 @@ fn nearest_range_body(
     dists: &mut [f64],
 ) {
     let d = x.d;
-    let mut best_c = [0.0f64; BLOCK];
-    for (b, (lab, dis)) in labels
-        .chunks_mut(BLOCK)
-        .zip(dists.chunks_mut(BLOCK))
-        .enumerate()
-    {
-        let start = lo + b * BLOCK;
-        let m = lab.len();
-        let dis = &mut dis[..m];
-        let best_c = &mut best_c[..m];
-        dis.iter_mut().for_each(|v| *v = f64::INFINITY);
-        best_c.iter_mut().for_each(|v| *v = 0.0);
-        let mut tmp = [0.0f64; BLOCK];
+    let n = labels.len();
+    let cols: Vec<&[f64]> = (0..d).map(|f| &x.col(f)[lo..lo + n]).collect();
+    let mut i = 0;
+    while i + LANES <= n {
+        let mut best = [f64::INFINITY; LANES];
+        let mut best_c = [0.0f64; LANES];
         for c in 0..k {
-            let t = &mut tmp[..m];
-            t.iter_mut().for_each(|v| *v = 0.0);
-            for f in 0..d {
-                let cf = centres[c * d + f];
-                let col = &x.col(f)[start..start + m];
-                for (o, &v) in t.iter_mut().zip(col) {
+            let mut acc = [0.0f64; LANES];
+            for (col, &cf) in cols.iter().zip(&centres[c * d..(c + 1) * d]) {
+                for (a, &v) in acc.iter_mut().zip(&col[i..i + LANES]) {
                     let diff = v - cf;
-                    *o += diff * diff;
+                    *a += diff * diff;
                 }
             }
             let cc = c as f64;
             // Branch-free minimum (labels here are f64 so the select vectorises).
-            for ((best, l), &v) in dis.iter_mut().zip(best_c.iter_mut()).zip(t.iter()) {
-                let better = v < *best;
-                *best = if better { v } else { *best };
+            for ((b, l), &v) in best.iter_mut().zip(best_c.iter_mut()).zip(&acc) {
+                let better = v < *b;
+                *b = if better { v } else { *b };
                 *l = if better { cc } else { *l };
             }
         }
-        for (l, &c) in lab.iter_mut().zip(best_c.iter()) {
+        dists[i..i + LANES].copy_from_slice(&best);
+        for (l, &c) in labels[i..i + LANES].iter_mut().zip(&best_c) {
             *l = c as usize;
         }
+        i += LANES;
+    }
+    for r in i..n {
+        let (mut best, mut best_c) = (f64::INFINITY, 0);
+        for c in 0..k {
+            let mut acc = 0.0;
+            for (col, &cf) in cols.iter().zip(&centres[c * d..(c + 1) * d]) {
+                let diff = col[r] - cf;
+                acc += diff * diff;
+            }
+            if acc < best {
+                (best, best_c) = (acc, c);
+            }
+        }
+        dists[r] = best;
+        labels[r] = best_c;
     }
 }
+
+/// Rows per register block in [`nearest_range`].
+const LANES: usize = 16;
 
 crate::simd_dispatch!(fn nearest_range(x: &Columns, centres: &[f64], k: usize, lo: usize, labels: &mut [usize], dists: &mut [f64]) => nearest_range_body);
 
