@@ -1,7 +1,7 @@
 //! Integer codes for text ids that are a fixed prefix and a number ("C000123", "P051",
 //! "17850"): each line's code is read off a dense table indexed by the number, instead of
-//! a hash join on text (at 10M lines the two joins on text ids took ~2 s of a ~10 s run).
-//! Ids of any other shape keep the join.
+//! a hash join on text (`SEGSCOPE_TIMINGS=1` shows them as "code products" and "code
+//! customers"). Ids of any other shape keep the join.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -33,15 +33,10 @@ impl Numbered {
             return None;
         }
         let prefix = &first[..prefix_len];
-        let mut numbers = Vec::with_capacity(ids.len());
-        for id in ids.iter() {
-            let id = id?;
-            let rest = id.strip_prefix(prefix)?;
-            if id.len() != width || !rest.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            numbers.push(rest.parse::<u64>().ok()?);
-        }
+        let numbers: Vec<u64> = ids
+            .iter()
+            .map(|id| number(id?, prefix, width))
+            .collect::<Option<_>>()?;
         let lo = *numbers.iter().min()?;
         let span = usize::try_from(numbers.iter().max()? - lo).ok()? + 1;
         if span > SLOTS_PER_ID * numbers.len() + 4096 {
@@ -59,59 +54,87 @@ impl Numbered {
         })
     }
 
-    /// The code of `id`: its number's, when it has this prefix and width and digits after
-    /// the prefix; none otherwise.
+    /// The code of `id`: its number's, when it has this prefix and width; none otherwise.
     #[inline]
     fn code_of(&self, id: &str) -> Option<IdxSize> {
-        let digits = id.strip_prefix(self.prefix.as_str())?;
-        if id.len() != self.width {
-            return None;
-        }
-        let mut n: u64 = 0;
-        for b in digits.bytes() {
-            if !b.is_ascii_digit() {
-                return None;
-            }
-            n = n * 10 + u64::from(b - b'0');
-        }
+        let n = number(id, &self.prefix, self.width)?;
         let slot = usize::try_from(n.checked_sub(self.lo)?).ok()?;
         self.table.get(slot).copied().flatten()
     }
 }
 
-/// Each line's code for its `key` from `dict` (columns `key` and `code`, keys unique), in the
-/// lines' order: by number where the ids allow it, else by a join on the text.
-pub(super) fn code_ids(
-    lines: &DataFrame,
-    dict: &DataFrame,
-    key: &str,
-    code: &str,
-) -> Result<Column> {
-    if let Some(coded) = by_number(lines, dict, key, code)? {
-        return Ok(coded);
+/// The number of `id` when it is `prefix` then only digits, `width` bytes in all (at most
+/// [`MAX_DIGITS`] digits, so it fits).
+#[inline]
+fn number(id: &str, prefix: &str, width: usize) -> Option<u64> {
+    let digits = id.strip_prefix(prefix)?;
+    if id.len() != width {
+        return None;
     }
-    super::codes_for(lines, &dict.clone().lazy(), key, code)
+    let mut n: u64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    Some(n)
 }
 
-/// [`code_ids`] by number, `None` when the ids are not numbered.
-fn by_number(lines: &DataFrame, dict: &DataFrame, key: &str, code: &str) -> Result<Option<Column>> {
-    let text = |df: &DataFrame| df.column(key).is_ok_and(|c| c.dtype() == &DataType::String);
-    if !text(lines) || !text(dict) || dict.height() == 0 {
-        return Ok(None);
+/// Codes for the ids of one reference file (`dict`: columns `key` and `code`, keys unique),
+/// shaped once and applied to each set of lines: by number where the ids allow it, else by a
+/// join on the text.
+pub(super) struct Coder<'a> {
+    dict: &'a DataFrame,
+    key: &'a str,
+    code: &'a str,
+    numbered: Option<Numbered>,
+}
+
+impl<'a> Coder<'a> {
+    pub(super) fn new(dict: &'a DataFrame, key: &'a str, code: &'a str) -> Result<Coder<'a>> {
+        let text = dict
+            .column(key)
+            .is_ok_and(|c| c.dtype() == &DataType::String);
+        let numbered = if text && dict.height() > 0 {
+            let codes = dict.column(code)?.cast(&IDX_DTYPE)?;
+            let codes: Vec<IdxSize> = codes.idx()?.into_no_null_iter().collect();
+            Numbered::of(dict.column(key)?.str()?, &codes)
+        } else {
+            None
+        };
+        Ok(Coder {
+            dict,
+            key,
+            code,
+            numbered,
+        })
     }
-    let codes = dict.column(code)?.cast(&IDX_DTYPE)?;
-    let codes: Vec<IdxSize> = codes.idx()?.into_no_null_iter().collect();
-    let Some(numbered) = Numbered::of(dict.column(key)?.str()?, &codes) else {
-        return Ok(None);
-    };
-    // One pass over the ids' bytes (no text is copied); polars' string expressions for the
-    // same test and parse (slice, cast, compare, gather) took several times as long.
-    let ids = lines.column(key)?.str()?;
-    let coded: IdxCa = ids
-        .iter()
-        .map(|id| id.and_then(|id| numbered.code_of(id)))
-        .collect();
-    Ok(Some(coded.with_name(code.into()).into_column()))
+
+    /// Each line's code for its `key`, in the lines' order.
+    pub(super) fn codes(&self, lines: &DataFrame) -> Result<Column> {
+        if let Some(coded) = self.by_number(lines)? {
+            return Ok(coded);
+        }
+        super::codes_for(lines, &self.dict.clone().lazy(), self.key, self.code)
+    }
+
+    /// [`Coder::codes`] by number, `None` when the ids are not numbered. One pass over the
+    /// ids' bytes (no text is copied); polars' string expressions for the same test and parse
+    /// (slice, cast, compare, gather) took several times as long.
+    fn by_number(&self, lines: &DataFrame) -> Result<Option<Column>> {
+        let Some(numbered) = &self.numbered else {
+            return Ok(None);
+        };
+        let Ok(ids) = lines.column(self.key).and_then(|c| c.str()) else {
+            return Ok(None);
+        };
+        let coded: IdxCa = ids
+            .iter()
+            .map(|id| id.and_then(|id| numbered.code_of(id)))
+            .collect();
+        Ok(Some(coded.with_name(self.code.into()).into_column()))
+    }
 }
 
 #[cfg(test)]
@@ -153,7 +176,11 @@ mod tests {
             Some(""),
             Some("C0002"),
         ]);
-        let numbered = by_number(&l, &d, "id", "code").unwrap().expect("numbered");
+        let numbered = Coder::new(&d, "id", "code")
+            .unwrap()
+            .by_number(&l)
+            .unwrap()
+            .expect("numbered");
         let joined = super::super::codes_for(&l, &d.clone().lazy(), "id", "code").unwrap();
         assert_eq!(codes(&numbered), codes(&joined));
         assert_eq!(
@@ -175,14 +202,22 @@ mod tests {
             &["AB", "AC"],             // no number
         ] {
             assert!(
-                by_number(&l, &dict(ids), "id", "code").unwrap().is_none(),
+                Coder::new(&dict(ids), "id", "code")
+                    .unwrap()
+                    .by_number(&l)
+                    .unwrap()
+                    .is_none(),
                 "{ids:?}"
             );
         }
         // Plain numbers written as text are numbered with an empty prefix.
         let d = dict(&["12600", "12590", "12583"]);
         let l = lines(&[Some("12590"), Some("12600"), Some("1260")]);
-        let c = by_number(&l, &d, "id", "code").unwrap().expect("numbered");
+        let c = Coder::new(&d, "id", "code")
+            .unwrap()
+            .by_number(&l)
+            .unwrap()
+            .expect("numbered");
         assert_eq!(codes(&c), vec![Some(1), Some(0), None]);
     }
 }

@@ -415,19 +415,18 @@ fn code_customers(
     report: &mut LoadReport,
 ) -> Result<(DataFrame, DataFrame, DataFrame)> {
     let dict = cdf.select(["customer_id", "customer_code"])?;
+    let coder = codes::Coder::new(&dict, "customer_id", "customer_code")?;
     for lines in [&mut purchases, &mut returns] {
-        let codes = codes::code_ids(lines, &dict, "customer_id", "customer_code")?;
+        let codes = coder.codes(lines)?;
         lines.with_column(codes)?;
     }
-    let unknown = unknown_id("customer_code", "customer_id");
-    report.unknown_customer += count_unknown(&purchases, "customer_code", "customer_id")?;
+    let unknown_purchases = count_unknown(&purchases, "customer_code", "customer_id")?;
+    report.unknown_customer += unknown_purchases;
     let known_ids = cdf.select(["customer_code", "customer_id"])?;
-    if count_unknown(&purchases, "customer_code", "customer_id")?
-        + count_unknown(&returns, "customer_code", "customer_id")?
-        == 0
-    {
+    if unknown_purchases + count_unknown(&returns, "customer_code", "customer_id")? == 0 {
         return Ok((purchases, returns, known_ids));
     }
+    let unknown = unknown_id("customer_code", "customer_id");
     let extra = concat(
         [
             purchases
@@ -617,19 +616,18 @@ fn load_folder(
         has_time,
     } = cleaned?;
 
-    // Products get integer codes too (their row in the product file): one join on the text
-    // ids here, which also counts the lines whose product the file does not know.
+    // Products get integer codes too (their row in the product file); the lines without one
+    // are those whose product the file does not know.
     let pdf = pdf.with_row_index("product_code".into(), None)?;
-    // Product and customer codes are joined at the same time (each join reads only its key).
+    // Product and customer codes are made at the same time (by number, or a join that reads
+    // only the key column).
     let product_codes = pdf.select(["product_id", "product_code"])?;
     let (lines_now, returns_now) = (purchases.clone(), returns.clone());
     let (coded_products, coded_customers) = std::thread::scope(|scope| {
         let products = scope.spawn(|| -> Result<(Column, Column)> {
             let _t = crate::timing::phase("code products");
-            Ok((
-                codes::code_ids(&lines_now, &product_codes, "product_id", "product_code")?,
-                codes::code_ids(&returns_now, &product_codes, "product_id", "product_code")?,
-            ))
+            let coder = codes::Coder::new(&product_codes, "product_id", "product_code")?;
+            Ok((coder.codes(&lines_now)?, coder.codes(&returns_now)?))
         });
         let customers = {
             let _t = crate::timing::phase("code customers");
