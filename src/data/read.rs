@@ -436,14 +436,22 @@ fn padded_fields(bytes: &[u8], separator: u8) -> bool {
     };
     let n = body.len();
     // Bytes the one-pass test below does not judge (text other than ASCII, quotes, vertical
-    // tabs, form feeds, CRs) send the body to the exact test.
-    let odd = |c: u8| (c >= 0x80) | (c == b'"') | (c == 0x0b) | (c == 0x0c) | (c == b'\r');
-    let ws = |c: u8| (c == b' ') | (c == b'\t');
-    if n < 3 || odd(body[0]) || odd(body[n - 1]) {
+    // tabs, form feeds, CRs) send the body to the exact test. The tests are on u8s, not
+    // bools, so the loop below has no branch and vectorises.
+    let odd = |c: u8| {
+        u8::from(c >= 0x80)
+            | u8::from(c == b'"')
+            | u8::from(c == 0x0b)
+            | u8::from(c == 0x0c)
+            | u8::from(c == b'\r')
+    };
+    let ws = |c: u8| u8::from(c == b' ') | u8::from(c == b'\t');
+    let boundary = |c: u8| u8::from(c == separator) | u8::from(c == b'\n');
+    if n < 3 || odd(body[0]) | odd(body[n - 1]) != 0 {
         return padded_fields_exact(bytes, separator);
     }
     // The body's first and last bytes touch a line's start or end.
-    let padded = ws(body[0]) || ws(body[n - 1]);
+    let padded = ws(body[0]) | ws(body[n - 1]) != 0;
     // Each byte with its neighbours: (previous, this, next).
     let (a, m, z) = (&body[..n - 2], &body[1..n - 1], &body[2..]);
     const BLOCK: usize = 4096;
@@ -452,17 +460,8 @@ fn padded_fields(bytes: &[u8], separator: u8) -> bool {
         let e = (i + BLOCK).min(m.len());
         let (mut pad, mut other) = (0u8, 0u8);
         for ((&p, &c), &q) in a[i..e].iter().zip(&m[i..e]).zip(&z[i..e]) {
-            let w = (c == b' ') as u8 | (c == b'\t') as u8;
-            let b = (p == separator) as u8
-                | (p == b'\n') as u8
-                | (q == separator) as u8
-                | (q == b'\n') as u8;
-            pad |= w & b;
-            other |= (c >= 0x80) as u8
-                | (c == b'"') as u8
-                | (c == 0x0b) as u8
-                | (c == 0x0c) as u8
-                | (c == b'\r') as u8;
+            pad |= ws(c) & (boundary(p) | boundary(q));
+            other |= odd(c);
         }
         if other != 0 {
             return padded_fields_exact(bytes, separator);
@@ -476,9 +475,9 @@ fn padded_fields(bytes: &[u8], separator: u8) -> bool {
 }
 
 /// [`padded_fields`] for any bytes: whether some data value may start or end with whitespace
-/// (true when that can't be told from the bytes: quotes, or text other than ASCII). A space, tab or CR counts when it
-/// touches a separator or a line's start or end (a CR right before the newline is the line
-/// end, as the parser reads it). The header is not a value.
+/// (true when that can't be told from the bytes: quotes, or text other than ASCII). A space,
+/// tab or CR counts when it touches a separator or a line's start or end (a CR right before
+/// the newline is the line end, as the parser reads it). The header is not a value.
 fn padded_fields_exact(bytes: &[u8], separator: u8) -> bool {
     let Some(body) = bytes
         .iter()
