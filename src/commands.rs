@@ -345,7 +345,7 @@ fn fit_unscored(
 
 /// Loads the dataset and builds its customers' features; returns the dataset's name with
 /// them. The dataset is let go on another thread: the features hold what the rest needs, and
-/// freeing a million lines' columns (~20 ms) need not hold up the fit.
+/// freeing a million lines' columns need not hold up the fit.
 fn load_features(data: Option<&Path>, load_args: &LoadArgs) -> Result<(String, CustomerFeatures)> {
     let ds = {
         let _t = crate::timing::phase("load");

@@ -664,8 +664,8 @@ fn dense_aggregates(
         return Ok(None);
     }
     // The columns computed here come in one piece; the lines' own numbers are read piece by
-    // piece where they lie (copying them into one piece was a second at 10M lines, mostly
-    // page faults).
+    // piece where they lie (copying them into one piece is fresh memory for every line, and
+    // at 10M lines its page faults dominated "features: line columns" in SEGSCOPE_TIMINGS).
     for name in ["customer_code", "__new_order", "__category"] {
         if let Ok(c) = lines.column(name)
             && c.n_chunks() > 1
