@@ -26,7 +26,11 @@ fn dataset() -> (tempfile::TempDir, Dataset) {
         seed: 1,
     };
     generate(spec, dir.path(), true).expect("sample data");
-    let ds = data::load(&DataSource::Path(dir.path().to_path_buf()), &[]).expect("loads");
+    let ds = data::load(
+        &DataSource::Path(dir.path().to_path_buf()),
+        &segscope::data::LoadOptions::default(),
+    )
+    .expect("loads");
     (dir, ds)
 }
 

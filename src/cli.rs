@@ -15,8 +15,9 @@ use crate::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Dataset to open: a folder (Customers.csv, Products.csv, Transactions.csv) or one
-    /// transaction log (.csv, .csv.gz, .parquet). Defaults to the bundled sample.
+    /// Dataset to open: a folder (Customers.csv, Products.csv, Transactions.csv), one
+    /// transaction log (.csv, .csv.gz, .txt, .parquet, .xlsx), a folder of part files, or -
+    /// for standard input. Defaults to the bundled sample.
     pub data: Option<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
@@ -36,10 +37,39 @@ pub struct LoadArgs {
     /// category, region, signup_date. Repeatable.
     #[arg(long = "map", value_name = "ROLE=COLUMN", global = true)]
     pub map: Vec<String>,
+    /// Read every date column with this format (chrono syntax, e.g. %d/%m/%y), or epoch-s,
+    /// epoch-ms, excel. Default: decided per column from its values.
+    #[arg(long, value_name = "FMT", global = true)]
+    pub date_format: Option<String>,
+    /// Names for a header-less log's columns (or new names for its own), comma-separated.
+    #[arg(long, value_name = "NAME,NAME,…", global = true, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    /// The spreadsheet's sheet to read (default: the first).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub sheet: Option<String>,
+    /// Load even when fewer than half the rows would be kept.
+    #[arg(long, global = true)]
+    pub allow_partial: bool,
+    /// Product codes that are fees or adjustments, not products (left out of product
+    /// tables), comma-separated; added to those found by their shape.
+    #[arg(long, value_name = "CODE,CODE,…", global = true, value_delimiter = ',')]
+    pub not_products: Vec<String>,
+    /// Price tier cut points A,B (unit price < A, A to B, > B); default: the data's terciles.
+    #[arg(
+        long,
+        value_name = "A,B",
+        global = true,
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    pub price_tiers: Option<Vec<f64>>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Show how a dataset will be read (layout, delimiter, encoding, header, each column's
+    /// role, type, format and sample values) before a full load: run it first on a new file.
+    Inspect(InspectArgs),
     /// Print every EDA table.
     Eda(EdaArgs),
     /// Segment customers at one K and profile the segments.
@@ -202,6 +232,15 @@ pub struct AssignArgs {
     /// Replace --out if it exists.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Dataset (folder, transaction file, spreadsheet, folder of part files, or - for stdin).
+    pub data: Option<PathBuf>,
+    /// Output format (text or json).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -23,15 +23,58 @@ use crate::data::{self, DataSource, Dataset, roles};
 use crate::output::write_files_atomically;
 use crate::report::{self, Format, json_safe, write_csv_table, write_text_table};
 
-/// Loads the dataset named on the command line (or the bundled sample).
-/// The `--map` overrides, parsed.
-pub fn overrides(load: &LoadArgs) -> Result<Vec<roles::RoleOverride>> {
-    load.map.iter().map(|m| roles::parse_override(m)).collect()
+/// The reading flags (`--map`, `--date-format`, `--columns`, …), checked.
+pub fn load_options(load: &LoadArgs) -> Result<data::LoadOptions> {
+    let overrides = load
+        .map
+        .iter()
+        .map(|m| roles::parse_override(m))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(cols) = &load.columns
+        && cols.iter().any(|c| c.trim().is_empty())
+    {
+        bail_input!(
+            "--columns: a name is empty; give one name per column, e.g. --columns customer_id,date,quantity,amount"
+        );
+    }
+    if let Some(fmt) = &load.date_format
+        && fmt.trim().is_empty()
+    {
+        bail_input!("--date-format: the format is empty; e.g. --date-format %d/%m/%Y");
+    }
+    let price_tiers = match load.price_tiers.as_deref() {
+        None => None,
+        Some([a, b]) if a.is_finite() && b.is_finite() && a < b => Some((*a, *b)),
+        Some(_) => bail_input!(
+            "--price-tiers: give two increasing cut points A,B (unit price < A, A to B, > B), e.g. --price-tiers 10,50"
+        ),
+    };
+    Ok(data::LoadOptions {
+        price_tiers,
+        overrides,
+        date_format: load.date_format.clone(),
+        columns: load.columns.clone(),
+        sheet: load.sheet.clone(),
+        allow_partial: load.allow_partial,
+        not_products: load
+            .not_products
+            .iter()
+            .map(|c| c.trim().to_string())
+            .collect(),
+    })
 }
 
+/// Loads the dataset named on the command line (or the bundled sample), saying on stderr
+/// every reason that dropped more than 1% of its rows.
 pub fn load(data: Option<&Path>, load: &LoadArgs) -> Result<Dataset> {
-    let overrides = overrides(load)?;
-    let ds = data::load(&DataSource::from_arg(data), &overrides)?;
+    let opts = load_options(load)?;
+    let ds = data::load(&DataSource::from_arg(data), &opts)?;
+    for loss in ds.report.losses() {
+        eprintln!(
+            "segscope: warning: {}",
+            crate::report::sanitize(&loss.describe(&ds.name))
+        );
+    }
     // A customer table has no EDA to show what loading left out: say it here.
     if ds.table.is_some() {
         for note in &ds.report.notes {

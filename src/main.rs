@@ -8,7 +8,7 @@ use anyhow::Result;
 use clap::Parser;
 
 use segscope::analysis::eda;
-use segscope::cli::{Cli, Command, EdaArgs, LoadArgs, SampleArgs};
+use segscope::cli::{Cli, Command, EdaArgs, InspectArgs, LoadArgs, SampleArgs};
 use segscope::commands;
 use segscope::error::{self, is_input};
 use segscope::report::{self, Format};
@@ -82,6 +82,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
+        Some(Command::Inspect(args)) => run_inspect(&args, &cli.load),
         Some(Command::Eda(args)) => run_eda(&args, &cli.load),
         Some(Command::Sample(args)) => run_sample(&args),
         Some(Command::Segment(args)) => commands::run_segment(&args, &cli.load),
@@ -92,6 +93,16 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Assign(args)) => commands::run_assign(&args, &cli.load),
         None => run_tui(&cli),
     }
+}
+
+fn run_inspect(args: &InspectArgs, load_args: &LoadArgs) -> Result<()> {
+    let opts = commands::load_options(load_args)?;
+    let source = segscope::data::DataSource::from_arg(args.data.as_deref());
+    let found = segscope::data::inspect::inspect(&source, &opts)?;
+    let mut out = std::io::stdout().lock();
+    report::write_inspection(&mut out, &found, args.format)?;
+    out.flush()?;
+    Ok(())
 }
 
 fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
@@ -142,9 +153,9 @@ fn run_tui(cli: &Cli) -> Result<()> {
     };
     let (config, theme) = tui::prepare(&opts)?;
     let source = segscope::data::DataSource::from_arg(cli.data.as_deref());
-    let overrides = commands::overrides(&cli.load)?;
-    let start = match segscope::data::precheck(&source, &overrides) {
-        Ok(true) => tui::worker::Start::Load(source.clone(), overrides),
+    let opts = commands::load_options(&cli.load)?;
+    let start = match segscope::data::precheck(&source, &opts) {
+        Ok(true) => tui::worker::Start::Load(source.clone(), Box::new(opts)),
         // No quick check possible, or it failed: load in full now, so bad input is refused
         // before the screen opens (a failure on a first megabyte may not be one on the whole).
         _ => tui::worker::Start::Loaded(Box::new(commands::load(cli.data.as_deref(), &cli.load)?)),

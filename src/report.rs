@@ -157,6 +157,59 @@ pub fn write_eda(out: &mut dyn Write, eda: &Eda, format: Format) -> Result<()> {
     Ok(())
 }
 
+/// Writes what `inspect` found: JSON as is, or text a file at a time.
+pub fn write_inspection(
+    out: &mut dyn Write,
+    found: &crate::data::inspect::Inspection,
+    format: Format,
+) -> Result<()> {
+    match format {
+        Format::Json => writeln!(out, "{}", json_safe(&serde_json::to_string_pretty(found)?))?,
+        Format::Csv => crate::bail_input!("--format csv: inspect writes text or json"),
+        Format::Text => {
+            writeln!(out, "dataset  {}", sanitize(&found.dataset))?;
+            writeln!(out, "layout   {}", found.layout)?;
+            for f in &found.files {
+                writeln!(out)?;
+                writeln!(out, "== {} ==", sanitize(&f.file))?;
+                writeln!(out, "format     {}", sanitize(&f.dialect.format))?;
+                if let Some(d) = &f.dialect.delimiter {
+                    writeln!(out, "delimiter  {d}")?;
+                }
+                if let Some(e) = &f.dialect.encoding {
+                    writeln!(out, "encoding   {e}")?;
+                }
+                writeln!(out, "header     {}", f.dialect.header)?;
+                writeln!(out, "rows seen  {}", f.rows_sampled)?;
+                let mut t = crate::analysis::Table::new(
+                    "columns",
+                    "Columns",
+                    &["column", "role", "type", "format", "samples"],
+                );
+                for c in &f.columns {
+                    let role = match (&c.role, &c.runner_up) {
+                        (Some(r), Some(u)) => format!("{r} (over {u})"),
+                        (Some(r), None) => r.clone(),
+                        _ => "-".into(),
+                    };
+                    t.push(vec![
+                        crate::analysis::Value::text(&c.name),
+                        crate::analysis::Value::text(role),
+                        crate::analysis::Value::text(&c.kind),
+                        crate::analysis::Value::text(c.format.as_deref().unwrap_or("-")),
+                        crate::analysis::Value::text(c.samples.join(" | ")),
+                    ]);
+                }
+                write_text_table(out, &t)?;
+                for p in &f.problems {
+                    writeln!(out, "problem: {}", sanitize(p))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

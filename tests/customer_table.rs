@@ -12,8 +12,19 @@ const GOLDEN: &str = "tests/golden/customer_table/sample_customers.parquet";
 
 #[test]
 fn features_equal_the_duckdb_aggregation_of_the_sample() {
-    let folder = customer_features(&load(&DataSource::Bundled, &[]).unwrap()).unwrap();
-    let table_ds = load(&DataSource::Path(GOLDEN.into()), &[]).unwrap();
+    let folder = customer_features(
+        &load(
+            &DataSource::Bundled,
+            &segscope::data::LoadOptions::default(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let table_ds = load(
+        &DataSource::Path(GOLDEN.into()),
+        &segscope::data::LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(table_ds.report.layout, "customer table");
     let table = customer_features(&table_ds).unwrap();
     assert_eq!(table.ids, folder.ids);
@@ -161,7 +172,11 @@ fn transaction_only_commands_refuse_a_table_and_repeated_ids_are_not_a_table() {
 
 #[test]
 fn the_lookup_index_of_a_table_lists_every_customer_without_purchases() {
-    let ds = load(&DataSource::Path(GOLDEN.into()), &[]).unwrap();
+    let ds = load(
+        &DataSource::Path(GOLDEN.into()),
+        &segscope::data::LoadOptions::default(),
+    )
+    .unwrap();
     let index = segscope::analysis::customers::CustomerIndex::build(&ds).unwrap();
     let f = customer_features(&ds).unwrap();
     assert_eq!(
@@ -175,7 +190,11 @@ fn the_lookup_index_of_a_table_lists_every_customer_without_purchases() {
 
 #[test]
 fn the_tui_overview_of_a_table_names_its_customers_and_features() {
-    let ds = load(&DataSource::Path(GOLDEN.into()), &[]).unwrap();
+    let ds = load(
+        &DataSource::Path(GOLDEN.into()),
+        &segscope::data::LoadOptions::default(),
+    )
+    .unwrap();
     let eda = segscope::analysis::eda::table_overview(&ds).unwrap();
     let overview = &eda.tables[0];
     let value = |k: &str| {

@@ -120,12 +120,30 @@ fn hand_checked_tables() {
     assert_eq!(hours[18], json!([18, 600.0, 600.0 / T, 1, 1]));
     assert_eq!(hours[0], json!([0, 0.0, 0.0, 0, 0]));
 
+    // Unit prices 5, 5, 200, 300, 300: terciles (linear) at 5 + 1/3 * 195 = 70 and
+    // 200 + 2/3 * 100 = 266.67.
     assert_eq!(
         rows(&eda, "price_tiers"),
         &vec![
-            json!(["<100", 2, 0.4, 30.0, 30.0 / T]),
-            json!(["100-250", 1, 0.2, 200.0, 200.0 / T]),
-            json!([">250", 2, 0.4, 900.0, 900.0 / T])
+            json!(["<70.00", 2, 0.4, 30.0, 30.0 / T]),
+            json!(["70.00-266.67", 1, 0.2, 200.0, 200.0 / T]),
+            json!([">266.67", 2, 0.4, 900.0, 900.0 / T])
+        ]
+    );
+    let fixed = json(&[
+        "eda",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--price-tiers",
+        "250,300",
+    ]);
+    assert_eq!(
+        rows(&fixed, "price_tiers"),
+        &vec![
+            json!(["<250.00", 3, 0.6, 230.0, 230.0 / T]),
+            json!(["250.00-300.00", 2, 0.4, 900.0, 900.0 / T]),
+            json!([">300.00", 0, 0.0, 0.0, 0.0])
         ]
     );
     assert_eq!(
@@ -265,8 +283,17 @@ fn zeotap_equals_pandas() {
         0.61,
         0.005
     ));
+    // The fixed tiers this check was first written for (pandas: 583 of 1,000 lines > 250).
+    let fixed = json(&[
+        "eda",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+        "--price-tiers",
+        "100,250",
+    ]);
     assert!(approx(
-        rows(&eda, "price_tiers")[2][2].as_f64().unwrap(),
+        rows(&fixed, "price_tiers")[2][2].as_f64().unwrap(),
         0.583,
         1e-9
     ));

@@ -55,7 +55,11 @@ fn hostile_names_render_harmlessly_in_every_pane() {
     common::write(d, "Customers.csv", customers.as_bytes());
     common::write(d, "Products.csv", products.as_bytes());
     common::write(d, "Transactions.csv", tx.as_bytes());
-    let ds = load(&DataSource::Path(d.to_path_buf()), &[]).unwrap();
+    let ds = load(
+        &DataSource::Path(d.to_path_buf()),
+        &segscope::data::LoadOptions::default(),
+    )
+    .unwrap();
 
     let mut app = App::new(&ds.name, Default::default());
     for a in [

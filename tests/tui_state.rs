@@ -237,7 +237,11 @@ fn segments_that_cannot_be_computed_say_why_and_other_panes_work() {
         "two.csv",
         b"customer_id,date,amount,category\na,2024-01-01,5,x\nb,2024-01-02,6,y\n",
     );
-    let ds = segscope::data::load(&segscope::data::DataSource::Path(f), &[]).unwrap();
+    let ds = segscope::data::load(
+        &segscope::data::DataSource::Path(f),
+        &segscope::data::LoadOptions::default(),
+    )
+    .unwrap();
     let mut app = App::new(&ds.name, Default::default());
     for a in [
         segscope::tui::worker::eda_job(&ds),

@@ -9,5 +9,5 @@ fuzz_target!(|text: &str| {
     for (i, c) in cells.iter().enumerate() {
         csv.push_str(&format!("c{i},{c},{}\n", i + 1));
     }
-    let _ = segscope::data::load_bytes("dates.csv", csv.into_bytes(), &[]);
+    let _ = segscope::data::load_bytes("dates.csv", csv.into_bytes(), &segscope::data::LoadOptions::default());
 });

@@ -411,10 +411,13 @@ mod tests {
 
     #[test]
     fn the_index_by_code_lists_what_the_sorted_index_lists() {
-        let ds = crate::data::load(&crate::data::DataSource::Bundled, &[])
-            .unwrap()
-            .materialized()
-            .unwrap();
+        let ds = crate::data::load(
+            &crate::data::DataSource::Bundled,
+            &crate::data::LoadOptions::default(),
+        )
+        .unwrap()
+        .materialized()
+        .unwrap();
         assert!(ds.present.customer_code);
         let by_code = CustomerIndex::build(&ds).unwrap();
         assert!(by_code.rows.is_some(), "the sample's lines carry codes");
@@ -449,7 +452,12 @@ mod tests {
                    536365,A,White,6,2010-12-01 08:26,2.55,17850,UK\n\
                    536366,B,Red,2,2010-12-02 08:26,3.5,17851,UK\n\
                    536367,A,White,1,2010-12-03 08:26,2.55,17850,UK\n";
-        let ds = crate::data::load_bytes("log.csv", csv.as_bytes().to_vec(), &[]).unwrap();
+        let ds = crate::data::load_bytes(
+            "log.csv",
+            csv.as_bytes().to_vec(),
+            &crate::data::LoadOptions::default(),
+        )
+        .unwrap();
         assert!(!ds.present.customer_code);
         let index = CustomerIndex::build(&ds).unwrap();
         assert_eq!(index.ids, ["17850", "17851"]);

@@ -21,8 +21,33 @@ pub struct Eda {
 }
 
 /// Price tiers on unit price: below the first cut, up to the second (inclusive), above it.
-pub const PRICE_TIER_CUTS: (f64, f64) = (100.0, 250.0);
-pub const PRICE_TIERS: [&str; 3] = ["<100", "100-250", ">250"];
+/// The cuts are `--price-tiers A,B`, else the terciles of the purchase lines' unit prices
+/// (fixed cuts put almost every line of a cheap shop in one tier).
+fn price_tier_cuts(ds: &Dataset) -> Result<(f64, f64, &'static str)> {
+    if let Some((a, b)) = ds.price_tiers {
+        return Ok((a, b, "--price-tiers"));
+    }
+    let q = |p: f64| {
+        col("unit_price")
+            .quantile(lit(p), QuantileMethod::Linear)
+            .alias(format!("q{}", (p * 100.0) as u32))
+    };
+    let df = ds
+        .lines
+        .clone()
+        .select([q(1.0 / 3.0), q(2.0 / 3.0)])
+        .collect()?;
+    Ok((scalar(&df, "q33")?, scalar(&df, "q66")?, "terciles"))
+}
+
+/// A price tier's bounds as a label.
+fn tier_labels(low: f64, high: f64) -> [String; 3] {
+    [
+        format!("<{low:.2}"),
+        format!("{low:.2}-{high:.2}"),
+        format!(">{high:.2}"),
+    ]
+}
 
 /// Buckets of the purchase-frequency distribution (distinct orders per customer).
 const FREQUENCY_BUCKETS: [(&str, u64, u64); 9] = [
@@ -271,7 +296,17 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     row("dataset", Value::text(&ds.name));
     row("layout", Value::text(&ds.report.layout));
     if let Some(k) = known {
-        row("customers", Value::Int(scalar(&k, "n")? as i64));
+        // A log's customers are derived from its purchases: add those it names only on
+        // returns or dropped lines (a folder's customer file already lists everyone).
+        let extra = if ds.products.is_none() {
+            ds.report.customers_without_purchases
+        } else {
+            0
+        };
+        row(
+            "customers",
+            Value::Int(scalar(&k, "n")? as i64 + extra as i64),
+        );
     }
     let buyers = scalar(&s, "buyers")?;
     let orders = scalar(&s, "orders")?;
@@ -302,6 +337,18 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     }
     for file in &ds.report.latin1_files {
         row("load: read as Latin-1 (not UTF-8)", Value::text(file));
+    }
+    for loss in ds.report.losses() {
+        row("load: warning", Value::text(loss.describe(&ds.name)));
+    }
+    for c in &ds.report.conversions {
+        row("load: conversion", Value::text(c.describe()));
+    }
+    for n in &ds.report.non_products {
+        row(
+            "load: fee/adjustment code",
+            Value::text(format!("{} ({} lines, {:.2})", n.code, n.lines, n.revenue)),
+        );
     }
     for note in &ds.report.notes {
         row("load: note", Value::text(note));
@@ -501,6 +548,9 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     if ds.present.category {
         looked_up.push("category");
     }
+    let fees = non_product_codes(ds);
+    let keys = if fees.is_empty() { keys } else { None };
+    let lines = without_fees(ds.lines.clone(), &fees);
     let by_code = per_product(ds, keys, &looked_up)?.map(|p| {
         let mut aggs = vec![
             col("revenue").sum(),
@@ -526,17 +576,25 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     }
     let df = match by_code {
         Some(df) => df,
-        None => ds
-            .lines
-            .clone()
-            .group_by([label(key).alias("product")])
-            .agg(aggs),
+        None => lines.group_by([label(key).alias("product")]).agg(aggs),
     }
     .collect()?;
     let names = texts(&df, "product")?;
-    let revenue = nums(&df, "revenue")?;
-    let qty = nums(&df, "quantity")?;
-    let lines = counts(&df, "transactions")?;
+    let returned = returned_by(ds, key, &fees)?;
+    let mut revenue = nums(&df, "revenue")?;
+    let mut qty = nums(&df, "quantity")?;
+    // Ranked net of cancellations and returns: a cancelled order does not rank.
+    let mut returned_value = vec![0.0; names.len()];
+    for (i, name) in names.iter().enumerate() {
+        if let Some(&(value, units)) = returned.get(name) {
+            revenue[i] -= value;
+            qty[i] -= units;
+            returned_value[i] = value;
+        }
+    }
+    let any_returned = !returned.is_empty();
+    let line_counts = counts(&df, "transactions")?;
+    let lines = &line_counts;
     let skus = if ds.present.product {
         Some(counts(&df, "skus")?)
     } else {
@@ -555,6 +613,9 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
         columns.push("category");
     }
     columns.extend(["revenue", "quantity", "transactions"]);
+    if any_returned {
+        columns.push("returned_value");
+    }
     let build = |name: &str, title: &str, by_qty: bool| {
         let mut idx: Vec<usize> = (0..names.len()).collect();
         idx.sort_by(|&a, &b| {
@@ -581,6 +642,9 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
                 Value::Num(qty[i]),
                 Value::Int(lines[i] as i64),
             ]);
+            if any_returned {
+                row.push(Value::money(returned_value[i]));
+            }
             t.push(row);
         }
         t
@@ -588,15 +652,59 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     Ok(vec![
         build(
             "top_products_by_revenue",
-            "Top 10 products by revenue",
+            "Top 10 products by revenue, net of returns",
             false,
         ),
         build(
             "top_products_by_quantity",
-            "Top 10 products by quantity",
+            "Top 10 products by quantity, net of returns",
             true,
         ),
     ])
+}
+
+/// Product codes that are fees or adjustments (the LoadReport's), left out of product tables.
+fn non_product_codes(ds: &Dataset) -> Vec<String> {
+    ds.report
+        .non_products
+        .iter()
+        .map(|n| n.code.clone())
+        .collect()
+}
+
+/// `lines` without the fee and adjustment lines.
+fn without_fees(lines: LazyFrame, fees: &[String]) -> LazyFrame {
+    if fees.is_empty() {
+        return lines;
+    }
+    let codes = Series::new("fees".into(), fees);
+    lines.filter(
+        col("product_id")
+            .is_in(lit(codes).implode(false), false)
+            .fill_null(lit(false))
+            .not(),
+    )
+}
+
+/// Value and units returned per product `key` (cancellations and returns, as positive sums).
+fn returned_by(
+    ds: &Dataset,
+    key: &str,
+    fees: &[String],
+) -> Result<std::collections::HashMap<String, (f64, f64)>> {
+    let df = without_fees(ds.returns.clone(), fees)
+        .group_by([label(key).alias("product")])
+        .agg([
+            col("amount").abs().sum().alias("value"),
+            col("quantity").abs().sum().alias("units"),
+        ])
+        .collect()?;
+    let names = texts(&df, "product")?;
+    let (value, units) = (nums(&df, "value")?, nums(&df, "units")?);
+    Ok(names
+        .into_iter()
+        .zip(value.into_iter().zip(units))
+        .collect())
 }
 
 /// [`Keys::per_product`] with the product file's `columns` beside each code, where every
@@ -626,11 +734,11 @@ fn per_product(ds: &Dataset, keys: Option<&Keys>, columns: &[&str]) -> Result<Op
 /// Products (by id) sorted by revenue, the smallest number making 80% of it, and the curve.
 fn pareto(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     let _t = crate::timing::phase("eda: pareto");
+    let fees = non_product_codes(ds);
+    let keys = if fees.is_empty() { keys } else { None };
     let df = match per_product(ds, keys, &["product_id"])? {
         Some(p) => p.select(["product_id", "revenue"])?,
-        None => ds
-            .lines
-            .clone()
+        None => without_fees(ds.lines.clone(), &fees)
             .group_by([label("product_id").alias("product_id")])
             .agg([col("amount").sum().alias("revenue")])
             .collect()?,
@@ -914,7 +1022,7 @@ fn price_tiers_by_group(ds: &Dataset, low: f64, high: f64) -> Result<Vec<(u64, f
         .map(|v| v.unwrap_or(-1))
         .collect::<Vec<_>>();
     let (lines, revenue) = (counts(&df, "transactions")?, nums(&df, "revenue")?);
-    Ok((0..PRICE_TIERS.len())
+    Ok((0..3)
         .map(|k| match tiers.iter().position(|&x| x == k as i64) {
             Some(i) => (lines[i], revenue[i]),
             None => (0, 0.0),
@@ -924,14 +1032,16 @@ fn price_tiers_by_group(ds: &Dataset, low: f64, high: f64) -> Result<Vec<(u64, f
 
 fn price_tiers(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     let _t = crate::timing::phase("eda: price_tiers");
-    let (low, high) = PRICE_TIER_CUTS;
+    let (low, high, how) = price_tier_cuts(ds)?;
     let per_tier: Vec<(u64, f64)> = match keys {
         Some(keys) => keys.price_tiers(low, high)?.to_vec(),
         None => price_tiers_by_group(ds, low, high)?,
     };
+    let labels = tier_labels(low, high);
+    let title = format!("Price tiers on unit price ({how}: {})", labels.join(", "));
     let mut t = Table::new(
         "price_tiers",
-        "Price tiers on unit price (<100, 100-250, >250)",
+        &title,
         &[
             "tier",
             "transactions",
@@ -942,9 +1052,9 @@ fn price_tiers(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     );
     let all_lines = per_tier.iter().map(|t| t.0).sum::<u64>() as f64;
     let all_revenue = per_tier.iter().map(|t| t.1).sum::<f64>();
-    for (label, (n, r)) in PRICE_TIERS.iter().zip(per_tier) {
+    for (label, (n, r)) in labels.iter().zip(per_tier) {
         t.push(vec![
-            Value::text(*label),
+            Value::text(label),
             Value::Int(n as i64),
             share(n as f64, all_lines),
             Value::money(r),
@@ -1283,10 +1393,13 @@ mod tests {
 
     #[test]
     fn tables_from_coded_lines_equal_the_group_bys() {
-        let ds = crate::data::load(&crate::data::DataSource::Bundled, &[])
-            .unwrap()
-            .materialized()
-            .unwrap();
+        let ds = crate::data::load(
+            &crate::data::DataSource::Bundled,
+            &crate::data::LoadOptions::default(),
+        )
+        .unwrap()
+        .materialized()
+        .unwrap();
         let coded = Keys::build(&ds).unwrap().expect("the sample is coded");
         for by in [By::All, By::Region, By::Category] {
             assert!(coded.grouped(by, true).unwrap().is_some());
@@ -1338,10 +1451,13 @@ mod tests {
 
     #[test]
     fn category_pairs_by_code_equal_the_join() {
-        let ds = crate::data::load(&crate::data::DataSource::Bundled, &[])
-            .unwrap()
-            .materialized()
-            .unwrap();
+        let ds = crate::data::load(
+            &crate::data::DataSource::Bundled,
+            &crate::data::LoadOptions::default(),
+        )
+        .unwrap()
+        .materialized()
+        .unwrap();
         let by_code = category_pairs_by_code(&ds, None)
             .unwrap()
             .expect("the sample has codes");

@@ -4,26 +4,14 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::formats::dates::{self, DateFormat};
+use super::formats::numbers;
 use super::frame;
 use super::read::{Duplicates, RawFile};
-use super::report::LoadReport;
+use super::report::{Conversion, LoadReport};
 use super::roles::{Role, RoleMap};
 use crate::bail_input;
 use crate::error::first_line;
-
-/// Date spellings tried, most specific first; the ones that fit a sample of the column are used.
-const DATETIME_FORMATS: &[&str] = &[
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%m/%d/%Y %H:%M",
-    "%m/%d/%Y %H:%M:%S",
-    "%Y/%m/%d %H:%M:%S",
-];
-const DATE_FORMATS: &[&str] = &["%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d", "%Y%m%d"];
 
 /// Why a row is not a purchase line (0 means it is one).
 mod fate {
@@ -206,6 +194,82 @@ fn number_expr(column: &str, dtype: &DataType) -> Expr {
     }
 }
 
+/// How a numeric role's column is read: plainly (the CSV parser's numbers), or, where its
+/// values only read with a decimal comma, thousands separators, currency or parentheses, by
+/// [`numbers::parse`] into a column `__num_ROLE` of `df`, named in the report.
+fn number_column(
+    df: &mut DataFrame,
+    file: &str,
+    column: &str,
+    role: Role,
+    semicolon: bool,
+    report: &mut LoadReport,
+) -> Result<Expr> {
+    let dtype = df.column(column)?.dtype().clone();
+    if dtype != DataType::String {
+        return Ok(number_expr(column, &dtype));
+    }
+    let text = df.column(column)?.str()?.clone();
+    let sample = spread_sample(&text, NUMBER_SAMPLE);
+    let format = match numbers::infer(sample.iter().copied(), semicolon) {
+        Ok(f) => f,
+        Err(mixed) => bail_input!(
+            "{file}: column {column:?} ({}) mixes decimal points and decimal commas ({:?} and {:?}); export it with one decimal mark",
+            role.key(),
+            mixed.point,
+            mixed.comma
+        ),
+    };
+    if format.is_plain() {
+        return Ok(number_expr(column, &dtype));
+    }
+    let example = sample
+        .iter()
+        .find(|v| v.trim().parse::<f64>().is_err() && numbers::parse(v, format).is_some())
+        .map(|v| (v.to_string(), numbers::parse(v, format).unwrap_or(f64::NAN)));
+    let values: Float64Chunked = text
+        .iter()
+        .map(|v| v.and_then(|v| numbers::parse(v, format)))
+        .collect();
+    let name = format!("__num_{}", role.key());
+    df.with_column(values.with_name(name.as_str().into()).into_column())?;
+    report.conversions.push(Conversion {
+        file: file.to_string(),
+        column: column.to_string(),
+        role: role.key().to_string(),
+        what: format.describe(),
+        example: example.map(|(v, n)| format!("{v:?} read as {n}")),
+    });
+    Ok(col(name.as_str()))
+}
+
+/// Values sampled for a column's number format.
+const NUMBER_SAMPLE: usize = 5000;
+
+/// Up to `n` non-empty values of `text`, trimmed: the first half from its start, the rest
+/// spread evenly over the whole column, so a convention that shows only later is seen.
+fn spread_sample(text: &StringChunked, n: usize) -> Vec<&str> {
+    let mut out: Vec<&str> = text
+        .iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .take(n / 2)
+        .collect();
+    let len = text.len();
+    if len > n / 2 {
+        let step = (len / (n / 2).max(1)).max(1);
+        out.extend(
+            (n / 2..len)
+                .step_by(step)
+                .filter_map(|i| text.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty()),
+        );
+    }
+    out
+}
+
 fn strptime(expr: Expr, format: &str, date_only: bool) -> Expr {
     let options = StrptimeOptions {
         format: Some(format.into()),
@@ -223,13 +287,18 @@ fn strptime(expr: Expr, format: &str, date_only: bool) -> Expr {
     }
 }
 
+/// Values sampled for a column's date format.
+const DATE_SAMPLE: usize = 5000;
+
 /// A column's dates as [`date_expr`] reads them.
 pub struct Dates {
     pub expr: Expr,
     /// Every value that is there parsed: the dates are missing exactly where the text is.
     pub exact: bool,
-    /// The dates already parsed, one per row, when `expr` is them as a literal.
+    /// The dates already parsed, one per row.
     parsed: Option<Series>,
+    /// The formats used (for the report and `inspect`).
+    pub formats: Vec<DateFormat>,
 }
 
 impl Dates {
@@ -246,17 +315,130 @@ impl Dates {
     }
 }
 
-/// Rows whose values choose a date column's formats: the first this many non-empty values.
-const DATE_SAMPLE: usize = 2000;
+/// What decides a date column's reading beyond its values.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DateHints<'a> {
+    /// `--date-format`.
+    pub flag: Option<&'a str>,
+    /// The file is a spreadsheet: plain numbers are Excel serial dates.
+    pub spreadsheet: bool,
+}
 
-/// The date expression for a column: formats are chosen on a sample of its values, then
-/// tried in that order. Fails (as bad input) when no known format fits any sampled value.
+/// The formats of a date column, decided from its values (see [`dates::infer`]), or the
+/// `--date-format` given. Fails, as bad input, when no value settles day-first against
+/// month-first, when no known format fits, or when the column holds no dates.
+pub fn date_formats(
+    df: &DataFrame,
+    file: &str,
+    column: &str,
+    role: Role,
+    hints: DateHints,
+) -> Result<Vec<DateFormat>> {
+    if let Some(flag) = hints.flag {
+        return Ok(vec![DateFormat::from_flag(flag)]);
+    }
+    let c = df.column(column)?;
+    if c.dtype().is_integer() {
+        let ints: Vec<i64> = c
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .flatten()
+            .take(DATE_SAMPLE)
+            .collect();
+        return match dates::infer_epoch(&ints) {
+            Some(f) => Ok(vec![f]),
+            None => bail_input!(
+                "{file}: column {column:?} ({}) holds integers that are not Unix epoch seconds or milliseconds of the years 1973 to {} (first {:?}); give --date-format or point --map {}=COLUMN at a date column",
+                role.key(),
+                dates::next_year(),
+                ints.first().copied().unwrap_or(0),
+                role.key()
+            ),
+        };
+    }
+    let text = c.str()?;
+    let sample = spread_sample(text, DATE_SAMPLE);
+    if sample.is_empty() {
+        return Ok(vec![]);
+    }
+    let digits = sample.iter().all(|v| v.bytes().all(|b| b.is_ascii_digit()));
+    if digits && sample.iter().any(|v| v.len() != 8) {
+        let ints: Vec<i64> = sample.iter().filter_map(|v| v.parse().ok()).collect();
+        if let Some(f) = dates::infer_epoch(&ints) {
+            return Ok(vec![f]);
+        }
+    }
+    if hints.spreadsheet && sample.iter().all(|v| v.parse::<f64>().is_ok()) {
+        return Ok(vec![DateFormat::ExcelSerial]);
+    }
+    let mut decision = dates::infer(&sample);
+    if matches!(decision, dates::Decision::Ambiguous { .. }) {
+        // The sample did not settle the order: every distinct value may.
+        let distinct = c.unique()?;
+        let all: Vec<&str> = distinct
+            .str()?
+            .iter()
+            .flatten()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .collect();
+        decision = dates::infer(&all);
+    }
+    let key = role.key();
+    match decision {
+        dates::Decision::Formats(f) => Ok(f),
+        dates::Decision::Ambiguous {
+            value,
+            day_first,
+            month_first,
+        } => bail_input!(
+            "{file}: column {column:?} ({key}): no value settles day-first against month-first: {value:?} reads as {} ({}) or {} ({}); give the format with --date-format {} or --date-format {}",
+            dates::spoken(&day_first.1),
+            day_first.0.name(),
+            dates::spoken(&month_first.1),
+            month_first.0.name(),
+            day_first.0.name(),
+            month_first.0.name()
+        ),
+        dates::Decision::Conflict {
+            day_first,
+            month_first,
+        } => bail_input!(
+            "{file}: column {column:?} ({key}) mixes day-first ({day_first:?}) and month-first ({month_first:?}) dates; give the format with --date-format, e.g. --date-format %d/%m/%Y"
+        ),
+        dates::Decision::Unknown => {
+            let first: String = sample[0].chars().take(40).collect();
+            bail_input!(
+                "{file}: column {column:?} ({key}) does not parse as dates (first value {first:?}); expected ISO like 2024-03-31 14:05:00, D/M/Y or M/D/Y, YYYYMMDD, 01-Dec-2010 or Unix epoch seconds; give the format with --date-format FMT (chrono syntax, e.g. %d.%m.%Y) or point --map {key}=COLUMN at the right column"
+            )
+        }
+    }
+}
+
+/// Whether polars' own parser reads `f` as chrono does (numbers only: no month names,
+/// two-digit years, 12-hour clocks or offsets), so the fast, sliced parse can be used.
+fn polars_reads(f: &DateFormat) -> bool {
+    match f {
+        DateFormat::Text { fmt, offset, .. } => {
+            !offset
+                && !["%y", "%B", "%b", "%p", "%I", "%a", "%z"]
+                    .iter()
+                    .any(|t| fmt.contains(t))
+        }
+        _ => false,
+    }
+}
+
+/// The date expression for a column: formats are decided from its values (or given), every
+/// row is parsed, and a parse that yields a year outside 1900..next year is refused.
 pub fn date_expr(
     df: &DataFrame,
     file: &str,
     column: &str,
     role: Role,
     padded: bool,
+    hints: DateHints,
 ) -> Result<Dates> {
     let dtype = df.column(column)?.dtype().clone();
     match dtype {
@@ -265,124 +447,125 @@ pub fn date_expr(
                 expr: col(column).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
                 exact: true,
                 parsed: None,
+                formats: vec![],
             });
         }
         DataType::String => {}
+        d if d.is_integer() => {}
         _ => bail_input!(
             "{file}: column {column:?} ({}) holds {dtype} values, not dates; point --map {}=COLUMN at a date column",
             role.key(),
             role.key()
         ),
     }
-    let text = text_expr(column, padded);
-    // The first values, from the first rows when they hold enough (no pass over the column).
-    let sample_of = |rows: &DataFrame| -> PolarsResult<DataFrame> {
-        rows.clone()
-            .lazy()
-            .select([text.clone().alias("v")])
-            .drop_nulls(None)
-            .filter(col("v").neq(lit("")))
-            .limit(DATE_SAMPLE as IdxSize)
-            .collect()
-    };
-    let mut sample = sample_of(&df.slice(0, 10 * DATE_SAMPLE))?;
-    if sample.height() < DATE_SAMPLE && df.height() > 10 * DATE_SAMPLE {
-        sample = sample_of(df)?;
-    }
-    if sample.height() == 0 {
+    let formats = date_formats(df, file, column, role, hints)?;
+    if formats.is_empty() {
         return Ok(Dates {
             expr: lit(NULL).cast(DataType::Datetime(TimeUnit::Microseconds, None)),
             exact: false,
             parsed: None,
+            formats,
         });
     }
-    let candidates: Vec<(&str, bool)> = DATETIME_FORMATS
-        .iter()
-        .map(|f| (*f, false))
-        .chain(DATE_FORMATS.iter().map(|f| (*f, true)))
-        .collect();
-    let tries: Vec<Expr> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, (f, d))| {
-            strptime(col("v"), f, *d)
-                .is_not_null()
-                .cast(DataType::UInt32)
-                .sum()
-                .alias(format!("f{i}"))
-        })
-        .collect();
-    let sampled = sample.height();
-    let hits = sample.lazy().select(tries).collect()?;
-    let mut ranked: Vec<(u32, usize)> = Vec::new();
-    for i in 0..candidates.len() {
-        let n = hits.column(&format!("f{i}"))?.u32()?.get(0).unwrap_or(0);
-        if n > 0 {
-            ranked.push((n, i));
-        }
-    }
-    if ranked.is_empty() {
-        let first = df
-            .column(column)?
-            .str()?
+    let parsed = if formats.iter().all(polars_reads) {
+        let text = text_expr(column, padded);
+        let parsers: Vec<Expr> = formats
             .iter()
-            .flatten()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(40)
-            .collect::<String>();
-        bail_input!(
-            "{file}: column {column:?} ({}) does not parse as dates (first value {first:?}); expected ISO like 2024-03-31 or 2024-03-31 14:05:00, or M/D/YYYY H:MM; point --map {}=COLUMN at the right column",
-            role.key(),
-            role.key()
-        );
-    }
-    // Most successful first; ties keep the more specific format.
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    // Usually the best format fits every value: parse once with it and keep the result,
-    // instead of coalescing every candidate format over every row.
-    if ranked[0].0 as usize == sampled {
-        let (format, date_only) = candidates[ranked[0].1];
-        let parsed = in_slices(df, |lines| {
-            lines.select([
-                text.clone().alias("t"),
-                strptime(text.clone(), format, date_only).alias("d"),
-            ])
-        })?;
-        let misses = parsed
-            .clone()
-            .lazy()
-            .select([col("d")
-                .is_null()
-                .and(col("t").is_not_null())
-                .and(col("t").neq(lit("")))
-                .cast(DataType::UInt32)
-                .sum()
-                .alias("n")])
-            .collect()?;
-        if frame::first_count(&misses, "n")? == 0 {
-            let parsed = parsed.column("d")?.as_materialized_series().clone();
-            return Ok(Dates {
-                expr: lit(parsed.clone()),
-                exact: true,
-                parsed: Some(parsed),
-            });
-        }
-    }
-    let parsers: Vec<Expr> = ranked
-        .iter()
-        .map(|&(_, i)| strptime(text.clone(), candidates[i].0, candidates[i].1))
-        .collect();
-    Ok(Dates {
-        expr: if parsers.len() == 1 {
+            .filter_map(|f| match f {
+                DateFormat::Text { fmt, date_only, .. } => {
+                    Some(strptime(text.clone(), fmt, *date_only))
+                }
+                _ => None,
+            })
+            .collect();
+        let expr = if parsers.len() == 1 {
             parsers.into_iter().next().unwrap_or(lit(NULL))
         } else {
             coalesce(&parsers)
-        },
-        exact: false,
-        parsed: None,
+        };
+        in_slices(df, |lines| lines.select([expr.clone().alias("d")]))?
+            .column("d")?
+            .as_materialized_series()
+            .clone()
+    } else {
+        parse_in_rust(df.column(column)?, &formats)?
+    };
+    check_years(df, file, column, role, &parsed, &formats)?;
+    // Empty fields are read as missing, so equal null counts mean every value parsed.
+    let exact = parsed.null_count() == df.column(column)?.null_count();
+    Ok(Dates {
+        expr: lit(parsed.clone()),
+        exact,
+        parsed: Some(parsed),
+        formats,
     })
+}
+
+/// Parses every value with the first of `formats` that reads it, into microsecond datetimes.
+fn parse_in_rust(c: &Column, formats: &[DateFormat]) -> Result<Series> {
+    let text = c.cast(&DataType::String)?;
+    let values: Int64Chunked = text
+        .str()?
+        .iter()
+        .map(|v| {
+            let v = v?;
+            formats
+                .iter()
+                .find_map(|f| dates::parse(v, f))
+                .map(|d| d.and_utc().timestamp_micros())
+        })
+        .collect();
+    Ok(values
+        .into_series()
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))?)
+}
+
+/// Refuses dates outside 1900..next year: a misread format, never data.
+fn check_years(
+    df: &DataFrame,
+    file: &str,
+    column: &str,
+    role: Role,
+    parsed: &Series,
+    formats: &[DateFormat],
+) -> Result<()> {
+    let micros = parsed.cast(&DataType::Int64)?;
+    let micros = micros.i64()?;
+    let low = chrono::NaiveDate::from_ymd_opt(1900, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(i64::MIN, |d| d.and_utc().timestamp_micros());
+    let high = chrono::NaiveDate::from_ymd_opt(dates::next_year() + 1, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(i64::MAX, |d| d.and_utc().timestamp_micros());
+    let (Some(min), Some(max)) = (micros.min(), micros.max()) else {
+        return Ok(());
+    };
+    if min >= low && max < high {
+        return Ok(());
+    }
+    let Some(row) = micros
+        .iter()
+        .position(|v| v.is_some_and(|v| v < low || v >= high))
+    else {
+        return Ok(());
+    };
+    let value = df
+        .column(column)?
+        .cast(&DataType::String)?
+        .str()?
+        .get(row)
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let year = chrono::DateTime::from_timestamp_micros(micros.get(row).unwrap_or(0))
+        .map_or(0, |d| chrono::Datelike::year(&d));
+    let tried: Vec<String> = formats.iter().map(DateFormat::name).collect();
+    bail_input!(
+        "{file}: column {column:?} ({}): {value:?} read with {} gives the year {year}, outside 1900-{}; give the right format with --date-format FMT (e.g. --date-format %d/%m/%y for 03/01/19)",
+        role.key(),
+        tried.join(" or "),
+        dates::next_year()
+    )
 }
 
 /// Rows per slice of [`in_slices`] at least (below, one slice).
@@ -428,16 +611,129 @@ fn repeated_rows(df: &DataFrame, columns: Vec<PlSmallStr>) -> Result<Vec<bool>> 
     Ok(repeats)
 }
 
+/// Every line is a purchase.
+fn all_purchase_fates(fates: &[Option<i64>]) -> bool {
+    fates.iter().all(|f| *f == Some(i64::from(fate::PURCHASE)))
+}
+
+/// Names the date formats a column was read with, unless it is plain ISO.
+fn note_date_formats(report: &mut LoadReport, file: &str, column: &str, formats: &[DateFormat]) {
+    let iso = |f: &DateFormat| matches!(f, DateFormat::Text { fmt, .. } if fmt.starts_with("%Y-%m-%d") && !fmt.contains('z') && !fmt.ends_with('Z'));
+    if formats.is_empty() || formats.iter().all(iso) {
+        return;
+    }
+    let names: Vec<String> = formats.iter().map(DateFormat::name).collect();
+    report.conversions.push(Conversion {
+        file: file.to_string(),
+        column: column.to_string(),
+        role: Role::Date.key().to_string(),
+        what: format!("dates read as {}", names.join(" or ")),
+        example: None,
+    });
+}
+
+/// Rows per reason above which the first offending value is kept for the warning.
+const LOSS_NOTE_SHARE: f64 = 0.01;
+
+/// For each reason that drops more than 1% of the `before` rows, the first offending raw
+/// value (`typed` and `df` hold the same rows in the same order).
+fn note_first_losses(
+    typed: &DataFrame,
+    df: &DataFrame,
+    roles: &RoleMap,
+    before: usize,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let fates = typed.column("__fate")?.i32()?;
+    let counted = [
+        (fate::BAD_DATE, "unparseable date", report.unparseable_date),
+        (fate::MISSING_DATE, "missing date", report.missing_date),
+        (
+            fate::BAD_NUMBER,
+            "missing or non-numeric quantity/price/amount",
+            report.bad_numbers,
+        ),
+        (fate::ZERO_QUANTITY, "zero quantity", report.zero_quantity),
+        (
+            fate::NONPOSITIVE_PRICE,
+            "zero or negative unit price",
+            report.nonpositive_price,
+        ),
+    ];
+    for (f, reason, n) in counted {
+        if (n as f64) <= LOSS_NOTE_SHARE * before as f64 {
+            continue;
+        }
+        let Some(row) = fates.iter().position(|x| x == Some(f)) else {
+            continue;
+        };
+        let shown: Vec<String> = match f {
+            fate::BAD_DATE | fate::MISSING_DATE => vec![Role::Date],
+            _ => vec![Role::Quantity, Role::UnitPrice, Role::Amount],
+        }
+        .into_iter()
+        .filter_map(|r| roles.get(r).map(|c| (r, c)))
+        .filter_map(|(r, c)| {
+            let v = df.column(c).ok()?.get(row).ok()?;
+            let text = match v {
+                AnyValue::Null => "(empty)".to_string(),
+                AnyValue::String(s) => format!("{s:?}"),
+                other => other.to_string(),
+            };
+            Some(format!("{} {text}", r.key()))
+        })
+        .collect();
+        report
+            .first_losses
+            .push((reason.to_string(), shown.join(", ")));
+    }
+    Ok(())
+}
+
+/// Customers named only on lines that are not purchases (returns, bad numbers, zero
+/// quantities or prices): customers of the log all the same, though none bought.
+fn customers_without_purchases(typed: &DataFrame) -> Result<usize> {
+    let usable = col("__fate")
+        .neq(lit(fate::MISSING_DATE))
+        .and(col("__fate").neq(lit(fate::BAD_DATE)));
+    let ids = typed
+        .clone()
+        .lazy()
+        .filter(usable.and(col("customer_id").is_not_null()))
+        .group_by([col("customer_id")])
+        .agg([col("__fate")
+            .eq(lit(fate::PURCHASE))
+            .any(true)
+            .alias("bought")])
+        .filter(col("bought").not())
+        .select([len().alias("n")])
+        .collect()?;
+    frame::first_count(&ids, "n")
+}
+
 /// Cleans a transaction file into purchases and returns, filling `report`.
 /// Takes the raw file by value: its text columns are freed as soon as the typed ones exist.
-pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Result<CleanLines> {
+pub fn clean_lines(
+    raw: RawFile,
+    roles: &RoleMap,
+    date_flag: Option<&str>,
+    report: &mut LoadReport,
+) -> Result<CleanLines> {
     let RawFile {
         name,
         df: raw_df,
         duplicates,
         padded,
+        dialect,
         ..
     } = raw;
+    let hints = DateHints {
+        flag: date_flag,
+        spreadsheet: dialect.spreadsheet,
+    };
+    let semicolon = dialect.delimiter.as_deref() == Some(";");
+    // Without an order id two identical lines are two purchases: repeats are counted, kept.
+    let keep_repeats = !roles.has(Role::Order);
     let file = name.as_str();
     let schema = raw_df.schema().clone();
     let dtype = |c: &str| schema.get(c).cloned().unwrap_or(DataType::String);
@@ -451,6 +747,16 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     // value is of some kind), so it runs on while the first steps leave a core idle.
     let (df, late) = if duplicates.sure {
         (raw_df, Some(duplicates))
+    } else if keep_repeats {
+        let mask = match duplicates.wait() {
+            Some(mask) => mask,
+            None => {
+                let names = raw_df.get_column_names().into_iter().cloned().collect();
+                repeated_rows(&raw_df.with_row_index("__row".into(), None)?, names)?
+            }
+        };
+        report.identical_lines_kept += mask.iter().filter(|&&r| r).count();
+        (raw_df, None)
     } else {
         let t = crate::timing::phase("clean: dedupe");
         let df = match duplicates.wait() {
@@ -508,15 +814,16 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
     drop(t);
     let t = crate::timing::phase("clean: dates");
     if let Some(c) = roles.get(Role::SignupDate) {
-        let signup = date_expr(&df, file, c, Role::SignupDate, padded)?;
+        let signup = date_expr(&df, file, c, Role::SignupDate, padded, hints)?;
         select.push(
             signup
                 .on(&mut df, "__signup_parsed")?
                 .alias(Role::SignupDate.key()),
         );
     }
-    let dates = date_expr(&df, file, date_col, Role::Date, padded)?;
+    let dates = date_expr(&df, file, date_col, Role::Date, padded, hints)?;
     let exact_dates = dates.exact;
+    note_date_formats(report, file, date_col, &dates.formats);
     select.push(dates.on(&mut df, "__date_parsed")?.alias(Role::Date.key()));
     // A missing date and one that does not parse are told apart by the text, unless every
     // date there parsed.
@@ -529,11 +836,17 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
             .or(col("__date_raw").eq(lit("")))
     };
 
-    let qty = roles.get(Role::Quantity).map(|c| number_expr(c, &dtype(c)));
-    let price = roles
-        .get(Role::UnitPrice)
-        .map(|c| number_expr(c, &dtype(c)));
-    let amount = roles.get(Role::Amount).map(|c| number_expr(c, &dtype(c)));
+    let mut number = |role: Role| -> Result<Option<Expr>> {
+        match roles.get(role) {
+            Some(c) => Ok(Some(number_column(
+                &mut df, file, c, role, semicolon, report,
+            )?)),
+            None => Ok(None),
+        }
+    };
+    let qty = number(Role::Quantity)?;
+    let price = number(Role::UnitPrice)?;
+    let amount = number(Role::Amount)?;
     let (qty, price, amount) = match (qty, price, amount) {
         (q, Some(p), Some(a)) => (q.unwrap_or(lit(1.0)), p, a),
         (Some(q), Some(p), None) => (q.clone(), p.clone(), q * p),
@@ -631,10 +944,15 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
                 Some(mask) => mask,
                 None => repeated_rows(&df, schema.iter_names().cloned().collect())?,
             };
-            let (typed, df) = (without_repeats(typed, &mask)?, without_repeats(df, &mask)?);
-            report.duplicate_rows += before - typed.height();
-            drop(t);
-            (typed, df)
+            if keep_repeats {
+                report.identical_lines_kept += mask.iter().filter(|&&r| r).count();
+                (typed, df)
+            } else {
+                let (typed, df) = (without_repeats(typed, &mask)?, without_repeats(df, &mask)?);
+                report.duplicate_rows += before - typed.height();
+                drop(t);
+                (typed, df)
+            }
         }
     };
 
@@ -659,6 +977,10 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
             _ => {}
         }
     }
+    note_first_losses(&typed, &df, roles, before, report)?;
+    if !all_purchase_fates(&fates) {
+        report.customers_without_purchases += customers_without_purchases(&typed)?;
+    }
     if !stats.is_empty() {
         let s = df.clone().lazy().select(stats).collect()?;
         for name in s.get_column_names() {
@@ -671,7 +993,7 @@ pub fn clean_lines(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Re
 
     let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], false, false));
     // Clean data (every row a purchase) keeps its columns as they are: no filtered copy.
-    let all_purchases = fates.iter().all(|f| *f == Some(i64::from(fate::PURCHASE)));
+    let all_purchases = all_purchase_fates(&fates);
     let (purchases, returns) = if all_purchases {
         let empty = typed.clear();
         (

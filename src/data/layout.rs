@@ -15,8 +15,17 @@ pub enum Layout {
         products: PathBuf,
         transactions: PathBuf,
     },
-    /// One transaction log (CSV, CSV.gz or Parquet).
+    /// One transaction log (CSV, CSV.gz, Parquet or a spreadsheet).
     TransactionLog(PathBuf),
+    /// A folder of part files as Spark or DuckDB write them, read as one log.
+    PartFiles(Vec<Part>),
+}
+
+/// One part file, with the hive partition values its path carries (`country=UK/`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub path: PathBuf,
+    pub partitions: Vec<(String, String)>,
 }
 
 impl Layout {
@@ -24,6 +33,7 @@ impl Layout {
         match self {
             Layout::TransactionsFolder { .. } => "eCommerce Transactions folder",
             Layout::TransactionLog(_) => "transaction log",
+            Layout::PartFiles(_) => "folder of part files (one log)",
         }
     }
 }
@@ -68,6 +78,12 @@ pub fn detect(path: &Path) -> Result<Layout> {
     let customers = find_in(path, "customers")?;
     let products = find_in(path, "products")?;
     let transactions = find_in(path, "transactions")?;
+    if customers.is_none() && products.is_none() && transactions.is_none() {
+        let parts = part_files(path)?;
+        if !parts.is_empty() {
+            return Ok(Layout::PartFiles(parts));
+        }
+    }
     match (customers, products, transactions) {
         (Some(customers), Some(products), Some(transactions)) => Ok(Layout::TransactionsFolder {
             customers,
@@ -85,10 +101,77 @@ pub fn detect(path: &Path) -> Result<Layout> {
             .map(|(_, n)| n)
             .collect();
             bail_input!(
-                "{}: folder is missing {}; an eCommerce Transactions folder needs Customers.csv, Products.csv and Transactions.csv (or give one transaction file instead)",
+                "{}: folder is missing {}; an eCommerce Transactions folder needs Customers.csv, Products.csv and Transactions.csv (or give one transaction file, or a folder of part-*.parquet / part-*.csv files)",
                 path.display(),
                 missing.join(" and ")
             )
         }
     }
+}
+
+/// Part files' extensions: one kind per folder.
+const PART_EXTENSIONS: &[&str] = &["parquet", "csv", "csv.gz"];
+
+/// The data files under `root` (and its `key=value` partition folders), sorted by path;
+/// bookkeeping files Spark and Hadoop leave beside them (`_SUCCESS`, `.crc`, hidden files)
+/// are skipped. Empty when the folder holds none. Parts of more than one kind are refused.
+pub fn part_files(root: &Path) -> Result<Vec<Part>> {
+    let mut found = Vec::new();
+    collect_parts(root, &mut Vec::new(), &mut found, 0)?;
+    found.sort_by(|a: &Part, b| a.path.cmp(&b.path));
+    let kinds: std::collections::BTreeSet<&str> =
+        found.iter().filter_map(|p| part_kind(&p.path)).collect();
+    if kinds.len() > 1 {
+        bail_input!(
+            "{}: holds part files of several kinds ({}); point segscope at a folder of one kind",
+            root.display(),
+            kinds.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(found)
+}
+
+fn part_kind(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_string_lossy().to_lowercase();
+    PART_EXTENSIONS
+        .iter()
+        .copied()
+        .filter(|ext| name.ends_with(&format!(".{ext}")))
+        .max_by_key(|ext| ext.len())
+}
+
+fn collect_parts(
+    dir: &Path,
+    partitions: &mut Vec<(String, String)>,
+    found: &mut Vec<Part>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 6 {
+        return Ok(());
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => bail_input!("{}: cannot list the folder ({e})", dir.display()),
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('_') || name.starts_with('.') || name.ends_with(".crc") {
+            continue;
+        }
+        if path.is_dir() {
+            let Some((key, value)) = name.split_once('=') else {
+                continue;
+            };
+            partitions.push((key.to_string(), value.to_string()));
+            collect_parts(&path, partitions, found, depth + 1)?;
+            partitions.pop();
+        } else if part_kind(&path).is_some() {
+            found.push(Part {
+                path,
+                partitions: partitions.clone(),
+            });
+        }
+    }
+    Ok(())
 }

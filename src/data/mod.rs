@@ -2,11 +2,14 @@
 
 pub mod clean;
 mod codes;
+pub mod formats;
 pub mod frame;
+pub mod inspect;
 pub mod layout;
 pub mod read;
 pub mod report;
 pub mod roles;
+mod sheet;
 pub mod table;
 
 use std::path::{Path, PathBuf};
@@ -21,25 +24,71 @@ pub use roles::{Role, RoleMap, RoleOverride};
 use crate::bail_input;
 pub use clean::ORDER_CODE;
 use clean::{CleanLines, clean_lines, columns_with_dots, date_expr, id_expr, text_expr};
-use read::{RawFile, read_bytes, read_path};
+use read::{RawFile, ReadAs, read_bytes, read_path};
+
+/// How to read a dataset: the flags every command and the app share.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `--map role=column`.
+    pub overrides: Vec<RoleOverride>,
+    /// `--date-format FMT`: every date column is read with it.
+    pub date_format: Option<String>,
+    /// `--columns A,B,…`: names for a header-less log's columns (or new names for its own).
+    pub columns: Option<Vec<String>>,
+    /// `--sheet NAME`: the spreadsheet's sheet to read (default the first).
+    pub sheet: Option<String>,
+    /// `--allow-partial`: load even when fewer than half the rows are kept.
+    pub allow_partial: bool,
+    /// `--not-products CODE,…`: product codes that are fees or adjustments.
+    pub not_products: Vec<String>,
+    /// `--price-tiers A,B`: the price tiers' cut points (default: terciles).
+    pub price_tiers: Option<(f64, f64)>,
+}
+
+impl LoadOptions {
+    /// How a transaction log (or part file) is read.
+    fn log(&self) -> ReadAs<'_> {
+        ReadAs {
+            overrides: &self.overrides,
+            columns: self.columns.as_deref(),
+            sheet: self.sheet.as_deref(),
+        }
+    }
+
+    /// How the files of a folder are read (`--columns` and `--sheet` name a log's).
+    fn folder_file(&self) -> ReadAs<'_> {
+        ReadAs {
+            overrides: &self.overrides,
+            columns: None,
+            sheet: None,
+        }
+    }
+}
 
 /// Where a dataset comes from: a path, or the sample compiled into the binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DataSource {
     Path(PathBuf),
     Bundled,
+    /// `-`: one transaction log on standard input.
+    Stdin,
 }
 
 impl DataSource {
     /// `None` means the bundled sample, so `segscope` works from any folder.
     pub fn from_arg(arg: Option<&Path>) -> DataSource {
-        arg.map_or(DataSource::Bundled, |p| DataSource::Path(p.to_path_buf()))
+        match arg {
+            None => DataSource::Bundled,
+            Some(p) if p == Path::new("-") => DataSource::Stdin,
+            Some(p) => DataSource::Path(p.to_path_buf()),
+        }
     }
 
     pub fn describe(&self) -> String {
         match self {
             DataSource::Path(p) => p.display().to_string(),
             DataSource::Bundled => "bundled sample (data/sample)".to_string(),
+            DataSource::Stdin => "standard input".to_string(),
         }
     }
 }
@@ -109,6 +158,8 @@ pub struct Dataset {
     /// [`Dataset::materialized`] keeps them lazy, so the lines are never held with a text
     /// per line for every product and customer attribute.
     pub lookups: Vec<(String, Expr)>,
+    /// `--price-tiers A,B`, for the price tier table (default: the data's terciles).
+    pub price_tiers: Option<(f64, f64)>,
 }
 
 impl Dataset {
@@ -146,8 +197,81 @@ impl Dataset {
     }
 }
 
-/// Loads a dataset from its source with optional `--map` overrides.
-pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> {
+/// Loads a dataset from its source, then refuses a load that keeps fewer than half its rows
+/// (unless `--allow-partial`): a file read that wrongly is not an answer.
+pub fn load(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {
+    let mut ds = load_unchecked(source, opts)?;
+    if ds.table.is_none() {
+        check_kept(&ds.report, &ds.name, opts)?;
+        mark_non_products(&mut ds, opts)?;
+    }
+    ds.price_tiers = opts.price_tiers;
+    Ok(ds)
+}
+
+/// Fewer than half the rows kept: refused, naming the biggest loss and its fix.
+fn check_kept(report: &LoadReport, name: &str, opts: &LoadOptions) -> Result<()> {
+    if opts.allow_partial || report.kept_share() >= 0.5 {
+        return Ok(());
+    }
+    let worst = report
+        .losses()
+        .into_iter()
+        .max_by_key(|l| l.rows)
+        .map_or(String::new(), |l| format!("; {}", l.describe(name)));
+    bail_input!(
+        "{name}: only {} of {} rows ({:.1}%) would be kept{worst}; fix the reading, or load anyway with --allow-partial",
+        report.purchase_lines + report.return_lines,
+        report.rows_read,
+        report.kept_share() * 100.0
+    )
+}
+
+/// Lists the product codes that are fees or adjustments in the report: those named by
+/// `--not-products`, and in a log (where no product file says what a product is) codes with
+/// far fewer digits than the usual one ("POST", "M", "BANK CHARGES" among "85123A"s).
+fn mark_non_products(ds: &mut Dataset, opts: &LoadOptions) -> Result<()> {
+    if !ds.present.product {
+        return Ok(());
+    }
+    let shapes = ds.products.is_none();
+    if opts.not_products.is_empty() && !shapes {
+        return Ok(());
+    }
+    let per_code = ds
+        .lines
+        .clone()
+        .group_by([col("product_id")])
+        .agg([len().alias("lines"), col("amount").sum().alias("revenue")])
+        .sort(["product_id"], SortMultipleOptions::default())
+        .collect()?;
+    let codes = frame::opt_texts(&per_code, "product_id")?;
+    let lines = frame::counts(&per_code, "lines")?;
+    let revenue = frame::nums(&per_code, "revenue")?;
+    let digits = |c: &str| c.bytes().filter(u8::is_ascii_digit).count();
+    let mut counts: Vec<usize> = codes.iter().flatten().map(|c| digits(c)).collect();
+    counts.sort_unstable();
+    let typical = counts.get(counts.len() / 2).copied().unwrap_or(0);
+    let named = |c: &str| {
+        opts.not_products
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(c.trim()))
+    };
+    for (i, code) in codes.iter().enumerate() {
+        let Some(code) = code else { continue };
+        let odd = shapes && typical >= 3 && digits(code) * 2 < typical;
+        if named(code) || odd {
+            ds.report.non_products.push(report::NonProduct {
+                code: code.clone(),
+                lines: lines[i] as usize,
+                revenue: revenue[i],
+            });
+        }
+    }
+    Ok(())
+}
+
+fn load_unchecked(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {
     let mut report = LoadReport {
         source: source.describe(),
         ..LoadReport::default()
@@ -156,18 +280,28 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
     match source {
         DataSource::Bundled => {
             report.layout = "eCommerce Transactions folder".into();
-            let c = read_bytes(
-                "sample/Customers.csv",
-                bundled::CUSTOMERS.to_vec(),
-                overrides,
-            )?;
-            let p = read_bytes("sample/Products.csv", bundled::PRODUCTS.to_vec(), overrides)?;
+            let how = opts.folder_file();
+            let c = read_bytes("sample/Customers.csv", bundled::CUSTOMERS.to_vec(), how)?;
+            let p = read_bytes("sample/Products.csv", bundled::PRODUCTS.to_vec(), how)?;
             let t = read_bytes(
                 "sample/Transactions.csv",
                 bundled::TRANSACTIONS.to_vec(),
-                overrides,
+                how,
             )?;
-            load_folder(name, c, p, t, overrides, report)
+            load_folder(name, c, p, t, opts, report)
+        }
+        DataSource::Stdin => {
+            report.layout = "transaction log".into();
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+                bail_input!("standard input: cannot read ({e})");
+            }
+            load_log(
+                name,
+                read_bytes("standard input", bytes, opts.log())?,
+                opts,
+                report,
+            )
         }
         DataSource::Path(path) => {
             let layout = layout::detect(path)?;
@@ -180,27 +314,94 @@ pub fn load(source: &DataSource, overrides: &[RoleOverride]) -> Result<Dataset> 
                 } => {
                     // The small files are read while the transactions are; errors come in
                     // the files' order, as if read one after the other.
+                    let how = opts.folder_file();
                     let (c, p, t) = std::thread::scope(|scope| {
-                        let small = scope.spawn(|| {
-                            (
-                                read_path(&customers, overrides),
-                                read_path(&products, overrides),
-                            )
-                        });
-                        let t = read_path(&transactions, overrides);
+                        let small =
+                            scope.spawn(|| (read_path(&customers, how), read_path(&products, how)));
+                        let t = read_path(&transactions, how);
                         let (c, p) = small
                             .join()
                             .unwrap_or_else(|e| std::panic::resume_unwind(e));
                         (c, p, t)
                     });
-                    load_folder(name, c?, p?, t?, overrides, report)
+                    load_folder(name, c?, p?, t?, opts, report)
                 }
                 Layout::TransactionLog(file) => {
-                    load_log(name, read_path(&file, overrides)?, overrides, report)
+                    load_log(name, read_path(&file, opts.log())?, opts, report)
+                }
+                Layout::PartFiles(parts) => {
+                    let raw = read_parts(path, &parts, opts)?;
+                    report.notes.push(format!(
+                        "{}: {} part files read as one log",
+                        path.display(),
+                        parts.len()
+                    ));
+                    load_log(name, raw, opts, report)
                 }
             }
         }
     }
+}
+
+/// Part files put together as one file: each part's columns as text where the parts
+/// disagree on a type, and each hive partition (`country=UK/`) as a column.
+fn read_parts(root: &Path, parts: &[layout::Part], opts: &LoadOptions) -> Result<RawFile> {
+    let mut frames = Vec::with_capacity(parts.len());
+    let mut dialect = None;
+    for part in parts {
+        let raw = read_path(&part.path, opts.log())?;
+        let mut df = raw.df;
+        for (key, value) in &part.partitions {
+            if df.column(key).is_err() {
+                let v = (value != "__HIVE_DEFAULT_PARTITION__").then(|| value.clone());
+                df.with_column(Column::new(key.as_str().into(), vec![v; df.height()]))?;
+            }
+        }
+        dialect.get_or_insert(raw.dialect);
+        frames.push(df);
+    }
+    let same = frames.windows(2).all(|w| w[0].schema() == w[1].schema());
+    let frames: Vec<DataFrame> = if same {
+        frames
+    } else {
+        frames
+            .into_iter()
+            .map(|df| {
+                let cols: Vec<Column> = df
+                    .columns()
+                    .iter()
+                    .map(|c| c.cast(&DataType::String))
+                    .collect::<PolarsResult<_>>()?;
+                DataFrame::new(df.height(), cols)
+            })
+            .collect::<PolarsResult<_>>()?
+    };
+    let lazy: Vec<LazyFrame> = frames.into_iter().map(|f| f.lazy()).collect();
+    let args = UnionArgs {
+        diagonal: true,
+        ..UnionArgs::default()
+    };
+    let df = match concat(lazy, args).and_then(|l| l.collect()) {
+        Ok(df) => df,
+        Err(e) => bail_input!(
+            "{}: the part files do not fit together ({})",
+            root.display(),
+            crate::error::first_line(&e)
+        ),
+    };
+    let mut dialect = dialect.unwrap_or_else(|| read::Dialect {
+        format: "parts".into(),
+        delimiter: None,
+        encoding: None,
+        header: "file schema".into(),
+        spreadsheet: false,
+    });
+    dialect.format = format!("{} part files ({})", parts.len(), dialect.format);
+    Ok(RawFile::from_frame(
+        &root.display().to_string(),
+        df,
+        dialect,
+    ))
 }
 
 /// Bytes of each file read by [`precheck`]: enough rows to find every role and date format.
@@ -209,11 +410,11 @@ const PRECHECK_BYTES: usize = 1 << 20;
 /// A quick trial load on the first megabyte of each file, so the TUI can refuse bad input with
 /// a one-line error before it opens the screen and load the whole dataset in the background.
 /// `Ok(false)` means the check could not be made (compressed or Parquet files).
-pub fn precheck(source: &DataSource, overrides: &[RoleOverride]) -> Result<bool> {
+pub fn precheck(source: &DataSource, opts: &LoadOptions) -> Result<bool> {
     let DataSource::Path(path) = source else {
         return Ok(false);
     };
-    let head = |p: &Path| -> Result<Option<RawFile>> {
+    let head = |p: &Path, how: ReadAs| -> Result<Option<RawFile>> {
         let name = p.display().to_string();
         let mut bytes = Vec::new();
         match std::fs::File::open(p) {
@@ -223,7 +424,11 @@ pub fn precheck(source: &DataSource, overrides: &[RoleOverride]) -> Result<bool>
             }
             Err(_) => return Ok(None),
         }
-        if bytes.starts_with(b"PAR1") || bytes.starts_with(&[0x1f, 0x8b]) {
+        if bytes.starts_with(b"PAR1")
+            || bytes.starts_with(&[0x1f, 0x8b])
+            || sheet::is_spreadsheet(p)
+            || sheet::is_spreadsheet_bytes(&bytes)
+        {
             return Ok(None);
         }
         if bytes.len() == PRECHECK_BYTES {
@@ -234,7 +439,7 @@ pub fn precheck(source: &DataSource, overrides: &[RoleOverride]) -> Result<bool>
                 .unwrap_or(bytes.len());
             bytes.truncate(end + 1);
         }
-        read_bytes(&name, bytes, overrides).map(Some)
+        read_bytes(&name, bytes, how).map(Some)
     };
     let report = LoadReport::default();
     let name = source.describe();
@@ -243,38 +448,56 @@ pub fn precheck(source: &DataSource, overrides: &[RoleOverride]) -> Result<bool>
             customers,
             products,
             transactions,
-        } => match (head(&customers)?, head(&products)?, head(&transactions)?) {
-            (Some(c), Some(p), Some(t)) => {
-                load_folder(name, c, p, t, overrides, report).map(|_| true)
+        } => {
+            let how = opts.folder_file();
+            match (
+                head(&customers, how)?,
+                head(&products, how)?,
+                head(&transactions, how)?,
+            ) {
+                (Some(c), Some(p), Some(t)) => {
+                    load_folder(name, c, p, t, opts, report).map(|_| true)
+                }
+                _ => Ok(false),
             }
-            _ => Ok(false),
-        },
-        Layout::TransactionLog(file) => match head(&file)? {
-            Some(raw) => load_log(name, raw, overrides, report).map(|_| true),
+        }
+        Layout::TransactionLog(file) => match head(&file, opts.log())? {
+            Some(raw) => load_log(name, raw, opts, report).map(|_| true),
             None => Ok(false),
         },
+        Layout::PartFiles(_) => Ok(false),
     }
 }
 
 /// Loads one transaction log from bytes already in memory (`name` labels messages).
-pub fn load_bytes(name: &str, bytes: Vec<u8>, overrides: &[RoleOverride]) -> Result<Dataset> {
+pub fn load_bytes(name: &str, bytes: Vec<u8>, opts: &LoadOptions) -> Result<Dataset> {
     let report = LoadReport {
         source: name.to_string(),
         layout: "transaction log".into(),
         ..LoadReport::default()
     };
-    load_log(
+    let mut ds = load_log(
         name.to_string(),
-        read_bytes(name, bytes, overrides)?,
-        overrides,
+        read_bytes(name, bytes, opts.log())?,
+        opts,
         report,
-    )
+    )?;
+    if ds.table.is_none() {
+        check_kept(&ds.report, name, opts)?;
+        mark_non_products(&mut ds, opts)?;
+    }
+    ds.price_tiers = opts.price_tiers;
+    Ok(ds)
 }
 
 fn note_file(report: &mut LoadReport, raw: &RawFile, roles: &RoleMap) {
     if raw.latin1 {
         report.latin1_files.push(raw.name.clone());
     }
+    report
+        .dialects
+        .push((raw.name.clone(), raw.dialect.clone()));
+    report.notes.extend(roles.notes(&raw.name));
     for (role, column) in roles.iter() {
         report
             .roles
@@ -298,12 +521,18 @@ fn require(raw: &RawFile, roles: &RoleMap, role: Role) -> Result<()> {
 fn load_log(
     name: String,
     raw: RawFile,
-    overrides: &[RoleOverride],
+    opts: &LoadOptions,
     mut report: LoadReport,
 ) -> Result<Dataset> {
     let headers = raw.headers();
-    roles::check_overrides(overrides, &[(raw.name.as_str(), headers.as_slice())])?;
-    let roles = RoleMap::detect(&headers, overrides);
+    roles::check_overrides(&opts.overrides, &[(raw.name.as_str(), headers.as_slice())])?;
+    let mut roles = RoleMap::detect(&headers, &opts.overrides);
+    if let Some(column) = roles.name_as_id() {
+        report.notes.push(format!(
+            "{}: no customer id column, so the customer name column {column:?} identifies customers",
+            raw.name
+        ));
+    }
     require(&raw, &roles, Role::Customer)?;
     if table::looks_like_table(&raw, &roles)? {
         report.layout = "customer table".into();
@@ -326,6 +555,7 @@ fn load_log(
             products: None,
             customer_lookups: None,
             lookups: vec![],
+            price_tiers: None,
         });
     }
     require(&raw, &roles, Role::Date)?;
@@ -334,7 +564,7 @@ fn load_log(
         purchases,
         returns,
         has_time,
-    } = clean_lines(raw, &roles, &mut report)?;
+    } = clean_lines(raw, &roles, opts.date_format.as_deref(), &mut report)?;
     let present = Present {
         product: roles.has(Role::Product),
         product_name: roles.has(Role::ProductName),
@@ -371,6 +601,7 @@ fn load_log(
         products: None,
         customer_lookups: None,
         lookups: vec![],
+        price_tiers: None,
     })
 }
 
@@ -499,6 +730,7 @@ fn reference_files(
     croles: &RoleMap,
     products: &RawFile,
     proles: &RoleMap,
+    date_flag: Option<&str>,
     report: &mut LoadReport,
 ) -> Result<(DataFrame, DataFrame)> {
     let _t = crate::timing::phase("customer_file");
@@ -515,7 +747,18 @@ fn reference_files(
         }
     }
     if let Some(c) = croles.get(Role::SignupDate) {
-        let signup = date_expr(&customers.df, &customers.name, c, Role::SignupDate, cpad)?;
+        let hints = clean::DateHints {
+            flag: date_flag,
+            spreadsheet: customers.dialect.spreadsheet,
+        };
+        let signup = date_expr(
+            &customers.df,
+            &customers.name,
+            c,
+            Role::SignupDate,
+            cpad,
+            hints,
+        )?;
         csel.push(signup.expr.alias("signup_date"));
     }
     let cdf = first_per_id(
@@ -561,9 +804,10 @@ fn load_folder(
     customers: RawFile,
     products: RawFile,
     transactions: RawFile,
-    overrides: &[RoleOverride],
+    opts: &LoadOptions,
     mut report: LoadReport,
 ) -> Result<Dataset> {
+    let overrides = opts.overrides.as_slice();
     let (ch, ph, th) = (
         customers.headers(),
         products.headers(),
@@ -596,10 +840,19 @@ fn load_folder(
     // The reference files are prepared while the transactions are cleaned (they don't depend
     // on each other); errors are reported in the files' order, as if one after the other.
     let mut refs_report = LoadReport::default();
+    let flag = opts.date_format.as_deref();
     let (refs, cleaned) = std::thread::scope(|scope| {
-        let refs = scope
-            .spawn(|| reference_files(&customers, &croles, &products, &proles, &mut refs_report));
-        let cleaned = clean_lines(transactions, &troles, &mut report);
+        let refs = scope.spawn(|| {
+            reference_files(
+                &customers,
+                &croles,
+                &products,
+                &proles,
+                flag,
+                &mut refs_report,
+            )
+        });
+        let cleaned = clean_lines(transactions, &troles, flag, &mut report);
         let refs = refs.join().unwrap_or_else(|_| {
             Err(anyhow::anyhow!(
                 "preparing the customer and product files failed"
@@ -707,5 +960,6 @@ fn load_folder(
         products: Some(pdf.select(product_columns)?),
         customer_lookups,
         lookups,
+        price_tiers: None,
     })
 }

@@ -28,6 +28,45 @@ pub struct RawFile {
     /// Some value may start or end with whitespace (false only when the bytes show none can),
     /// so cleaning trims text only where it could change something.
     pub padded: bool,
+    /// How the file was read, for the LoadReport and `inspect`.
+    pub dialect: Dialect,
+}
+
+/// How a file's bytes became rows.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Dialect {
+    /// "csv", "whitespace-separated text", "parquet" or "spreadsheet".
+    pub format: String,
+    /// The field delimiter of a text file.
+    pub delimiter: Option<String>,
+    /// "UTF-8" or "Latin-1" for text files.
+    pub encoding: Option<String>,
+    /// Where the column names came from: "first line", "--columns", "file schema", "first row".
+    pub header: String,
+    /// A spreadsheet: numbers in a date column are Excel serial dates.
+    pub spreadsheet: bool,
+}
+
+impl Dialect {
+    fn schema(format: &str, header: &str) -> Dialect {
+        Dialect {
+            format: format.into(),
+            delimiter: None,
+            encoding: None,
+            header: header.into(),
+            spreadsheet: false,
+        }
+    }
+}
+
+/// What a reader needs to know beyond the bytes: `--map` (which columns hold numbers, parsed
+/// while reading), and for a transaction log `--columns` (the names of a header-less file's
+/// columns, or new names for a file's own) and `--sheet`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadAs<'a> {
+    pub overrides: &'a [RoleOverride],
+    pub columns: Option<&'a [String]>,
+    pub sheet: Option<&'a str>,
 }
 
 /// A file's bytes, shared with the duplicate scan, which may outlive the parse.
@@ -105,8 +144,11 @@ impl RawFile {
 /// A large file is mapped rather than copied into memory: its pages come from the page cache
 /// as they are parsed, instead of a fresh buffer of the file's size that the kernel must zero
 /// first (at 10M lines that buffer was 600 MB of page faults).
-pub fn read_path(path: &Path, overrides: &[RoleOverride]) -> Result<RawFile> {
+pub fn read_path(path: &Path, how: ReadAs) -> Result<RawFile> {
     let name = path.display().to_string();
+    if super::sheet::is_spreadsheet(path) {
+        return super::sheet::read_sheet(path, how);
+    }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -121,25 +163,25 @@ pub fn read_path(path: &Path, overrides: &[RoleOverride]) -> Result<RawFile> {
         // SAFETY: the map is read-only and dropped before this returns; a file truncated by
         // another process while it is read is the one case the map cannot guard against.
         if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
-            return read_shared(&name, Arc::new(map), overrides);
+            return read_shared(&name, Arc::new(map), how);
         }
     }
     let mut bytes = Vec::with_capacity(len as usize);
     if let Err(e) = (&file).read_to_end(&mut bytes) {
         bail_input!("{name}: cannot read ({e}); check its permissions");
     }
-    read_bytes(&name, bytes, overrides)
+    read_bytes(&name, bytes, how)
 }
 
 /// Files at least this large are mapped (below it a copy costs less than the map).
 const MAP_MIN: u64 = 1 << 20;
 
 /// Reads a file's bytes; `name` only labels messages and the format is sniffed from content.
-pub fn read_bytes(name: &str, bytes: Vec<u8>, overrides: &[RoleOverride]) -> Result<RawFile> {
-    read_shared(name, Arc::new(bytes), overrides)
+pub fn read_bytes(name: &str, bytes: Vec<u8>, how: ReadAs) -> Result<RawFile> {
+    read_shared(name, Arc::new(bytes), how)
 }
 
-fn read_shared(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<RawFile> {
+fn read_shared(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     let bytes = (*data).as_ref();
     if bytes.starts_with(b"PAR1") {
         return read_parquet(name, bytes.to_vec());
@@ -149,9 +191,12 @@ fn read_shared(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<R
         if bytes.starts_with(b"PAR1") {
             return read_parquet(name, bytes);
         }
-        return read_csv(name, Arc::new(bytes), overrides);
+        return read_csv(name, Arc::new(bytes), how);
     }
-    read_csv(name, data, overrides)
+    if super::sheet::is_spreadsheet_bytes(bytes) {
+        return super::sheet::read_sheet_bytes(name, bytes.to_vec(), how);
+    }
+    read_csv(name, data, how)
 }
 
 fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
@@ -172,16 +217,29 @@ fn read_parquet(name: &str, bytes: Vec<u8>) -> Result<RawFile> {
     if df.height() == 0 {
         bail_input!("{name}: has no rows");
     }
-    Ok(RawFile {
-        name: name.to_string(),
+    Ok(RawFile::from_frame(
+        name,
         df,
-        latin1: false,
-        duplicates: Duplicates::none(),
-        padded: true,
-    })
+        Dialect::schema("parquet", "file schema"),
+    ))
 }
 
-fn read_csv(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<RawFile> {
+impl RawFile {
+    /// A file read whole into a frame (Parquet, a spreadsheet, parts put together): no
+    /// duplicate mask, and values may be padded.
+    pub fn from_frame(name: &str, df: DataFrame, dialect: Dialect) -> RawFile {
+        RawFile {
+            name: name.to_string(),
+            df,
+            latin1: false,
+            duplicates: Duplicates::none(),
+            padded: true,
+            dialect,
+        }
+    }
+}
+
+fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     let _t = crate::timing::phase("read_csv");
     let all = (*data).as_ref();
     let bom = if all.starts_with(&[0xef, 0xbb, 0xbf]) {
@@ -210,14 +268,32 @@ fn read_csv(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<RawF
         (data.clone(), bom)
     };
     let bytes = &(*data).as_ref()[skip..];
-    let separator = sniff_separator(bytes);
-    let quoted = memchr::memchr(b'"', bytes).is_some();
+    let mut separator = sniff_separator(bytes);
+    let mut quoted = memchr::memchr(b'"', bytes).is_some();
+    let mut format = "csv";
+    // Whitespace-separated text (CDNOW): rewritten as tab-separated, one field per run.
+    let (data, skip) = if !quoted && whitespace_separated(bytes) {
+        format = "whitespace-separated text";
+        separator = b'\t';
+        (Arc::new(runs_to_tabs(bytes)) as Shared, 0)
+    } else {
+        (data, skip)
+    };
+    let bytes = &(*data).as_ref()[skip..];
+    let (data, skip, header) = match named_header(name, bytes, separator, how.columns)? {
+        Some(named) => {
+            quoted |= named.contains(&b'"');
+            (Arc::new(named) as Shared, 0, "--columns")
+        }
+        None => (data, skip, "first line"),
+    };
+    let bytes = &(*data).as_ref()[skip..];
     // The duplicate scan starts beside the parse (and may go on into cleaning); the padding
     // test, which cleaning needs first, runs beside the parse too.
     let mut duplicates = Duplicates::scan(data.clone(), skip, quoted);
     let (parsed, padded) = std::thread::scope(|s| {
         let padded = s.spawn(|| padded_fields(bytes, separator));
-        let parsed = match read_typed(bytes, separator, quoted, overrides) {
+        let parsed = match read_typed(bytes, separator, quoted, how.overrides) {
             Some(df) => Ok(df),
             None => csv_reader(bytes, separator, quoted, Some(0), None),
         };
@@ -231,13 +307,165 @@ fn read_csv(name: &str, data: Shared, overrides: &[RoleOverride]) -> Result<RawF
         bail_input!("{name}: has a header but no rows");
     }
     duplicates.rows = df.height();
+    let delimiter = match separator {
+        b'\t' if format != "csv" => "whitespace".to_string(),
+        b'\t' => "tab".to_string(),
+        b => (b as char).to_string(),
+    };
     Ok(RawFile {
         name: name.to_string(),
         df,
         latin1,
         duplicates,
         padded,
+        dialect: Dialect {
+            format: format.into(),
+            delimiter: Some(delimiter),
+            encoding: Some(if latin1 { "Latin-1" } else { "UTF-8" }.into()),
+            header: header.into(),
+            spreadsheet: false,
+        },
     })
+}
+
+/// A header line with none of the usual delimiters whose words are separated by spaces, and
+/// data lines that split into as many words: text laid out in whitespace-separated columns.
+fn whitespace_separated(bytes: &[u8]) -> bool {
+    let mut lines = bytes
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.trim_ascii().is_empty());
+    let Some(header) = lines.next() else {
+        return false;
+    };
+    if header.iter().any(|b| b",;\t|".contains(b)) {
+        return false;
+    }
+    let words = |l: &[u8]| {
+        l.split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .count()
+    };
+    let n = words(header);
+    n >= 2
+        && lines
+            .take(20)
+            .all(|l| words(l) == n && !l.iter().any(|b| b",;|".contains(b)))
+}
+
+/// Each line's runs of spaces and tabs as one tab, with leading and trailing ones removed.
+fn runs_to_tabs(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for line in bytes.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        let mut gap = false;
+        for &b in line {
+            if b == b' ' || b == b'\t' || b == b'\r' {
+                gap = true;
+            } else {
+                if gap {
+                    out.push(b'\t');
+                    gap = false;
+                }
+                out.push(b);
+            }
+        }
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The first line's fields, unquoted and trimmed.
+fn first_fields(bytes: &[u8], separator: u8) -> Vec<String> {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let line = String::from_utf8_lossy(line);
+    split_fields(line.trim_end_matches('\r'), separator as char)
+}
+
+/// A line's fields: split on `separator` outside quotes, quotes removed, trimmed.
+fn split_fields(line: &str, separator: char) -> Vec<String> {
+    let (mut out, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => out.push(std::mem::take(&mut field)),
+            c => field.push(c),
+        }
+    }
+    out.push(field);
+    out.into_iter().map(|f| f.trim().to_string()).collect()
+}
+
+/// Whether a header field is a value rather than a name: a number or a date.
+pub fn looks_like_value(field: &str) -> bool {
+    use super::formats::{dates, numbers};
+    let f = field.trim();
+    if f.is_empty() {
+        return false;
+    }
+    let number = numbers::infer([f], false).is_ok_and(|fmt| numbers::parse(f, fmt).is_some());
+    number
+        || matches!(
+            dates::infer(&[f]),
+            dates::Decision::Formats(_) | dates::Decision::Ambiguous { .. }
+        )
+}
+
+/// Whether a first line holds data, not column names: some field is a number or a date.
+pub fn first_line_is_data(fields: &[String]) -> bool {
+    fields.iter().any(|f| looks_like_value(f))
+}
+
+/// The bytes with `--columns` as their header line (in front of a header-less file, or in
+/// place of the file's own header), or `None` to read the file's own. A header-less file
+/// without `--columns` is refused, naming the flag.
+fn named_header(
+    name: &str,
+    bytes: &[u8],
+    separator: u8,
+    columns: Option<&[String]>,
+) -> Result<Option<Vec<u8>>> {
+    let fields = first_fields(bytes, separator);
+    let data_first = first_line_is_data(&fields);
+    let Some(columns) = columns else {
+        if data_first {
+            let shown: String = fields.join(",").chars().take(60).collect();
+            bail_input!(
+                "{name}: the first line looks like data, not column names ({shown:?}); name the {} columns with --columns NAME,NAME,… (e.g. --columns customer_id,date,quantity,amount)",
+                fields.len()
+            );
+        }
+        return Ok(None);
+    };
+    if columns.len() != fields.len() {
+        bail_input!(
+            "--columns: {} names given, but {name} has {} columns; give one name per column",
+            columns.len(),
+            fields.len()
+        );
+    }
+    let sep = separator as char;
+    let header: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            if c.contains(sep) || c.contains('"') {
+                format!("\"{}\"", c.replace('"', "\"\""))
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    let mut out = header.join(&sep.to_string()).into_bytes();
+    out.push(b'\n');
+    let body = if data_first {
+        bytes
+    } else {
+        memchr::memchr(b'\n', bytes).map_or(&[][..], |p| &bytes[p + 1..])
+    };
+    out.extend_from_slice(body);
+    Ok(Some(out))
 }
 
 /// Roles whose columns are parsed as numbers while reading (parsing them later from text is
@@ -563,7 +791,7 @@ mod tests {
         let raw = read_bytes(
             "t.csv",
             b"\xef\xbb\xbfId,Name\r\n1,Caf\xe9\r\n".to_vec(),
-            &[],
+            ReadAs::default(),
         )
         .unwrap();
         assert!(raw.latin1);
@@ -599,10 +827,10 @@ mod tests {
             "a quoted value spans lines: the parser decides"
         );
         // Read through the parser: the mask is kept only when it has one entry per row.
-        let raw = read_bytes("d.csv", b"a,b\n1,2\n1,2\n3,4\n".to_vec(), &[]).unwrap();
+        let raw = read_bytes("d.csv", b"a,b\n1,2\n1,2\n3,4\n".to_vec(), ReadAs::default()).unwrap();
         assert!(raw.duplicates.sure, "no quote: the scan will give a mask");
         assert_eq!(raw.duplicates.wait(), Some(vec![false, true, false]));
-        let quoted = read_bytes("q.csv", b"a,b\n\"1\n2\",3\n".to_vec(), &[]).unwrap();
+        let quoted = read_bytes("q.csv", b"a,b\n\"1\n2\",3\n".to_vec(), ReadAs::default()).unwrap();
         assert!(!quoted.duplicates.sure);
         assert_eq!(
             quoted.duplicates.wait(),
@@ -638,12 +866,12 @@ mod tests {
             "non-ASCII: can't tell"
         );
         assert!(
-            !read_bytes("p.csv", b"a,b\n1,2\n".to_vec(), &[])
+            !read_bytes("p.csv", b"a,b\n1,2\n".to_vec(), ReadAs::default())
                 .unwrap()
                 .padded
         );
         assert!(
-            read_bytes("p.csv", b"a,b\n1, 2\n".to_vec(), &[])
+            read_bytes("p.csv", b"a,b\n1, 2\n".to_vec(), ReadAs::default())
                 .unwrap()
                 .padded
         );
@@ -708,8 +936,8 @@ mod tests {
         let path = dir.path().join("big.csv");
         std::fs::write(&path, &bytes).unwrap();
         assert!(bytes.len() as u64 >= MAP_MIN);
-        let mapped = read_path(&path, &[]).unwrap();
-        let copied = read_bytes("big.csv", bytes, &[]).unwrap();
+        let mapped = read_path(&path, ReadAs::default()).unwrap();
+        let copied = read_bytes("big.csv", bytes, ReadAs::default()).unwrap();
         assert_eq!(mapped.df.height(), rows + 1);
         assert_eq!(mapped.headers(), vec!["Id", "Qty"]);
         assert!(mapped.df.equals_missing(&copied.df));
@@ -733,20 +961,24 @@ mod tests {
 
     #[test]
     fn empty_and_header_only_are_input_errors() {
-        let e = read_bytes("e.csv", b"  \n".to_vec(), &[])
+        let e = read_bytes("e.csv", b"  \n".to_vec(), ReadAs::default())
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("e.csv") && e.contains("empty"), "{e}");
-        let e = read_bytes("h.csv", b"a,b\n".to_vec(), &[])
+        let e = read_bytes("h.csv", b"a,b\n".to_vec(), ReadAs::default())
             .err()
             .unwrap()
             .to_string();
         assert!(e.contains("h.csv") && e.contains("no rows"), "{e}");
-        let e = read_bytes("g.csv.gz", vec![0x1f, 0x8b, 8, 0, 1, 2, 3], &[])
-            .err()
-            .unwrap()
-            .to_string();
+        let e = read_bytes(
+            "g.csv.gz",
+            vec![0x1f, 0x8b, 8, 0, 1, 2, 3],
+            ReadAs::default(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
         assert!(e.contains("g.csv.gz") && e.contains("gzip"), "{e}");
     }
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Every quirk found while loading, with how many rows it touched.
-#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct LoadReport {
     /// The dataset as given (path, or "bundled sample").
     pub source: String,
@@ -41,19 +41,137 @@ pub struct LoadReport {
     pub duplicate_ids: usize,
     /// Signup dates that are missing or do not parse: left empty.
     pub bad_signup_dates: usize,
+    /// Identical lines in a log without an order id: separate purchases, kept.
+    pub identical_lines_kept: usize,
+    /// Customers a log names only on lines that are not purchases (returns, dropped lines).
+    pub customers_without_purchases: usize,
     /// Files whose bytes were not UTF-8 and were read as Latin-1.
     pub latin1_files: Vec<String>,
+    /// Columns whose values needed more than a plain read (decimal commas, currency, dates).
+    pub conversions: Vec<Conversion>,
+    /// How each file was read (file, dialect).
+    pub dialects: Vec<(String, super::read::Dialect)>,
+    /// Product codes that are fees or adjustments, not products: left out of product tables.
+    pub non_products: Vec<NonProduct>,
+    /// For each reason that dropped more than 1% of rows: (reason, its first offending value).
+    pub first_losses: Vec<(String, String)>,
     /// Other facts worth knowing (derived columns, assumptions).
     pub notes: Vec<String>,
 }
 
+/// A column read other than plainly, named so the analyst can check it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Conversion {
+    pub file: String,
+    pub column: String,
+    pub role: String,
+    /// What was done: "decimal comma, '.' as thousands separator", "dates read as %d/%m/%y".
+    pub what: String,
+    /// One value and what it became.
+    pub example: Option<String>,
+}
+
+impl Conversion {
+    pub fn describe(&self) -> String {
+        let example = self
+            .example
+            .as_ref()
+            .map_or(String::new(), |e| format!(" ({e})"));
+        format!(
+            "{}: column {:?} ({}): {}{example}",
+            self.file, self.column, self.role, self.what
+        )
+    }
+}
+
+/// A product code that is a fee or an adjustment (postage, bank charges, manual lines).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct NonProduct {
+    pub code: String,
+    pub lines: usize,
+    pub revenue: f64,
+}
+
+impl Eq for NonProduct {}
+
+/// One reason that dropped more than 1% of the rows: said on stderr and in the Overview.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Loss {
+    pub reason: String,
+    pub rows: usize,
+    pub share: f64,
+    pub first_value: Option<String>,
+    pub fix: String,
+}
+
+impl Loss {
+    /// One line: count, share, reason, first value, fix.
+    pub fn describe(&self, source: &str) -> String {
+        let first = self
+            .first_value
+            .as_ref()
+            .map_or(String::new(), |v| format!(" (first: {v})"));
+        format!(
+            "{source}: {} of the rows ({:.1}%) dropped: {}{first}; {}",
+            self.rows,
+            self.share * 100.0,
+            self.reason,
+            self.fix
+        )
+    }
+}
+
+/// Above this share of the rows read, a reason's loss is said out loud.
+pub const LOUD_LOSS: f64 = 0.01;
+
 impl LoadReport {
+    /// Every reason that dropped more than 1% of the rows read.
+    pub fn losses(&self) -> Vec<Loss> {
+        let read = self.rows_read.max(1) as f64;
+        let first = |reason: &str| {
+            self.first_losses
+                .iter()
+                .find(|(r, _)| r == reason)
+                .map(|(_, v)| v.clone())
+        };
+        [
+            ("unparseable date", self.unparseable_date, "give the format with --date-format FMT, or point --map date=COLUMN at the right column"),
+            ("missing date", self.missing_date, "point --map date=COLUMN at a column that has every date"),
+            ("missing or non-numeric quantity/price/amount", self.bad_numbers, "check the columns with segscope inspect, or point --map quantity=/unit_price=/amount=COLUMN at the right ones"),
+            ("zero quantity", self.zero_quantity, "check --map quantity=COLUMN"),
+            ("zero or negative unit price", self.nonpositive_price, "check --map unit_price=COLUMN or --map amount=COLUMN"),
+            ("exact duplicate rows", self.duplicate_rows, "if repeated lines are real purchases, the order id column is not one: --map order_id=COLUMN"),
+        ]
+        .into_iter()
+        .filter(|(_, n, _)| *n as f64 > LOUD_LOSS * read)
+        .map(|(reason, rows, fix)| Loss {
+            reason: reason.to_string(),
+            rows,
+            share: rows as f64 / read,
+            first_value: first(reason),
+            fix: fix.to_string(),
+        })
+        .collect()
+    }
+
+    /// Rows kept as purchases or returns, out of those read.
+    pub fn kept_share(&self) -> f64 {
+        if self.rows_read == 0 {
+            return 1.0;
+        }
+        (self.purchase_lines + self.return_lines) as f64 / self.rows_read as f64
+    }
+
     /// Each count with a label saying what happened to those rows, in a stable order.
     pub fn entries(&self) -> Vec<(&'static str, usize)> {
         vec![
             ("rows read", self.rows_read),
             ("purchase lines used", self.purchase_lines),
             ("exact duplicate rows (dropped)", self.duplicate_rows),
+            (
+                "identical lines without an order id (kept as purchases)",
+                self.identical_lines_kept,
+            ),
             ("cancellations/returns (kept apart)", self.return_lines),
             (
                 "lines without customer id (kept, not in customer tables)",
@@ -86,6 +204,14 @@ impl LoadReport {
             (
                 "missing or unparseable signup date (left empty)",
                 self.bad_signup_dates,
+            ),
+            (
+                "customers with no purchase line (returns or dropped lines only)",
+                self.customers_without_purchases,
+            ),
+            (
+                "fee/adjustment lines (left out of product tables)",
+                self.non_products.iter().map(|n| n.lines).sum(),
             ),
         ]
     }

@@ -97,10 +97,20 @@ impl Role {
                 "saledate",
                 "time",
             ],
-            Role::Quantity => &["quantity", "qty", "units", "quantityordered", "count"],
+            Role::Quantity => &[
+                "quantity",
+                "qty",
+                "units",
+                "quantityordered",
+                "numberofcds",
+                "numberofitems",
+                "count",
+            ],
             Role::UnitPrice => &["unitprice", "price", "priceeach", "itemprice", "unitcost"],
             Role::Amount => &[
                 "totalvalue",
+                "dollarvalue",
+                "salesamount",
                 "amount",
                 "lineamount",
                 "linetotal",
@@ -138,7 +148,15 @@ impl Role {
                 "productline",
                 "segment",
             ],
-            Role::Region => &["region", "country", "state", "market", "territory", "area"],
+            Role::Region => &[
+                "region",
+                "country",
+                "countryregion",
+                "state",
+                "market",
+                "territory",
+                "area",
+            ],
             Role::SignupDate => &[
                 "signupdate",
                 "signup",
@@ -215,6 +233,185 @@ pub fn parse_override(arg: &str) -> anyhow::Result<RoleOverride> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RoleMap {
     map: BTreeMap<Role, String>,
+    /// For a role chosen among several candidate columns: the best one not chosen.
+    runner_up: BTreeMap<Role, String>,
+}
+
+/// Parts of a normalised header that suggest a role, with a score (exact spellings score
+/// above any of these); `penalties` mark headers of another kind ("Ship Date", "Discount").
+fn hints(role: Role) -> (&'static [(&'static str, i32)], &'static [&'static str]) {
+    match role {
+        Role::Customer => (
+            &[
+                ("customerid", 90),
+                ("custid", 80),
+                ("clientid", 80),
+                ("customerno", 80),
+                ("customercode", 80),
+                ("customerkey", 80),
+                ("userid", 60),
+                ("accountid", 60),
+                ("buyerid", 60),
+            ],
+            &[],
+        ),
+        Role::CustomerName => (
+            &[
+                ("customername", 90),
+                ("clientname", 80),
+                ("buyername", 70),
+                ("fullname", 60),
+            ],
+            &[],
+        ),
+        Role::Order => (
+            &[
+                ("invoiceno", 90),
+                ("invoiceid", 90),
+                ("orderid", 90),
+                ("orderno", 85),
+                ("ordernumber", 85),
+                ("transactionid", 80),
+                ("invoice", 70),
+                ("receipt", 50),
+                ("basket", 50),
+            ],
+            &["line", "item"],
+        ),
+        Role::Date => (
+            &[
+                ("orderdate", 95),
+                ("invoicedate", 95),
+                ("transactiondate", 95),
+                ("purchasedate", 95),
+                ("saledate", 90),
+                ("date", 50),
+                ("timestamp", 50),
+                ("datetime", 50),
+                ("time", 20),
+            ],
+            &[
+                "ship", "deliver", "due", "birth", "signup", "regist", "created", "updated",
+                "modified", "dispatch", "return",
+            ],
+        ),
+        Role::Quantity => (
+            &[
+                ("quantity", 90),
+                ("qty", 90),
+                ("units", 70),
+                ("numberof", 50),
+                ("pieces", 50),
+            ],
+            &["price", "amount", "value"],
+        ),
+        Role::UnitPrice => (
+            &[
+                ("unitprice", 95),
+                ("priceeach", 90),
+                ("itemprice", 85),
+                ("price", 60),
+                ("unitcost", 50),
+            ],
+            &["total", "list"],
+        ),
+        Role::Amount => (
+            &[
+                ("totalvalue", 95),
+                ("lineamount", 95),
+                ("linetotal", 95),
+                ("netamount", 90),
+                ("amount", 80),
+                ("sales", 75),
+                ("revenue", 75),
+                ("subtotal", 70),
+                ("total", 60),
+                ("value", 55),
+                ("dollar", 50),
+                ("spend", 50),
+            ],
+            &[
+                "discount", "tax", "profit", "shipping", "cost", "quantity", "count",
+            ],
+        ),
+        Role::Product => (
+            &[
+                ("stockcode", 95),
+                ("productid", 95),
+                ("productcode", 90),
+                ("sku", 90),
+                ("itemid", 85),
+                ("itemcode", 85),
+                ("article", 60),
+                ("product", 50),
+            ],
+            &["name", "category", "description"],
+        ),
+        Role::ProductName => (
+            &[
+                ("productname", 95),
+                ("itemname", 85),
+                ("description", 80),
+                ("title", 40),
+            ],
+            &[],
+        ),
+        Role::Category => (
+            &[
+                ("productcategory", 95),
+                ("category", 90),
+                ("department", 70),
+                ("productline", 70),
+            ],
+            &["sub"],
+        ),
+        Role::Region => (
+            &[
+                ("region", 90),
+                ("country", 85),
+                ("territory", 60),
+                ("state", 60),
+                ("market", 50),
+                ("area", 40),
+            ],
+            &[],
+        ),
+        Role::SignupDate => (
+            &[
+                ("signupdate", 95),
+                ("registrationdate", 95),
+                ("joindate", 90),
+                ("customersince", 90),
+                ("signup", 80),
+                ("createdat", 60),
+            ],
+            &[],
+        ),
+    }
+}
+
+/// How well a normalised header fits a role: an exact spelling (1000 down, best first), else
+/// the best part it contains less its penalties, else 0.
+fn score(role: Role, header: &str) -> i32 {
+    if let Some(i) = role.spellings().iter().position(|s| *s == header) {
+        return 1000 - 10 * i as i32;
+    }
+    let (parts, penalties) = hints(role);
+    let best = parts
+        .iter()
+        .filter(|(p, _)| header.contains(p))
+        .map(|(_, s)| *s)
+        .max()
+        .unwrap_or(0);
+    if best == 0 {
+        return 0;
+    }
+    let penalty = if penalties.iter().any(|p| header.contains(p)) {
+        45
+    } else {
+        0
+    };
+    (best - penalty).max(0)
 }
 
 impl RoleMap {
@@ -230,8 +427,14 @@ impl RoleMap {
         self.map.iter().map(|(r, c)| (*r, c.as_str()))
     }
 
+    /// The column a role passed over for its chosen one, if any competed.
+    pub fn runner_up(&self, role: Role) -> Option<&str> {
+        self.runner_up.get(&role).map(String::as_str)
+    }
+
     /// Detects roles from `headers`. Overrides whose column is in this file win; the rest
-    /// are matched by spelling, each header used for at most one role.
+    /// are matched by score (exact spellings first, then names that contain a role's word),
+    /// best pair first, each header used for at most one role.
     pub fn detect(headers: &[String], overrides: &[RoleOverride]) -> RoleMap {
         let mut map = BTreeMap::new();
         let mut used = vec![false; headers.len()];
@@ -245,20 +448,65 @@ impl RoleMap {
             }
         }
         let normalised: Vec<String> = headers.iter().map(|h| normalise(h)).collect();
-        for role in Role::ALL {
-            if map.contains_key(&role) {
-                continue;
-            }
-            let hit = role
-                .spellings()
-                .iter()
-                .find_map(|s| (0..headers.len()).find(|&i| !used[i] && normalised[i] == *s));
-            if let Some(i) = hit {
-                map.insert(role, headers[i].clone());
-                used[i] = true;
+        let mut pairs: Vec<(i32, usize, usize)> = Vec::new();
+        for (r, role) in Role::ALL.iter().enumerate() {
+            for (i, h) in normalised.iter().enumerate() {
+                let s = score(*role, h);
+                if s > 0 {
+                    pairs.push((s, r, i));
+                }
             }
         }
-        RoleMap { map }
+        pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for &(_, r, i) in &pairs {
+            let role = Role::ALL[r];
+            if used[i] || map.contains_key(&role) {
+                continue;
+            }
+            map.insert(role, headers[i].clone());
+            used[i] = true;
+        }
+        let mut runner_up = BTreeMap::new();
+        for &(_, r, i) in &pairs {
+            let role = Role::ALL[r];
+            let chosen = map.get(&role);
+            let taken_by_other = map
+                .iter()
+                .any(|(other, c)| *other != role && c == &headers[i]);
+            if chosen.is_some_and(|c| c != &headers[i])
+                && !taken_by_other
+                && !runner_up.contains_key(&role)
+            {
+                runner_up.insert(role, headers[i].clone());
+            }
+        }
+        RoleMap { map, runner_up }
+    }
+
+    /// With no customer id column, the customer name column identifies customers: its
+    /// column, so the caller can say so.
+    pub fn name_as_id(&mut self) -> Option<String> {
+        if self.has(Role::Customer) {
+            return None;
+        }
+        let name = self.map.remove(&Role::CustomerName)?;
+        self.map.insert(Role::Customer, name.clone());
+        Some(name)
+    }
+
+    /// One note per role chosen over a competing column, naming the `--map` for the other.
+    pub fn notes(&self, file: &str) -> Vec<String> {
+        self.runner_up
+            .iter()
+            .filter_map(|(role, other)| {
+                let chosen = self.get(*role)?;
+                Some(format!(
+                    "{file}: {} is {chosen:?}, not {other:?} (use --map {}={other:?} for the other)",
+                    role.key(),
+                    role.key()
+                ))
+            })
+            .collect()
     }
 }
 

@@ -10,7 +10,7 @@ use crate::analysis::grouped::Keys;
 use crate::analysis::lookalike::unit_rows;
 use crate::analysis::segment::{self, Algo, SegmentParams, Segmentation};
 use crate::analysis::{eda, migrate, trends};
-use crate::data::{DataSource, Dataset, RoleOverride};
+use crate::data::{DataSource, Dataset};
 
 use super::action::{Action, Effect, FeaturesReady, SegResult};
 
@@ -142,7 +142,7 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
 /// (so the first frame does not wait for it).
 pub enum Start {
     Loaded(Box<Dataset>),
-    Load(DataSource, Vec<RoleOverride>),
+    Load(DataSource, Box<crate::data::LoadOptions>),
 }
 
 /// Returns memory malloc holds but no one uses to the system (glibc; elsewhere a no-op).
@@ -179,9 +179,9 @@ fn start_jobs(
 ) {
     let loaded = match start {
         Start::Loaded(ds) => Ok(*ds),
-        Start::Load(source, overrides) => {
+        Start::Load(source, opts) => {
             let _t = crate::timing::phase("tui load");
-            crate::data::load(&source, &overrides)
+            crate::data::load(&source, &opts)
         }
     }
     .and_then(|ds| ds.materialized());

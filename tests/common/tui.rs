@@ -15,7 +15,13 @@ use segscope::tui::{ui, worker};
 
 pub fn sample() -> &'static Dataset {
     static DS: OnceLock<Dataset> = OnceLock::new();
-    DS.get_or_init(|| data::load(&DataSource::Bundled, &[]).expect("bundled sample loads"))
+    DS.get_or_init(|| {
+        data::load(
+            &DataSource::Bundled,
+            &segscope::data::LoadOptions::default(),
+        )
+        .expect("bundled sample loads")
+    })
 }
 
 /// Runs the effects an action asked for, feeding results back, until nothing is left.

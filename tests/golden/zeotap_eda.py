@@ -136,10 +136,13 @@ table("hour_of_day", ["hour", "revenue", "revenue_share", "transactions", "order
       [[d, h.revenue.get(d, 0.0), h.revenue.get(d, 0.0) / total, int(h.transactions.get(d, 0)),
         int(h.orders.get(d, 0))] for d in range(24)], ["revenue"])
 
-# Tiers: < 100, 100 to 250 inclusive, > 250.
-tier = pd.Series(["<100" if p < 100 else ("100-250" if p <= 250 else ">250") for p in lines["Price"]])
+# Tiers cut at the unit prices' terciles (linear interpolation, numpy's default): below the
+# first, up to the second inclusive, above it.
+low, high = lines["Price"].quantile(1 / 3), lines["Price"].quantile(2 / 3)
+labels = [f"<{low:.2f}", f"{low:.2f}-{high:.2f}", f">{high:.2f}"]
+tier = pd.Series([labels[0] if p < low else (labels[1] if p <= high else labels[2]) for p in lines["Price"]])
 rows = []
-for label in ["<100", "100-250", ">250"]:
+for label in labels:
     sel = (tier == label).to_numpy()
     rev = lines.loc[sel, "TotalValue"].sum()
     rows.append([label, int(sel.sum()), sel.sum() / len(lines), rev, rev / total])
