@@ -381,3 +381,87 @@ fn the_real_cdnow_master_file_opens_with_no_flags() {
     assert_eq!(metric(&got, "first date").as_str().unwrap(), "1997-01-01");
     assert_eq!(metric(&got, "last date").as_str().unwrap(), "1998-06-30");
 }
+
+/// A UCI-shaped log: a huge order cancelled in full, and fee lines (postage, manual) among
+/// the products.
+const CANCELLED: &str =
+    "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+536365,85123A,WHITE HANGING HEART,6,12/1/2010 8:26,2.55,17850,United Kingdom
+536366,22633,HAND WARMER,6,12/1/2010 8:28,1.85,13047,United Kingdom
+536367,84879,ASSORTED BIRD ORNAMENT,32,12/1/2010 8:34,1.69,13047,United Kingdom
+536368,22960,JAM MAKING SET,6,12/1/2010 8:34,4.25,13047,United Kingdom
+536369,21756,BATH BUILDING BLOCK,3,12/1/2010 8:35,5.95,13047,United Kingdom
+536370,POST,POSTAGE,3,12/1/2010 8:45,18.00,12583,France
+536371,22086,PAPER CHAIN KIT,80,12/1/2010 9:00,2.55,13748,United Kingdom
+536372,M,Manual,1,12/2/2010 9:01,500.00,13748,United Kingdom
+581483,23843,PAPER CRAFT LITTLE BIRDIE,80995,12/9/2011 9:15,2.08,16446,United Kingdom
+C581484,23843,PAPER CRAFT LITTLE BIRDIE,-80995,12/9/2011 9:27,2.08,16446,United Kingdom
+536373,85123A,WHITE HANGING HEART,12,12/13/2010 9:02,2.55,17850,United Kingdom
+";
+
+#[test]
+fn a_cancelled_order_does_not_rank_and_fee_codes_are_not_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write(dir.path(), "retail.csv", CANCELLED.as_bytes());
+    let got = eda(&[path.to_str().unwrap()]);
+    let top = table(&got, "top_products_by_revenue")["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let names: Vec<&str> = top.iter().map(|r| r[1].as_str().unwrap()).collect();
+    // Net of its cancellation the 80,995-unit order is worth 0: last, not first.
+    assert_eq!(names[0], "PAPER CHAIN KIT", "{names:?}");
+    assert_eq!(
+        *names.last().unwrap(),
+        "PAPER CRAFT LITTLE BIRDIE",
+        "{names:?}"
+    );
+    let birdie = top
+        .iter()
+        .find(|r| r[1] == "PAPER CRAFT LITTLE BIRDIE")
+        .unwrap();
+    let columns = table(&got, "top_products_by_revenue")["columns"].clone();
+    let at = |c: &str| {
+        columns
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|x| x == c)
+            .unwrap()
+    };
+    assert!(
+        approx(birdie[at("revenue")].as_f64().unwrap(), 0.0, 1e-6),
+        "{birdie:?}"
+    );
+    assert!(approx(
+        birdie[at("returned_value")].as_f64().unwrap(),
+        168_469.6,
+        0.01
+    ));
+    // POSTAGE and Manual are fees: listed in the load report, in no product table.
+    assert!(
+        !names.contains(&"POSTAGE") && !names.contains(&"Manual"),
+        "{names:?}"
+    );
+    let rows = table(&got, "overview")["rows"].as_array().unwrap().clone();
+    let fees: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "load: fee/adjustment code")
+        .map(|r| r[1].as_str().unwrap())
+        .collect();
+    assert_eq!(fees, ["M (1 lines, 500.00)", "POST (1 lines, 54.00)"]);
+    let pareto = table(&got, "pareto")["rows"][0].clone();
+    assert_eq!(
+        pareto[0], 7,
+        "seven products, the fees left out: {pareto:?}"
+    );
+    // Named by hand: a code with the usual shape can be a fee too.
+    let named = eda(&[path.to_str().unwrap(), "--not-products", "22086"]);
+    let top: Vec<String> = table(&named, "top_products_by_revenue")["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[1].as_str().unwrap().to_string())
+        .collect();
+    assert!(!top.contains(&"PAPER CHAIN KIT".to_string()), "{top:?}");
+}

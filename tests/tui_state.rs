@@ -338,3 +338,35 @@ fn a_k_change_shows_the_profile_first_and_the_metrics_when_scored() {
         "{screen}"
     );
 }
+
+#[test]
+fn the_overview_shows_a_banner_for_each_big_loss() {
+    let f = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/real_files/bad_dates_some.csv");
+    let ds = segscope::data::load(
+        &segscope::data::DataSource::Path(f),
+        &segscope::data::LoadOptions::default(),
+    )
+    .unwrap();
+    let mut app = App::new(&ds.name, Default::default());
+    app.update(Action::Loaded(std::sync::Arc::new(ds.report.clone())));
+    app.update(segscope::tui::worker::eda_job(&ds));
+    for (w, h) in [(80, 24), (160, 48)] {
+        let screen = render(&app, w, h);
+        let banner = screen
+            .lines()
+            .find(|l| l.contains("! 5 of the rows"))
+            .unwrap_or_else(|| panic!("no banner at {w}x{h}: {screen}"));
+        assert!(banner.contains("unparseable date"), "{banner}");
+    }
+    // A clean load has none.
+    let clean = segscope::data::load(
+        &segscope::data::DataSource::Bundled,
+        &segscope::data::LoadOptions::default(),
+    )
+    .unwrap();
+    let mut app = App::new(&clean.name, Default::default());
+    app.update(Action::Loaded(std::sync::Arc::new(clean.report.clone())));
+    app.update(segscope::tui::worker::eda_job(&clean));
+    assert!(!render(&app, 80, 24).contains("! "));
+}

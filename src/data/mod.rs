@@ -456,13 +456,20 @@ pub fn precheck(source: &DataSource, opts: &LoadOptions) -> Result<bool> {
                 head(&transactions, how)?,
             ) {
                 (Some(c), Some(p), Some(t)) => {
-                    load_folder(name, c, p, t, opts, report).map(|_| true)
+                    let ds = load_folder(name, c, p, t, opts, report)?;
+                    check_kept(&ds.report, &ds.name, opts).map(|_| true)
                 }
                 _ => Ok(false),
             }
         }
         Layout::TransactionLog(file) => match head(&file, opts.log())? {
-            Some(raw) => load_log(name, raw, opts, report).map(|_| true),
+            Some(raw) => {
+                let ds = load_log(name, raw, opts, report)?;
+                if ds.table.is_none() {
+                    check_kept(&ds.report, &ds.name, opts)?;
+                }
+                Ok(true)
+            }
             None => Ok(false),
         },
         Layout::PartFiles(_) => Ok(false),

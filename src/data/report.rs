@@ -105,14 +105,19 @@ pub struct Loss {
 }
 
 impl Loss {
-    /// One line: count, share, reason, first value, fix.
+    /// One line: the source, then [`Loss::summary`].
     pub fn describe(&self, source: &str) -> String {
+        format!("{source}: {}", self.summary())
+    }
+
+    /// Count, share, reason, first value, fix.
+    pub fn summary(&self) -> String {
         let first = self
             .first_value
             .as_ref()
             .map_or(String::new(), |v| format!(" (first: {v})"));
         format!(
-            "{source}: {} of the rows ({:.1}%) dropped: {}{first}; {}",
+            "{} of the rows ({:.1}%) dropped: {}{first}; {}",
             self.rows,
             self.share * 100.0,
             self.reason,

@@ -515,4 +515,44 @@ mod tests {
             Some("2010-12-01 08:24".into())
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn written_dates_read_back_in_either_order(
+            days in proptest::collection::vec(0i64..40_000, 1..30),
+            day_first in proptest::bool::ANY,
+        ) {
+            let base = NaiveDate::from_ymd_opt(1920, 1, 1).unwrap();
+            let dates: Vec<NaiveDate> = days.iter().map(|&d| base + chrono::TimeDelta::days(d)).collect();
+            let fmt = if day_first { "%d/%m/%Y" } else { "%m/%d/%Y" };
+            let text: Vec<String> = dates.iter().map(|d| d.format(fmt).to_string()).collect();
+            let values: Vec<&str> = text.iter().map(String::as_str).collect();
+            let settled = dates.iter().any(|d| d.day() > 12 && d.day() != d.month());
+            match infer(&values) {
+                Decision::Formats(f) => {
+                    proptest::prop_assert!(settled || dates.iter().all(|d| d.day() == d.month()));
+                    for (v, d) in values.iter().zip(&dates) {
+                        let got = f.iter().find_map(|f| parse(v, f)).map(|t| t.date());
+                        proptest::prop_assert_eq!(got, Some(*d), "{} with {:?}", v, f);
+                    }
+                }
+                Decision::Ambiguous { .. } => proptest::prop_assert!(!settled),
+                other => proptest::prop_assert!(false, "{:?}", other),
+            }
+        }
+
+        #[test]
+        fn any_text_decides_without_panic(values in proptest::collection::vec(".{0,24}", 0..8)) {
+            let v: Vec<&str> = values.iter().map(String::as_str).collect();
+            if let Decision::Formats(f) = infer(&v) {
+                for x in &v {
+                    for f in &f {
+                        if let Some(d) = parse(x, f) {
+                            let _ = plausible(&d);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -392,4 +392,67 @@ mod tests {
         let e = infer(["1.5", "2,5"], false).unwrap_err();
         assert_eq!((e.point.as_str(), e.comma.as_str()), ("1.5", "2,5"));
     }
+
+    /// `x` (cents) written with `decimal`, `group` every three digits and a currency.
+    fn written(
+        cents: i64,
+        decimal: char,
+        group: Option<char>,
+        currency: &str,
+        parens: bool,
+    ) -> String {
+        let (units, rest) = (cents.abs() / 100, cents.abs() % 100);
+        let digits = units.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                if let Some(g) = group {
+                    grouped.push(g);
+                }
+            }
+            grouped.push(c);
+        }
+        let body = format!("{currency}{grouped}{decimal}{rest:02}");
+        match (cents < 0, parens) {
+            (true, true) => format!("({body})"),
+            (true, false) => format!("-{body}"),
+            _ => body,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn written_amounts_read_back(
+            cents in proptest::collection::vec(-10_000_000_000i64..10_000_000_000, 1..20),
+            style in 0usize..5,
+            currency in proptest::sample::select(vec!["", "$", "€ ", "USD "]),
+            parens in proptest::bool::ANY,
+        ) {
+            let (decimal, group, semicolon) = [
+                ('.', None, false),
+                ('.', Some(','), false),
+                (',', Some('.'), true),
+                (',', Some(' '), true),
+                (',', None, true),
+            ][style];
+            let values: Vec<String> =
+                cents.iter().map(|&c| written(c, decimal, group, currency, parens)).collect();
+            let f = infer(values.iter().map(String::as_str), semicolon).unwrap();
+            for (v, &c) in values.iter().zip(&cents) {
+                let got = parse(v, f).unwrap_or(f64::NAN);
+                proptest::prop_assert!((got - c as f64 / 100.0).abs() < 1e-6, "{v} -> {got} ({f:?})");
+            }
+        }
+
+        #[test]
+        fn any_text_is_a_number_or_not_without_panic(values in proptest::collection::vec(".{0,12}", 0..8)) {
+            for semicolon in [false, true] {
+                if let Ok(f) = infer(values.iter().map(String::as_str), semicolon) {
+                    for v in &values {
+                        let _ = parse(v, f);
+                    }
+                }
+            }
+        }
+    }
 }

@@ -10,6 +10,33 @@ use crate::analysis::Value;
 use crate::tui::app::{App, Slot};
 use crate::tui::theme::Theme;
 
+/// Every reason that dropped more than 1% of the rows, one line each above the boxes, from
+/// the typed LoadReport (at most three lines, so the boxes keep their room at 80x24); the
+/// rest of the area is returned.
+fn loss_banner(f: &mut Frame, area: Rect, app: &App, theme: &Theme) -> Rect {
+    let Some(report) = app.load.ready() else {
+        return area;
+    };
+    let losses = report.losses();
+    if losses.is_empty() || area.height < 12 {
+        return area;
+    }
+    let shown = losses.len().min(3);
+    let [banner, rest] =
+        Layout::vertical([Constraint::Length(shown as u16), Constraint::Min(0)]).areas(area);
+    let width = banner.width as usize;
+    let lines: Vec<Line> = losses
+        .iter()
+        .take(shown)
+        .map(|l| {
+            let text = format!("! {}", clean(&l.summary()));
+            Line::from(Span::styled(fit(&text, width), theme.warn))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), banner);
+    rest
+}
+
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if matches!((&app.load, &app.eda), (Slot::Waiting, Slot::Waiting)) {
         let text = format!(
@@ -24,6 +51,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(overview) = eda.tables.iter().find(|t| t.name == "overview") else {
         return note(f, area, "No overview table.", theme.muted);
     };
+    let area = loss_banner(f, area, app, theme);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let inner = (left.width as usize).saturating_sub(4);
