@@ -405,10 +405,11 @@ mod tests {
         let digits = units.to_string();
         let mut grouped = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                if let Some(g) = group {
-                    grouped.push(g);
-                }
+            if let Some(g) = group
+                && i > 0
+                && (digits.len() - i) % 3 == 0
+            {
+                grouped.push(g);
             }
             grouped.push(c);
         }
