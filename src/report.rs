@@ -201,6 +201,9 @@ pub fn write_inspection(
                     ]);
                 }
                 write_text_table(out, &t)?;
+                for n in &f.notes {
+                    writeln!(out, "note: {}", sanitize(n))?;
+                }
                 for p in &f.problems {
                     writeln!(out, "problem: {}", sanitize(p))?;
                 }

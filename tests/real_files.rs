@@ -465,3 +465,69 @@ fn a_cancelled_order_does_not_rank_and_fee_codes_are_not_products() {
         .collect();
     assert!(!top.contains(&"PAPER CHAIN KIT".to_string()), "{top:?}");
 }
+
+#[test]
+fn a_format_that_misreads_the_year_is_refused_never_data() {
+    // "06/02/19" read with a four-digit year is the year 19.
+    let e = refused(
+        &[
+            "eda",
+            &fixture("superstore_ddmmyy.csv"),
+            "--date-format",
+            "%d/%m/%Y",
+        ],
+        &[
+            "Order Date",
+            "\"06/02/19\"",
+            "%d/%m/%Y",
+            "the year 19",
+            "--date-format",
+        ],
+    );
+    assert!(e.contains("1900"), "{e}");
+}
+
+#[test]
+fn a_column_mixing_decimal_points_and_commas_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write(
+        dir.path(),
+        "mixed.csv",
+        b"customer_id,date,amount\nc1,2024-01-01,\"1,5\"\nc2,2024-01-02,2.5\nc3,2024-01-03,3\n",
+    );
+    refused(
+        &["eda", path.to_str().unwrap()],
+        &[
+            "mixed.csv",
+            "\"amount\"",
+            "\"2.5\"",
+            "\"1,5\"",
+            "one decimal mark",
+        ],
+    );
+}
+
+#[test]
+fn inspect_tells_a_customer_table_and_names_a_header_less_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = common::write(
+        dir.path(),
+        "summary.csv",
+        b"ID,frequency,recency,T\n1,2,30.43,38.86\n2,1,1.71,38.86\n3,0,0,38.86\n",
+    );
+    let got = json(&["inspect", path.to_str().unwrap(), "--format", "json"]);
+    let f = &got["files"][0];
+    assert!(
+        f["format"].as_str().unwrap().contains("customer table"),
+        "{f}"
+    );
+    assert_eq!(f["columns"][0]["role"], "customer_id");
+    assert!(f["problems"].as_array().unwrap().is_empty(), "{f}");
+    refused(
+        &["inspect", &fixture("headerless.csv")],
+        &[
+            "--columns",
+            "perhaps --columns customer_id,date,quantity,amount",
+        ],
+    );
+}

@@ -33,6 +33,8 @@ pub struct FileInspection {
     pub columns: Vec<ColumnInspection>,
     /// What a full load would refuse or warn about, with the fix.
     pub problems: Vec<String>,
+    /// Choices worth knowing (a role chosen over a competing column).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -139,6 +141,7 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
     let headers = raw.headers();
     let roles = RoleMap::detect(&headers, &opts.overrides);
     let mut problems = Vec::new();
+    let table = super::table::looks_like_table(&raw, &roles).unwrap_or(false);
     let hints = DateHints {
         flag: opts.date_format.as_deref(),
         spreadsheet: raw.dialect.spreadsheet,
@@ -151,7 +154,12 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
             column_inspection(&raw, h, role, &roles, hints, semicolon, &mut problems)
         })
         .collect();
-    for role in [Role::Customer, Role::Date] {
+    let needed: &[Role] = if table {
+        &[Role::Customer]
+    } else {
+        &[Role::Customer, Role::Date]
+    };
+    for &role in needed {
         let named = role == Role::Customer && roles.has(Role::CustomerName);
         if !(roles.has(role) || named) {
             problems.push(format!(
@@ -161,13 +169,20 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
             ));
         }
     }
-    problems.extend(roles.notes(&raw.name));
+    let mut dialect = raw.dialect.clone();
+    if table {
+        dialect.format = format!(
+            "{} (a customer table: one row per id, no date column)",
+            dialect.format
+        );
+    }
     FileInspection {
         file: raw.name.clone(),
-        dialect: raw.dialect.clone(),
+        dialect,
         rows_sampled: raw.df.height(),
         columns,
         problems,
+        notes: roles.notes(&raw.name),
     }
 }
 

@@ -413,6 +413,39 @@ pub fn looks_like_value(field: &str) -> bool {
         )
 }
 
+/// Column names guessed from one line of values, for the `--columns` hint: the first id-like
+/// value is the customer, a date the date, a small whole number the quantity, a decimal
+/// the amount; the rest are numbered.
+pub fn guess_names(fields: &[String]) -> Vec<String> {
+    use super::formats::dates;
+    let mut taken = std::collections::HashSet::new();
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let date = matches!(
+                dates::infer(&[f.as_str()]),
+                dates::Decision::Formats(_) | dates::Decision::Ambiguous { .. }
+            );
+            let whole = !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit());
+            let guess = if date {
+                "date"
+            } else if f.parse::<f64>().is_ok() && f.contains('.') {
+                "amount"
+            } else if whole && !f.starts_with('0') && f.len() <= 4 {
+                "quantity"
+            } else {
+                "customer_id"
+            };
+            if taken.insert(guess) {
+                guess.to_string()
+            } else {
+                format!("column_{}", i + 1)
+            }
+        })
+        .collect()
+}
+
 /// Whether a first line holds data, not column names: some field is a number or a date.
 pub fn first_line_is_data(fields: &[String]) -> bool {
     fields.iter().any(|f| looks_like_value(f))
@@ -433,8 +466,9 @@ fn named_header(
         if data_first {
             let shown: String = fields.join(",").chars().take(60).collect();
             bail_input!(
-                "{name}: the first line looks like data, not column names ({shown:?}); name the {} columns with --columns NAME,NAME,… (e.g. --columns customer_id,date,quantity,amount)",
-                fields.len()
+                "{name}: the first line looks like data, not column names ({shown:?}); name the {} columns with --columns NAME,NAME,… (from the values, perhaps --columns {})",
+                fields.len(),
+                guess_names(&fields).join(",")
             );
         }
         return Ok(None);

@@ -70,6 +70,9 @@ impl Role {
                 "memberid",
                 "accountid",
                 "buyerid",
+                // A bare "ID" (customer summaries such as lifetimes' CDNOW tables): last, so
+                // any customer-named column wins.
+                "id",
             ],
             Role::CustomerName => &["customername", "clientname", "fullname", "buyername"],
             Role::Order => &[
