@@ -180,6 +180,7 @@ pub fn write_inspection(
                     writeln!(out, "encoding   {e}")?;
                 }
                 writeln!(out, "header     {}", f.dialect.header)?;
+                writeln!(out, "decimal    {}", f.decimal_mark)?;
                 writeln!(out, "rows seen  {}", f.rows_sampled)?;
                 let mut t = crate::analysis::Table::new(
                     "columns",

@@ -306,6 +306,8 @@ fn inspect_shows_layout_roles_types_and_formats() {
     ]);
     let f = &eu["files"][0];
     assert_eq!(f["delimiter"], ";");
+    assert_eq!(f["decimal_mark"], ",");
+    assert_eq!(file["decimal_mark"], ".");
     let price = f["columns"]
         .as_array()
         .unwrap()
@@ -530,4 +532,47 @@ fn inspect_tells_a_customer_table_and_names_a_header_less_file() {
             "perhaps --columns customer_id,date,quantity,amount",
         ],
     );
+}
+
+#[test]
+fn superstore_names_and_a_customer_name_as_the_id() {
+    let dir = tempfile::tempdir().unwrap();
+    // Superstore's current export: "Country/Region", Sales as the amount, no unit price.
+    let path = common::write(
+        dir.path(),
+        "store.csv",
+        b"Row ID,Order ID,Order Date,Ship Date,Customer Name,Country/Region,Sales,Quantity,Profit\n\
+1,CA-1,2019-01-03,2019-01-05,Ann Lee,United States,261.96,2,41.91\n\
+2,CA-1,2019-01-03,2019-01-05,Ann Lee,United States,731.94,3,219.58\n\
+3,CA-2,2019-02-11,2019-02-15,Bo Chan,Canada,14.62,2,6.87\n",
+    );
+    let o = run(&["eda", path.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(int(metric(&got, "customers who bought")), 2);
+    assert!(approx(
+        metric(&got, "revenue").as_f64().unwrap(),
+        1008.52,
+        0.005
+    ));
+    let rows = table(&got, "overview")["rows"].as_array().unwrap().clone();
+    let notes: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[0] == "load: note")
+        .map(|r| r[1].as_str().unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("\"Customer Name\" identifies customers")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("date is \"Order Date\", not \"Ship Date\"")),
+        "{notes:?}"
+    );
+    let regions = table(&got, "by_region")["rows"].as_array().unwrap().clone();
+    assert_eq!(regions[0][0], "United States");
 }

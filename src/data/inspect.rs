@@ -28,6 +28,9 @@ pub struct FileInspection {
     pub file: String,
     #[serde(flatten)]
     pub dialect: Dialect,
+    /// The decimal mark of the quantity, price and amount columns: "," where any of them
+    /// is read with a decimal comma, else ".".
+    pub decimal_mark: String,
     /// Rows looked at (the first megabyte of a large text file).
     pub rows_sampled: usize,
     pub columns: Vec<ColumnInspection>,
@@ -147,13 +150,22 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
         spreadsheet: raw.dialect.spreadsheet,
     };
     let semicolon = raw.dialect.delimiter.as_deref() == Some(";");
-    let columns = headers
+    let columns: Vec<ColumnInspection> = headers
         .iter()
         .map(|h| {
             let role = roles.iter().find(|(_, c)| *c == h).map(|(r, _)| r);
             column_inspection(&raw, h, role, &roles, hints, semicolon, &mut problems)
         })
         .collect();
+    let comma = columns.iter().any(|c| {
+        c.role
+            .as_deref()
+            .is_some_and(|r| NUMBER_ROLES.iter().any(|n| n.key() == r))
+            && c.format
+                .as_deref()
+                .is_some_and(|f| f.starts_with("decimal comma"))
+    });
+    let decimal_mark = if comma { "," } else { "." }.to_string();
     let needed: &[Role] = if table {
         &[Role::Customer]
     } else {
@@ -179,6 +191,7 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
     FileInspection {
         file: raw.name.clone(),
         dialect,
+        decimal_mark,
         rows_sampled: raw.df.height(),
         columns,
         problems,

@@ -631,4 +631,35 @@ mod tests {
         );
         assert_eq!(parse_override("country=Land").unwrap().role, Role::Region);
     }
+
+    #[test]
+    fn scores_prefer_the_order_date_and_name_the_runner_up() {
+        let m = RoleMap::detect(
+            &headers(
+                "Row ID,Order ID,Ship Date,Order Date,Customer ID,Segment,Category,Sub-Category,Sales,Discount,Profit,Quantity",
+            ),
+            &[],
+        );
+        assert_eq!(m.get(Role::Date), Some("Order Date"));
+        assert_eq!(m.runner_up(Role::Date), Some("Ship Date"));
+        assert_eq!(m.get(Role::Amount), Some("Sales"));
+        assert_eq!(m.get(Role::Category), Some("Category"));
+        assert_eq!(m.get(Role::Order), Some("Order ID"));
+        assert!(
+            m.notes("f.csv")
+                .iter()
+                .any(|n| n.contains("--map date=\"Ship Date\""))
+        );
+        let cdnow = RoleMap::detect(&headers("customer_id,date,number_of_cds,dollar_value"), &[]);
+        assert_eq!(cdnow.get(Role::Quantity), Some("number_of_cds"));
+        assert_eq!(cdnow.get(Role::Amount), Some("dollar_value"));
+        // Words the role's hints contain, less a penalty for another kind's words.
+        let fuzzy = RoleMap::detect(
+            &headers("Buyer Ref,Purchase Timestamp,Net Sales EUR,Tax Amount"),
+            &[],
+        );
+        assert_eq!(fuzzy.get(Role::Amount), Some("Net Sales EUR"));
+        assert_eq!(fuzzy.get(Role::Date), Some("Purchase Timestamp"));
+        assert!(!fuzzy.has(Role::Customer), "a reference is not an id");
+    }
 }
