@@ -121,6 +121,10 @@ pub struct ModelArgs {
     /// Write the exact matrix used (CustomerID + one column per feature) to this CSV file.
     #[arg(long, value_name = "FILE")]
     pub dump_matrix: Option<PathBuf>,
+    /// Replace existing output files (--out, --dump-matrix); only regular files are ever
+    /// replaced, never a link or a device.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -137,9 +141,6 @@ pub struct SegmentArgs {
     /// Also write customer_segments.csv and segment_summary.csv into this folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Replace existing files in --out.
-    #[arg(long)]
-    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -184,9 +185,6 @@ pub struct LookalikeArgs {
     /// Write the result to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Replace --out if it exists.
-    #[arg(long)]
-    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -212,9 +210,6 @@ pub struct ExportArgs {
     /// model.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Replace existing files.
-    #[arg(long)]
-    pub force: bool,
     #[command(flatten)]
     pub model: ModelArgs,
 }

@@ -20,7 +20,7 @@ use crate::cli::{
     AssignArgs, ExportArgs, LoadArgs, LookalikeArgs, MigrateArgs, ModelArgs, SegmentArgs, SweepArgs,
 };
 use crate::data::{self, DataSource, Dataset, roles};
-use crate::output::write_files_atomically;
+use crate::output::{check_targets, write_files_atomically};
 use crate::report::{self, Format, json_safe, write_csv_table, write_text_table};
 
 /// The reading flags (`--map`, `--date-format`, `--columns`, …), checked.
@@ -30,6 +30,17 @@ pub fn load_options(load: &LoadArgs) -> Result<data::LoadOptions> {
         .iter()
         .map(|m| roles::parse_override(m))
         .collect::<Result<Vec<_>>>()?;
+    for (i, a) in overrides.iter().enumerate() {
+        if let Some(b) = overrides[..i].iter().find(|b| b.role == a.role) {
+            bail_input!(
+                "--map {}={} and --map {}={}: one column per role; keep one of them",
+                b.role.key(),
+                b.column,
+                a.role.key(),
+                a.column
+            );
+        }
+    }
     if let Some(cols) = &load.columns
         && cols.iter().any(|c| c.trim().is_empty())
     {
@@ -70,22 +81,18 @@ pub fn load(data: Option<&Path>, load: &LoadArgs) -> Result<Dataset> {
     let opts = load_options(load)?;
     let ds = data::load(&DataSource::from_arg(data), &opts)?;
     for loss in ds.report.losses() {
-        eprintln!(
-            "segscope: warning: {}",
-            crate::report::sanitize(&loss.describe(&ds.name))
-        );
+        report::say(&format!("warning: {}", loss.describe(&ds.name)));
     }
     // A customer table has no EDA to show what loading left out: say it here.
     if ds.table.is_some() {
         for note in &ds.report.notes {
-            eprintln!("segscope: {}", crate::report::sanitize(note));
+            report::say(note);
         }
         if ds.report.bad_numbers > 0 {
-            eprintln!(
-                "segscope: {}: {} row(s) without a finite number in every feature left out",
-                crate::report::sanitize(&ds.name),
-                ds.report.bad_numbers
-            );
+            report::say(&format!(
+                "{}: {} row(s) without a finite number in every feature left out",
+                ds.name, ds.report.bad_numbers
+            ));
         }
     }
     Ok(ds)
@@ -117,29 +124,32 @@ fn matrix_csv(ids: &[String], names: &[String], x: &Array2<f64>) -> Vec<u8> {
 
 /// Refuses to replace existing files unless `force`.
 fn check_free(paths: &[&Path], force: bool) -> Result<()> {
-    if !force && let Some(p) = paths.iter().find(|p| p.exists()) {
-        bail_input!(
-            "{}: already exists; pass --force to overwrite it",
-            p.display()
-        );
+    check_targets(paths, force)
+}
+
+/// Refuses `--dump-matrix` onto anything but a new file (or a regular one with `--force`)
+/// before any work is done.
+fn check_dump(m: &ModelArgs) -> Result<()> {
+    match &m.dump_matrix {
+        Some(path) => check_targets(&[path], m.force),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn write_dump(m: &ModelArgs, ids: &[String], names: &[String], x: &Array2<f64>) -> Result<()> {
     if let Some(path) = &m.dump_matrix {
-        write_files_atomically(&[(path, &matrix_csv(ids, names, x))])?;
+        write_files_atomically(&[(path, &matrix_csv(ids, names, x))], m.force)?;
     }
     Ok(())
 }
 
+/// The most (customer, lookalike) pairs `lookalike --all` holds: about 0.8 GB.
+const MAX_LOOKALIKE_ROWS: usize = 50_000_000;
+
 /// Writes `bytes` to `--out FILE` (atomically, refusing to overwrite) or to standard output.
 fn emit(out: Option<&PathBuf>, force: bool, bytes: &[u8]) -> Result<()> {
     match out {
-        Some(path) => {
-            check_free(&[path], force)?;
-            write_files_atomically(&[(path, bytes)])
-        }
+        Some(path) => write_files_atomically(&[(path, bytes)], force),
         None => {
             let mut stdout = std::io::stdout().lock();
             stdout.write_all(bytes)?;
@@ -293,6 +303,7 @@ fn table_csv(t: &Table) -> Result<Vec<u8>> {
 }
 
 pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
+    check_dump(&a.model)?;
     if a.format == Format::Csv {
         bail_input!(
             "--format csv: segment prints text or json; use --out DIR or segscope export for CSV files"
@@ -304,23 +315,26 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
                 &dir.join("customer_segments.csv"),
                 &dir.join("segment_summary.csv"),
             ],
-            a.force,
+            a.model.force,
         )?;
     }
     let (s, ari) = fit_segments_with_agreement(a.data.as_deref(), load_args, &a.model, a.k)?;
     if let Some(dir) = &a.out {
         make_dir(dir)?;
         let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
-        write_files_atomically(&[
-            (
-                &dir.join("customer_segments.csv"),
-                &assignments_csv(&s.ids, &s.labels, &personas),
-            ),
-            (
-                &dir.join("segment_summary.csv"),
-                &table_csv(&segment::profile_table(&s))?,
-            ),
-        ])?;
+        write_files_atomically(
+            &[
+                (
+                    &dir.join("customer_segments.csv"),
+                    &assignments_csv(&s.ids, &s.labels, &personas),
+                ),
+                (
+                    &dir.join("segment_summary.csv"),
+                    &table_csv(&segment::profile_table(&s))?,
+                ),
+            ],
+            a.model.force,
+        )?;
     }
     let bytes = match a.format {
         Format::Json => json_bytes(&segment_out(&s, ari))?,
@@ -413,6 +427,7 @@ fn make_dir(dir: &Path) -> Result<()> {
 // --- sweep ---------------------------------------------------------------------------------
 
 pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
+    check_dump(&a.model)?;
     if a.format == Format::Csv {
         bail_input!("--format csv: sweep prints text or json");
     }
@@ -569,6 +584,7 @@ fn lookalike_matrix(f: &CustomerFeatures, m: &ModelArgs) -> Result<(Vec<String>,
 }
 
 pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
+    check_dump(&a.model)?;
     if !(-1.0..=1.0).contains(&a.min_score) {
         bail_input!(
             "--min-score {}: a cosine similarity lies between -1 and 1",
@@ -579,7 +595,7 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
         bail_input!("--top 0: ask for at least one lookalike");
     }
     if let Some(out) = &a.out {
-        check_free(&[out], a.force)?;
+        check_free(&[out], a.model.force)?;
     }
     let ds = load(a.data.as_deref(), load_args)?;
     let f = customer_features(&ds)?;
@@ -600,7 +616,7 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
                 s.k
             );
         }
-        let top = a.top.unwrap_or(20);
+        let top = a.top.unwrap_or(20).min(ids.len());
         let m = lookalike::expand(&s.matrix, &s.labels, seg - 1, top, a.min_score);
         match a.format {
             Format::Json => json_bytes(&serde_json::json!({
@@ -631,7 +647,16 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
         let (names, x) = lookalike_matrix(&f, &a.model)?;
         write_dump(&a.model, ids, &names, &x)?;
         let unit = lookalike::unit_rows(&x);
-        let top = a.top.unwrap_or(3);
+        // No customer has more lookalikes than there are other customers.
+        let top = a.top.unwrap_or(3).min(ids.len().saturating_sub(1).max(1));
+        if a.all && top.saturating_mul(ids.len()) > MAX_LOOKALIKE_ROWS {
+            bail_input!(
+                "--all --top {}: {} customers x {top} lookalikes is more than {MAX_LOOKALIKE_ROWS} rows to hold; lower --top (at most {})",
+                a.top.unwrap_or(3),
+                ids.len(),
+                MAX_LOOKALIKE_ROWS / ids.len().max(1)
+            );
+        }
         let rows: Vec<(usize, Vec<Match>)> = match &a.customer {
             Some(c) => {
                 let i = find_customer(ids, c)?;
@@ -676,12 +701,13 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
             }
         }
     };
-    emit(a.out.as_ref(), a.force, &bytes)
+    emit(a.out.as_ref(), a.model.force, &bytes)
 }
 
 // --- migrate -------------------------------------------------------------------------------
 
 pub fn run_migrate(a: &MigrateArgs, load_args: &LoadArgs) -> Result<()> {
+    check_dump(&a.model)?;
     if a.format == Format::Csv {
         bail_input!("--format csv: migrate prints text or json");
     }
@@ -729,10 +755,11 @@ pub const EXPORT_FILES: [&str; 5] = [
 ];
 
 pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
+    check_dump(&a.model)?;
     let paths: Vec<PathBuf> = EXPORT_FILES.iter().map(|f| a.out.join(f)).collect();
     check_free(
         &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
-        a.force,
+        a.model.force,
     )?;
     let (name, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
     let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
@@ -757,12 +784,12 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
         .map(PathBuf::as_path)
         .zip(contents.iter().map(Vec::as_slice))
         .collect();
-    write_files_atomically(&files)?;
-    eprintln!(
-        "segscope: wrote {} to {}",
+    write_files_atomically(&files, a.model.force)?;
+    report::say(&format!(
+        "wrote {} to {}",
         EXPORT_FILES.join(", "),
         a.out.display()
-    );
+    ));
     Ok(())
 }
 

@@ -39,3 +39,31 @@ pub fn first_line(err: &dyn fmt::Display) -> String {
     let text = err.to_string();
     text.lines().next().unwrap_or("").trim().to_string()
 }
+
+/// Reads a small text file a flag names (`--model`, `--config`, `--theme`): only a regular
+/// file, at most `limit` bytes, so `/dev/zero` or a FIFO is refused instead of read forever.
+/// `what` names the flag and file in messages.
+pub fn read_small_file(path: &std::path::Path, what: &str, limit: u64) -> anyhow::Result<String> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => bail_input!("{what}: cannot read ({e})"),
+    };
+    if !meta.is_file() {
+        bail_input!("{what}: is not a regular file (a folder, device or FIFO); give a file");
+    }
+    if meta.len() > limit {
+        bail_input!(
+            "{what}: is {} bytes, more than the {} such a file can be; is it the right file?",
+            meta.len(),
+            limit
+        );
+    }
+    let mut text = String::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_string(&mut text));
+    match read {
+        Ok(n) if n as u64 > limit => bail_input!("{what}: grew past {limit} bytes while read"),
+        Ok(_) => Ok(text),
+        Err(e) => bail_input!("{what}: cannot read ({e})"),
+    }
+}

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod data;
 pub mod error;
+pub mod guard;
 pub mod output;
 pub mod report;
 pub mod sample;

@@ -54,23 +54,57 @@ fn main() -> ExitCode {
     segscope::timing::start();
     let cli = Cli::parse();
     tune_malloc(if cli.command.is_none() { 1 } else { 2 });
+    if cli.command.is_some() {
+        clean_up_on_signals();
+    }
     let result = run(cli);
     segscope::timing::event("done");
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) if is_input(&e) => {
-            eprintln!("segscope: {}", report::sanitize(&e.to_string()));
+            report::say(&e.to_string());
+            ExitCode::from(2)
+        }
+        Err(e) if is_disk_full(&e) => {
+            report::say(&format!(
+                "cannot write the output ({}); free some space, or write elsewhere (--out, or redirect standard output)",
+                error::first_line(&e)
+            ));
             ExitCode::from(2)
         }
         Err(e) => {
-            eprintln!(
-                "segscope: internal error: {}",
-                report::sanitize(&format!("{e:#}"))
-            );
+            report::say(&format!("internal error: {e:#}"));
             ExitCode::from(1)
         }
     }
+}
+
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT end a headless command without leaving a temporary
+/// output file behind (the TUI has its own handling, which restores the terminal).
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+    else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            segscope::output::remove_temporaries();
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+/// Standard output (or a file) on a full disk: the machine's state, not a bug.
+fn is_disk_full(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| {
+            io.kind() == std::io::ErrorKind::StorageFull
+                || io.kind() == std::io::ErrorKind::QuotaExceeded
+                || io.kind() == std::io::ErrorKind::FileTooLarge
+        })
 }
 
 /// `segscope eda | head` closes stdout early; that is not an error.
@@ -177,12 +211,12 @@ fn run_sample(args: &SampleArgs) -> Result<()> {
         seed: args.seed,
     };
     let summary = sample::generate(spec, &args.out, args.force)?;
-    eprintln!(
-        "segscope: wrote {} customers, {} products, {} transactions to {}",
+    report::say(&format!(
+        "wrote {} customers, {} products, {} transactions to {}",
         summary.customers,
         summary.products,
         summary.transactions,
         args.out.display()
-    );
+    ));
     Ok(())
 }

@@ -16,6 +16,13 @@ pub enum Format {
     Csv,
 }
 
+/// One line on standard error, "segscope: " first, made safe for the terminal; a stderr that
+/// cannot be written (a full disk) is not worth a panic.
+pub fn say(message: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "segscope: {}", sanitize(message));
+}
+
 /// Replaces control characters (C0, DEL, C1, and bidi/zero-width format characters) with
 /// U+FFFD, so data can never emit escape sequences or reorder the terminal's text.
 pub fn sanitize(s: &str) -> String {
@@ -42,7 +49,35 @@ pub fn json_safe(json: &str) -> String {
 
 fn is_unsafe(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{180e}' | '\u{feff}')
+}
+
+/// [`sanitize`] for files other programs join on (CSV): each unsafe character becomes a
+/// visible `<U+XXXX>`, so ids that differ only by an invisible character stay different.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_unsafe(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The most characters a text-table cell shows; longer text is cut, with "…".
+pub const TEXT_CELL_MAX: usize = 200;
+
+/// A cell as text output shows it: safe for the terminal, at most [`TEXT_CELL_MAX`] wide.
+fn text_cell(s: &str) -> String {
+    let s = sanitize(s);
+    if s.chars().count() <= TEXT_CELL_MAX {
+        return s;
+    }
+    let mut cut: String = s.chars().take(TEXT_CELL_MAX - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// Display width in terminal columns (characters; wide glyphs are rare in this data).
@@ -55,9 +90,9 @@ pub fn write_text_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
     let cells: Vec<Vec<String>> = t
         .rows
         .iter()
-        .map(|r| r.iter().map(|v| sanitize(&v.display())).collect())
+        .map(|r| r.iter().map(|v| text_cell(&v.display())).collect())
         .collect();
-    let headers: Vec<String> = t.columns.iter().map(|c| sanitize(c)).collect();
+    let headers: Vec<String> = t.columns.iter().map(|c| text_cell(c)).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
     for row in &cells {
         for (i, c) in row.iter().enumerate() {
@@ -92,9 +127,9 @@ pub fn write_text_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
     writeln!(out)
 }
 
-/// One CSV field: sanitized, quoted when it must be (RFC 4180).
+/// One CSV field: unsafe characters made [`visible`], quoted when it must be (RFC 4180).
 pub fn csv_field(s: &str) -> String {
-    let s = sanitize(s);
+    let s = visible(s);
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -201,30 +201,45 @@ fn apportion(total: usize, weights: &[f64]) -> Vec<usize> {
     out
 }
 
+/// The largest sample: the files are built in memory before they are written.
+pub const MAX_CUSTOMERS: usize = 10_000_000;
+pub const MAX_TRANSACTIONS: usize = 100_000_000;
+
 /// Writes the three files into `out` (created if needed). Refuses to replace existing files
 /// unless `force`; each file is written to a temporary name and renamed into place.
 pub fn generate(spec: SampleSpec, out: &Path, force: bool) -> Result<SampleSummary> {
     if spec.customers == 0 {
         bail_input!("--customers must be at least 1");
     }
-    let names = ["Customers.csv", "Products.csv", "Transactions.csv"];
-    let paths: Vec<PathBuf> = names.iter().map(|n| out.join(n)).collect();
-    if !force && let Some(p) = paths.iter().find(|p| p.exists()) {
+    if spec.customers > MAX_CUSTOMERS {
         bail_input!(
-            "{}: already exists; pass --force to overwrite it or choose another --out",
-            p.display()
+            "--customers {}: at most {MAX_CUSTOMERS} (the files are built in memory)",
+            spec.customers
         );
     }
+    if spec.transactions > MAX_TRANSACTIONS {
+        bail_input!(
+            "--transactions {}: at most {MAX_TRANSACTIONS} (about 6 GB of text built in memory)",
+            spec.transactions
+        );
+    }
+    let names = ["Customers.csv", "Products.csv", "Transactions.csv"];
+    let paths: Vec<PathBuf> = names.iter().map(|n| out.join(n)).collect();
+    let targets: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    crate::output::check_targets(&targets, force)?;
     if let Err(e) = std::fs::create_dir_all(out) {
         bail_input!("{}: cannot create the output folder ({e})", out.display());
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
     let (customers_csv, products_csv, transactions_csv, n_products) = build(spec, &mut rng);
-    crate::output::write_files_atomically(&[
-        (&paths[0], customers_csv.as_slice()),
-        (&paths[1], products_csv.as_slice()),
-        (&paths[2], transactions_csv.as_slice()),
-    ])?;
+    crate::output::write_files_atomically(
+        &[
+            (&paths[0], customers_csv.as_slice()),
+            (&paths[1], products_csv.as_slice()),
+            (&paths[2], transactions_csv.as_slice()),
+        ],
+        force,
+    )?;
     Ok(SampleSummary {
         files: paths,
         customers: spec.customers,

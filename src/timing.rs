@@ -40,7 +40,9 @@ pub fn start() -> Instant {
 pub fn log(line: &str) {
     match sink() {
         Sink::Off => {}
-        Sink::Stderr => eprintln!("timing {line}"),
+        Sink::Stderr => {
+            let _ = writeln!(std::io::stderr(), "timing {line}");
+        }
         Sink::File(f) => {
             if let Ok(mut f) = f.lock() {
                 let _ = writeln!(f, "timing {line}");

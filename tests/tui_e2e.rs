@@ -7,7 +7,12 @@ use std::time::{Duration, Instant};
 
 struct Tmux {
     socket: String,
+    /// One session at a time: under load from others the app's start-up cursor query can
+    /// time out.
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
 }
+
+static SESSIONS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Tmux {
     fn run(&self, args: &[&str]) -> String {
@@ -114,6 +119,7 @@ fn start(tag: &str, cwd: &std::path::Path) -> Tmux {
 fn start_with(tag: &str, cwd: &std::path::Path, env: &str) -> Tmux {
     let t = Tmux {
         socket: format!("segscope-{tag}-{}", std::process::id()),
+        _one_at_a_time: SESSIONS.lock().unwrap_or_else(|e| e.into_inner()),
     };
     let bin = env!("CARGO_BIN_EXE_segscope");
     let script = format!("{env}'{bin}'; echo \"segscope exited with $?\"; sleep 60");
@@ -244,11 +250,11 @@ fn a_new_user_session_in_tmux() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    if !have_tmux("sigterm_and_sighup_restore_the_terminal") {
+fn every_ending_signal_restores_the_terminal() {
+    if !have_tmux("every_ending_signal_restores_the_terminal") {
         return;
     }
-    for signal in ["TERM", "HUP"] {
+    for signal in ["TERM", "HUP", "INT", "QUIT", "USR1", "ALRM"] {
         let cwd = tempfile::tempdir().unwrap();
         let t = start(&format!("sig{signal}"), cwd.path());
         t.wait_for("What loading did");
@@ -293,4 +299,70 @@ fn a_panic_still_restores_the_terminal() {
         t.screen().contains("panic provoked by SEGSCOPE_TEST_PANIC"),
         "the panic message is readable on the restored screen"
     );
+}
+
+/// The state letter of a process (R, S, T for stopped, …), from /proc.
+fn state(pid: &str) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(')')
+        .next()
+        .and_then(|r| r.trim().chars().next())
+        .unwrap_or('?')
+}
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn suspend_gives_the_terminal_back_and_resume_takes_it_again() {
+    if !have_tmux("suspend_gives_the_terminal_back_and_resume_takes_it_again") {
+        return;
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let t = start("suspend", cwd.path());
+    t.wait_for("What loading did");
+    let pid = t.app_pid();
+    // SIGTSTP from outside, then Ctrl-Z from the keyboard (raw mode delivers it as a key).
+    for how in ["signal", "key"] {
+        if how == "signal" {
+            assert!(
+                Command::new("kill")
+                    .args(["-TSTP", &pid])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        } else {
+            t.keys(&["C-z"]);
+        }
+        wait_until(&format!("{how}: the app stops"), || state(&pid) == 'T');
+        assert_eq!(
+            t.show("#{alternate_on}"),
+            "0",
+            "{how}: the main screen is back while stopped"
+        );
+        assert!(
+            Command::new("kill")
+                .args(["-CONT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        wait_until(&format!("{how}: the app takes the screen again"), || {
+            t.show("#{alternate_on}") == "1"
+        });
+        t.wait_for("What loading did");
+    }
+    // Still alive and reading keys: it quits cleanly.
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+    assert_eq!(t.show("#{alternate_on}"), "0");
 }

@@ -116,8 +116,10 @@ impl CustomerFeatures {
     pub fn scaled(&self, spec: &str, scaler: ScalerKind) -> Result<(Transform, Array2<f64>)> {
         let names = self.select(spec)?;
         let raw = self.raw_matrix(&names);
+        check_magnitudes(&self.ids, &names, &raw, "")?;
         let transform = Transform::fit(&names, &raw, scaler);
         let x = transform.apply(&raw);
+        check_magnitudes(&self.ids, &names, &x, " after scaling")?;
         Ok((transform, x))
     }
 
@@ -995,6 +997,32 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let lo = pos.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);
     sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// The largest magnitude a clustered value may have: squared distances between such values
+/// (summed over features and customers) stay finite.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
+/// Refuses a matrix with a value that is not finite, or so large that distances overflow: an
+/// input error naming the customer and the feature, before anything reaches a model (a sum
+/// of amounts like 1.5e308 overflows to infinity).
+pub fn check_magnitudes(
+    ids: &[String],
+    names: &[String],
+    x: &Array2<f64>,
+    stage: &str,
+) -> Result<()> {
+    let Some(((i, j), &v)) = x
+        .indexed_iter()
+        .find(|(_, v)| !v.is_finite() || v.abs() > MAX_MAGNITUDE)
+    else {
+        return Ok(());
+    };
+    let id = ids.get(i).map_or("?", String::as_str);
+    let name = names.get(j).map_or("?", String::as_str);
+    bail_input!(
+        "customer {id:?}: feature {name} is {v:e}{stage}, not a number segments can be computed on (beyond ±1e150, or a sum that overflowed); check the amounts of this customer, or leave the feature out with --features"
+    )
 }
 
 /// [`quantile`] of `v` as if sorted, by selection (linear time; `v` is reordered).

@@ -77,6 +77,13 @@ fn restrict(ds: &Dataset, before_us: i64) -> Dataset {
 pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result<Migration> {
     let split_us = micros(split);
     let before_f = customer_features(&restrict(ds, split_us))?;
+    if before_f.len() <= params.k {
+        bail_input!(
+            "--split {split}: only {} customer(s) bought before it, too few for --k {}; choose a later --split",
+            before_f.len(),
+            params.k
+        );
+    }
     let before = segment::fit(&before_f, params)?;
     let after_f = customer_features(ds)?;
     let model = super::model::Model::from_segmentation(&before, &ds.name);

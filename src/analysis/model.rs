@@ -29,6 +29,10 @@ pub struct Model {
     pub dataset: String,
 }
 
+/// The largest model.json read: centres and mixture parameters for any K and feature set
+/// segscope fits are far smaller.
+pub const MODEL_MAX_BYTES: u64 = 64 << 20;
+
 impl Model {
     pub fn from_segmentation(s: &Segmentation, dataset: &str) -> Model {
         Model {
@@ -44,13 +48,11 @@ impl Model {
         }
     }
 
-    /// Reads and checks a model file; every problem names the file.
+    /// Reads and checks a model file (at most [`MODEL_MAX_BYTES`]); every problem names the file.
     pub fn load(path: &Path) -> Result<Model> {
         let name = path.display();
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => bail_input!("--model {name}: cannot read ({e})"),
-        };
+        let text =
+            crate::error::read_small_file(path, &format!("--model {name}"), MODEL_MAX_BYTES)?;
         let model: Model = match serde_json::from_str(&text) {
             Ok(m) => m,
             Err(e) => bail_input!(
@@ -91,11 +93,14 @@ impl Model {
         f: &CustomerFeatures,
         model_path: &Path,
     ) -> Result<(Vec<usize>, Array2<f64>)> {
+        // A share of a category or region nobody in this data bought in or lives in is 0
+        // for everyone (a month without one category): only other features are missing.
+        let zero_share = |n: &str| n.starts_with("share_") || n.starts_with("region_");
         let missing: Vec<&str> = self
             .transform
             .features
             .iter()
-            .filter(|n| f.column(n).is_none())
+            .filter(|n| f.column(n).is_none() && !zero_share(n))
             .map(String::as_str)
             .collect();
         if !missing.is_empty() {
@@ -106,9 +111,17 @@ impl Model {
                 f.names.join(", ")
             );
         }
-        let x = self
-            .transform
-            .apply(&f.raw_matrix(&self.transform.features));
+        let raw = Array2::from_shape_fn((f.len(), self.transform.features.len()), |(i, j)| {
+            f.column(&self.transform.features[j])
+                .map_or(0.0, |c| f.raw[[i, c]])
+        });
+        let x = self.transform.apply(&raw);
+        super::features::check_magnitudes(
+            &f.ids,
+            &self.transform.features,
+            &x,
+            " after the model's scaling",
+        )?;
         let centroids = Array2::from_shape_vec(
             (self.k, self.transform.features.len()),
             self.centroids.iter().flatten().copied().collect(),

@@ -106,6 +106,29 @@ pub struct Segmentation {
     pub profiles: Vec<Profile>,
 }
 
+/// Refuses a K above the number of distinct feature vectors: K segments need K different
+/// customers, and a silent smaller K would mislabel the result. Stops counting at K.
+pub fn check_distinct(x: &Array2<f64>, k: usize, features: &str) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for row in x.outer_iter() {
+        let bits: Vec<u64> = row.iter().map(|v| (v + 0.0).to_bits()).collect();
+        seen.insert(bits);
+        if seen.len() >= k {
+            return Ok(());
+        }
+    }
+    if seen.len() < 2 {
+        // All alike: the fit says so in its own words.
+        return Ok(());
+    }
+    bail_input!(
+        "--k {k}: the customers have only {} distinct {features} feature vectors, so at most {} segments (choose --k {} or fewer, or other features: --features all)",
+        seen.len(),
+        seen.len(),
+        seen.len().max(2)
+    )
+}
+
 /// Checks K against the data before any fitting.
 pub fn check_k(k: usize, n_customers: usize) -> Result<()> {
     if n_customers < 3 {
@@ -221,6 +244,7 @@ pub fn fit_unscored_scaled(
     x: Array2<f64>,
 ) -> Result<Segmentation> {
     check_k(p.k, f.len())?;
+    check_distinct(&x, p.k, &p.features)?;
     let names = transform.features.clone();
     let (labels, gmm) = {
         let _t = crate::timing::phase("fit");
@@ -232,6 +256,14 @@ pub fn fit_unscored_scaled(
         // A customer table without spend: segments are then ordered by size.
         .unwrap_or_else(|| vec![0.0; f.len()]);
     let (labels, order) = stable_order(&labels, &monetary);
+    if order.len() >= 2 && order.len() < p.k {
+        bail_input!(
+            "--k {}: the fit found only {} segments that hold customers; choose --k {} or fewer",
+            p.k,
+            order.len(),
+            order.len()
+        );
+    }
     if order.len() < 2 {
         bail_input!(
             "--k {}: the customers' {} features do not separate into segments (all customers look the same); try --features all",

@@ -22,7 +22,12 @@ mod fate {
     pub const BAD_NUMBER: i32 = 4;
     pub const ZERO_QUANTITY: i32 = 5;
     pub const NONPOSITIVE_PRICE: i32 = 6;
+    pub const OUT_OF_RANGE: i32 = 7;
 }
+
+/// The largest quantity, price or amount a line may carry: beyond it a value is an export
+/// error (a sum of two such lines could overflow), never a sale.
+pub const MAX_LINE_VALUE: f64 = 1e15;
 
 /// Microseconds in a day: a datetime with a remainder carries a time of day.
 const DAY_US: i64 = 86_400_000_000;
@@ -659,6 +664,11 @@ fn note_first_losses(
             "zero or negative unit price",
             report.nonpositive_price,
         ),
+        (
+            fate::OUT_OF_RANGE,
+            "quantity/price/amount beyond ±1e15",
+            report.out_of_range,
+        ),
     ];
     for (f, reason, n) in counted {
         if (n as f64) <= LOSS_NOTE_SHARE * before as f64 {
@@ -912,6 +922,8 @@ pub fn clean_lines(
     let bad_number = unusable("quantity")
         .or(unusable("unit_price"))
         .or(unusable("amount"));
+    let huge = |c: &str| col(c).abs().gt(lit(MAX_LINE_VALUE));
+    let too_large = huge("quantity").or(huge("unit_price")).or(huge("amount"));
     let fate = when(missing_date)
         .then(lit(fate::MISSING_DATE))
         .when(col("date").is_null())
@@ -920,6 +932,8 @@ pub fn clean_lines(
         .then(lit(fate::RETURN))
         .when(bad_number)
         .then(lit(fate::BAD_NUMBER))
+        .when(too_large)
+        .then(lit(fate::OUT_OF_RANGE))
         .when(col("quantity").eq(lit(0.0)))
         .then(lit(fate::ZERO_QUANTITY))
         .when(col("unit_price").lt_eq(lit(0.0)))
@@ -974,6 +988,7 @@ pub fn clean_lines(
             fate::BAD_NUMBER => report.bad_numbers += n,
             fate::ZERO_QUANTITY => report.zero_quantity += n,
             fate::NONPOSITIVE_PRICE => report.nonpositive_price += n,
+            fate::OUT_OF_RANGE => report.out_of_range += n,
             _ => {}
         }
     }

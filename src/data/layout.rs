@@ -60,6 +60,18 @@ fn find_in(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
         })
         .collect();
     found.sort();
+    if found.len() > 1 {
+        let names: Vec<String> = found
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+            .collect();
+        bail_input!(
+            "{}: holds {} ({}); keep one of them in the folder",
+            dir.display(),
+            names.join(" and "),
+            "two files for one part of the dataset"
+        );
+    }
     Ok(found.into_iter().next())
 }
 
@@ -67,6 +79,15 @@ fn find_in(dir: &Path, stem: &str) -> Result<Option<PathBuf>> {
 pub fn detect(path: &Path) -> Result<Layout> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
+        // ELOOP: a link that points, in the end, at itself.
+        Err(e) if e.raw_os_error() == Some(40) => bail_input!(
+            "{}: is a symbolic link loop (links that point at each other); give the real file or folder",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => bail_input!(
+            "{}: cannot be read (permission denied); check its permissions",
+            path.display()
+        ),
         Err(_) => bail_input!(
             "{}: no such file or folder; give a dataset folder or a transaction file",
             path.display()
@@ -74,6 +95,12 @@ pub fn detect(path: &Path) -> Result<Layout> {
     };
     if meta.is_file() {
         return Ok(Layout::TransactionLog(path.to_path_buf()));
+    }
+    if !meta.is_dir() {
+        bail_input!(
+            "{}: is not a regular file or a folder (a FIFO, socket or device); save the data to a file first, or pipe it in with segscope … -",
+            path.display()
+        );
     }
     let customers = find_in(path, "customers")?;
     let products = find_in(path, "products")?;

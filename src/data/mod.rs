@@ -417,6 +417,10 @@ pub fn precheck(source: &DataSource, opts: &LoadOptions) -> Result<bool> {
     let head = |p: &Path, how: ReadAs| -> Result<Option<RawFile>> {
         let name = p.display().to_string();
         let mut bytes = Vec::new();
+        // A FIFO or device is refused by the full load (opening one here could block).
+        if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
+            return Ok(None);
+        }
         match std::fs::File::open(p) {
             Ok(f) => {
                 use std::io::Read;
@@ -513,6 +517,22 @@ fn note_file(report: &mut LoadReport, raw: &RawFile, roles: &RoleMap) {
 }
 
 fn require(raw: &RawFile, roles: &RoleMap, role: Role) -> Result<()> {
+    // The column this role would have taken is given to another role by --map.
+    let natural = RoleMap::detect(&raw.headers(), &[]);
+    if !roles.has(role)
+        && let Some(column) = natural.get(role)
+        && let Some((other, _)) = roles.iter().find(|(r, c)| *c == column && *r != role)
+    {
+        bail_input!(
+            "{}: column {column:?} would be the {} but --map makes it the {}; give {} another column with --map {}=COLUMN, or map {} elsewhere",
+            raw.name,
+            role.key(),
+            other.key(),
+            role.key(),
+            role.key(),
+            other.key()
+        );
+    }
     if !roles.has(role) {
         bail_input!(
             "{}: no {} column found (columns: {}); name it with --map {}=COLUMN",

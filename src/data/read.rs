@@ -149,6 +149,14 @@ pub fn read_path(path: &Path, how: ReadAs) -> Result<RawFile> {
     if super::sheet::is_spreadsheet(path) {
         return super::sheet::read_sheet(path, how);
     }
+    // Told before opening: opening a FIFO blocks until something writes to it.
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        bail_input!(
+            "{name}: is not a regular file (a FIFO, socket, device or folder); give a file"
+        );
+    }
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -156,13 +164,32 @@ pub fn read_path(path: &Path, how: ReadAs) -> Result<RawFile> {
         }
         Err(e) => bail_input!("{name}: cannot read ({e}); check its permissions"),
     };
-    let len = file.metadata().map_or(0, |m| m.len());
-    if len >= MAP_MIN && file.metadata().is_ok_and(|m| m.is_file()) {
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => bail_input!("{name}: cannot read ({e}); check its permissions"),
+    };
+    if !meta.is_file() {
+        bail_input!(
+            "{name}: is not a regular file (a FIFO, socket, device or folder); give a file"
+        );
+    }
+    let len = meta.len();
+    if len >= MAP_MIN {
         // Populated up front: one call maps every page the cache holds (faulting them in one
         // by one as the parse reaches them cost more than a copy did).
         // SAFETY: the map is read-only and dropped before this returns; a file truncated by
-        // another process while it is read is the one case the map cannot guard against.
+        // another process while it is read raises SIGBUS, which crate::guard turns into a
+        // one-line error and exit 2.
+        crate::guard::reading(&name);
         if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
+            // Test-only: cut the file right after mapping, as a writer truncating it mid-read
+            // would (tests/hardening.rs).
+            if std::env::var_os("SEGSCOPE_TEST_TRUNCATE_AFTER_MAP").is_some() {
+                let _ = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .and_then(|f| f.set_len(0));
+            }
             return read_shared(&name, Arc::new(map), how);
         }
     }
@@ -199,11 +226,29 @@ fn read_shared(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     read_csv(name, data, how)
 }
 
+/// The most a gzip file may expand to here: 100 times its size (text compresses 5 to 20
+/// times), at least 256 MB and at most 8 GB. Beyond it the file is a gzip bomb, or too large
+/// to hold whole: decompressed on disk first, it is mapped instead.
+fn gunzip_limit(compressed: usize) -> u64 {
+    (compressed as u64)
+        .saturating_mul(100)
+        .clamp(256 << 20, 8 << 30)
+}
+
 fn gunzip(name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    if let Err(e) = flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut out) {
+    let limit = gunzip_limit(bytes.len());
+    let mut out = Vec::with_capacity(bytes.len().saturating_mul(4).min(1 << 30));
+    let decoder = flate2::read::MultiGzDecoder::new(bytes);
+    if let Err(e) = decoder.take(limit + 1).read_to_end(&mut out) {
         bail_input!(
             "{name}: corrupt or truncated gzip data ({e}); re-download or re-compress the file"
+        );
+    }
+    if out.len() as u64 > limit {
+        bail_input!(
+            "{name}: expands to more than {} MB ({} times its size: a gzip bomb, or a file too large to read whole); decompress it first (gunzip -k) and give the .csv",
+            limit >> 20,
+            limit / bytes.len().max(1) as u64
         );
     }
     Ok(out)
@@ -247,7 +292,13 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     } else {
         0
     };
+    if let Some(text) = utf16(all) {
+        return read_csv(name, Arc::new(text.into_bytes()), how);
+    }
     let bytes = &all[bom..];
+    if let Some(lf) = cr_only_lines(bytes) {
+        return read_csv(name, Arc::new(lf), how);
+    }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         bail_input!("{name}: the file is empty; expected a header line and rows");
     }
@@ -288,6 +339,7 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
         None => (data, skip, "first line"),
     };
     let bytes = &(*data).as_ref()[skip..];
+    refuse_repeated_names(name, &first_fields(bytes, separator))?;
     // The duplicate scan starts beside the parse (and may go on into cleaning); the padding
     // test, which cleaning needs first, runs beside the parse too.
     let mut duplicates = Duplicates::scan(data.clone(), skip, quoted);
@@ -301,7 +353,13 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     });
     let df = match parsed {
         Ok(df) => df,
-        Err(e) => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
+        Err(e) => match ragged_line(bytes, separator) {
+            Some((line, found, expected)) => bail_input!(
+                "{name}: line {line} has {found} fields where the header has {expected}; fix or remove that line (a value with the delimiter {:?} in it needs quotes)",
+                separator as char
+            ),
+            None => bail_input!("{name}: cannot parse as CSV ({})", first_line(&e)),
+        },
     };
     if df.height() == 0 {
         bail_input!("{name}: has a header but no rows");
@@ -326,6 +384,71 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
             spreadsheet: false,
         },
     })
+}
+
+/// Two columns of one name: which one a role means cannot be told, so the file is refused.
+fn refuse_repeated_names(name: &str, header: &[String]) -> Result<()> {
+    for (j, h) in header.iter().enumerate() {
+        if let Some(i) = header[..j].iter().position(|x| x == h) {
+            bail_input!(
+                "{name}: two columns are named {h:?} (columns {} and {}); rename one, or name them all with --columns",
+                i + 1,
+                j + 1
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The first line (1-based) with more fields than the header, with both counts: what a
+/// parse failure most often is, said with the line to fix.
+fn ragged_line(bytes: &[u8], separator: u8) -> Option<(usize, usize, usize)> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut lines = text.split('\n');
+    let expected = split_fields(lines.next()?.trim_end_matches('\r'), separator as char).len();
+    lines
+        .enumerate()
+        .map(|(i, l)| {
+            (
+                i + 2,
+                split_fields(l.trim_end_matches('\r'), separator as char).len(),
+            )
+        })
+        .find(|&(_, n)| n > expected)
+        .map(|(line, n)| (line, n, expected))
+}
+
+/// UTF-16 text (Excel's "Unicode text" export), told by its byte-order mark, as UTF-8.
+fn utf16(bytes: &[u8]) -> Option<String> {
+    let little = bytes.starts_with(&[0xff, 0xfe]);
+    if !little && !bytes.starts_with(&[0xfe, 0xff]) {
+        return None;
+    }
+    let units = bytes[2..].chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{fffd}'))
+            .collect(),
+    )
+}
+
+/// Lines ended by CR alone (old Mac exports) as LF lines; `None` when the bytes hold an LF.
+fn cr_only_lines(bytes: &[u8]) -> Option<Vec<u8>> {
+    if memchr::memchr(b'\n', bytes).is_some() || memchr::memchr(b'\r', bytes).is_none() {
+        return None;
+    }
+    Some(
+        bytes
+            .iter()
+            .map(|&b| if b == b'\r' { b'\n' } else { b })
+            .collect(),
+    )
 }
 
 /// A header line with none of the usual delimiters whose words are separated by spaces, and

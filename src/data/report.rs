@@ -31,6 +31,8 @@ pub struct LoadReport {
     pub bad_numbers: usize,
     /// Quantity 0: dropped.
     pub zero_quantity: usize,
+    /// Quantity, price or amount beyond ±1e15 (an export error; sums could overflow): dropped.
+    pub out_of_range: usize,
     /// Unit price zero or negative (free items, adjustments): dropped.
     pub nonpositive_price: usize,
     /// Transactions whose product is not in the product file: kept, without name or category.
@@ -144,6 +146,7 @@ impl LoadReport {
             ("missing date", self.missing_date, "point --map date=COLUMN at a column that has every date"),
             ("missing or non-numeric quantity/price/amount", self.bad_numbers, "check the columns with segscope inspect, or point --map quantity=/unit_price=/amount=COLUMN at the right ones"),
             ("zero quantity", self.zero_quantity, "check --map quantity=COLUMN"),
+            ("quantity/price/amount beyond ±1e15", self.out_of_range, "check the columns with segscope inspect (a misread decimal or thousands mark?)"),
             ("zero or negative unit price", self.nonpositive_price, "check --map unit_price=COLUMN or --map amount=COLUMN"),
             ("exact duplicate rows", self.duplicate_rows, "if repeated lines are real purchases, the order id column is not one: --map order_id=COLUMN"),
         ]
@@ -190,6 +193,10 @@ impl LoadReport {
                 self.bad_numbers,
             ),
             ("zero quantity (dropped)", self.zero_quantity),
+            (
+                "quantity/price/amount beyond ±1e15 (dropped)",
+                self.out_of_range,
+            ),
             (
                 "zero or negative unit price (dropped)",
                 self.nonpositive_price,

@@ -94,6 +94,11 @@ pub enum Action {
     },
     /// A CSV export finished (the path) or failed (the message).
     Exported(Result<String, String>),
+    /// Ctrl-Z or SIGTSTP: give the terminal back and stop until resumed (the run loop
+    /// handles it; the state does not change).
+    Suspend,
+    /// SIGCONT: the process runs again (after `fg`): take the terminal back and redraw.
+    Resume,
 }
 
 /// Slow work the app asks the runner to start; results come back as Actions.

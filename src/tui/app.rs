@@ -281,6 +281,7 @@ impl App {
                 self.size = (w, h);
                 vec![]
             }
+            Action::Suspend | Action::Resume => vec![],
             Action::Loaded(report) => {
                 self.load = Slot::Ready(report);
                 vec![]

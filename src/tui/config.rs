@@ -62,18 +62,21 @@ pub fn parse(source: &str, text: &str) -> Result<Config> {
 }
 
 /// Reads `--config FILE` (which must exist), else the default file if there is one.
+/// The largest config or theme file read.
+pub const CONFIG_MAX_BYTES: u64 = 1 << 20;
+
 pub fn load(explicit: Option<&Path>) -> Result<Config> {
-    let path = match explicit {
-        Some(p) => p.to_path_buf(),
+    let (path, what) = match explicit {
+        Some(p) => (p.to_path_buf(), format!("--config {}", p.display())),
         None => match default_path() {
-            Some(p) if p.exists() => p,
+            Some(p) if p.exists() => {
+                let what = format!("{} (the default config file)", p.display());
+                (p, what)
+            }
             _ => return Ok(Config::default()),
         },
     };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) => bail_input!("--config {}: cannot read ({e})", path.display()),
-    };
+    let text = crate::error::read_small_file(&path, &what, CONFIG_MAX_BYTES)?;
     let mut config = parse(&path.display().to_string(), &text)?;
     config.path = Some(path);
     Ok(config)

@@ -59,7 +59,7 @@ fn export(t: &Table) -> Result<String, String> {
         })
         .find(|p| !p.exists())
         .ok_or_else(|| "too many exports in this folder".to_string())?;
-    crate::output::write_files_atomically(&[(Path::new(&path), &bytes)])
+    crate::output::write_files_atomically(&[(Path::new(&path), &bytes)], false)
         .map_err(|e| crate::error::first_line(&e))?;
     let shown = std::env::current_dir()
         .map(|d| d.join(&path))
@@ -82,15 +82,69 @@ fn spawn_input(tx: Sender<Action>) {
     });
 }
 
+/// Every signal that would end the process quits the app instead, so the terminal is
+/// restored; SIGTSTP suspends it (the terminal given back first) and SIGCONT resumes it.
 fn spawn_signals(tx: Sender<Action>) -> Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP])?;
+    use signal_hook::consts::{
+        SIGALRM, SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP, SIGUSR1, SIGUSR2,
+    };
+    let mut signals = signal_hook::iterator::Signals::new([
+        SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP, SIGCONT,
+    ])?;
     std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            let _ = tx.send(Action::Command(action::Command::Quit));
+        for sig in signals.forever() {
+            let action = match sig {
+                SIGTSTP => Action::Suspend,
+                SIGCONT => Action::Resume,
+                _ => Action::Command(action::Command::Quit),
+            };
+            if tx.send(action).is_err() {
+                return;
+            }
         }
     });
     Ok(())
+}
+
+/// Gives the terminal back (cooked mode, main screen, cursor) and stops the process; when
+/// the shell continues it, takes the terminal again. SIGSTOP cannot be caught, so the stop
+/// itself is certain.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    ratatui::restore();
+    signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
+    resume(terminal)
+}
+
+/// Takes the terminal again after a stop: raw mode, the alternate screen, and a blank frame,
+/// so the next draw repaints every cell. (`Terminal::clear` would ask the terminal for the
+/// cursor position, and the input thread would swallow the answer.)
+fn resume(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen, enable_raw_mode};
+    enable_raw_mode()?;
+    crossterm::execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        Clear(ClearType::All),
+        crossterm::cursor::Hide
+    )?;
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+    Ok(())
+}
+
+/// Ctrl-Z: raw mode delivers it as a key, so it is turned into a suspend here.
+fn is_suspend_key(a: &Action) -> bool {
+    use crossterm::event::{KeyCode, KeyModifiers};
+    matches!(a, Action::Key(k) if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL))
+}
+
+/// After ratatui's hook has restored the terminal and printed the panic, the process ends
+/// (exit 101): a panic on a worker thread must not leave the app running in cooked mode.
+fn end_on_panic() {
+    let restore_and_print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_and_print(info);
+        std::process::exit(101);
+    }));
 }
 
 /// What a result is called in the timing log (bench/tui_pty.py reads these lines).
@@ -107,14 +161,17 @@ fn ready_name(a: &Action) -> Option<&'static str> {
 }
 
 /// Runs the app until the user quits (or a signal asks it to). The terminal is restored on
-/// every exit path: normal quit, error, panic (ratatui's hook), SIGTERM and SIGHUP. A dataset
+/// every exit path: normal quit, error, panic (ratatui's hook, then exit 101), and every
+/// signal that ends a process; Ctrl-Z and SIGTSTP suspend with the terminal restored. A dataset
 /// that fails to load in the background closes the app with the loader's error.
 pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Theme) -> Result<()> {
     let (tx, rx) = channel::<Action>();
     spawn_signals(tx.clone())?;
     let worker = worker::Worker::start(start, tx.clone());
     let mut app = App::new(name, config.keymap);
+    crate::guard::save_terminal();
     let mut terminal = ratatui::try_init()?;
+    end_on_panic();
     let result = (|| -> Result<()> {
         let size = terminal.size()?;
         app.size = (size.width, size.height);
@@ -133,6 +190,19 @@ pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Them
                 && matches!(&action, Action::Key(k) if k.code == crossterm::event::KeyCode::Char('P'))
             {
                 panic!("panic provoked by SEGSCOPE_TEST_PANIC");
+            }
+            match &action {
+                a if is_suspend_key(a) || matches!(a, Action::Suspend) => {
+                    suspend(&mut terminal)?;
+                    terminal.draw(|f| ui::draw(f, &app, &theme))?;
+                    continue;
+                }
+                Action::Resume => {
+                    resume(&mut terminal)?;
+                    terminal.draw(|f| ui::draw(f, &app, &theme))?;
+                    continue;
+                }
+                _ => {}
             }
             let is_key = matches!(action, Action::Key(_));
             let mut ready = ready_name(&action);

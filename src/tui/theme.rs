@@ -134,8 +134,11 @@ impl Theme {
         }
         let path = Path::new(name);
         if name.ends_with(".toml") && path.exists() {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| crate::error::input(format!("{name}: cannot read ({e})")))?;
+            let text = crate::error::read_small_file(
+                path,
+                &format!("--theme {name}"),
+                super::config::CONFIG_MAX_BYTES,
+            )?;
             return Theme::parse(name, &text, no_color);
         }
         let names: Vec<&str> = THEMES.iter().map(|t| t.0).collect();
