@@ -117,12 +117,17 @@ fn start(tag: &str, cwd: &std::path::Path) -> Tmux {
 
 /// The same, with environment assignments (`NAME=value `) before the command.
 fn start_with(tag: &str, cwd: &std::path::Path, env: &str) -> Tmux {
+    start_cmd(tag, cwd, env, "")
+}
+
+/// The same, with arguments (already quoted for sh) after the command.
+fn start_cmd(tag: &str, cwd: &std::path::Path, env: &str, args: &str) -> Tmux {
     let t = Tmux {
         socket: format!("segscope-{tag}-{}", std::process::id()),
         _one_at_a_time: SESSIONS.lock().unwrap_or_else(|e| e.into_inner()),
     };
     let bin = env!("CARGO_BIN_EXE_segscope");
-    let script = format!("{env}'{bin}'; echo \"segscope exited with $?\"; sleep 60");
+    let script = format!("{env}'{bin}' {args}; echo \"segscope exited with $?\"; sleep 60");
     let dir = cwd.to_str().unwrap();
     t.run(&[
         "new-session",
@@ -365,4 +370,32 @@ fn suspend_gives_the_terminal_back_and_resume_takes_it_again() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0");
     assert_eq!(t.show("#{alternate_on}"), "0");
+}
+
+#[test]
+fn a_file_cut_short_under_the_app_restores_the_terminal() {
+    if !have_tmux("a_file_cut_short_under_the_app_restores_the_terminal") {
+        return;
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let mut csv = b"customer_id,date,amount\n".to_vec();
+    for i in 0..120_000 {
+        csv.extend(format!("c{},2024-01-{:02},{}.5\n", i % 900, i % 28 + 1, i % 50).as_bytes());
+    }
+    let file = cwd.path().join("big.csv");
+    std::fs::write(&file, &csv).unwrap();
+    // Test-only hook: the full load (behind the first frame) finds the file cut short.
+    let t = start_cmd(
+        "sigbus",
+        cwd.path(),
+        "SEGSCOPE_TEST_TRUNCATE_AFTER_MAP=1 ",
+        &format!("'{}'", file.display()),
+    );
+    assert_eq!(t.wait_exit(), "2");
+    assert_eq!(
+        t.show("#{alternate_on}"),
+        "0",
+        "the alternate screen was left"
+    );
+    assert!(t.screen().contains("cut short"), "{}", t.screen());
 }
