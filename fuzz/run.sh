@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
 export RUSTC_BOOTSTRAP=1
-targets=(load_csv roles dates numbers config_toml)
+targets=(load_csv roles dates numbers output_paths config_toml)
 mkdir -p fuzz/logs
 cargo fuzz build --sanitizer none
 {
