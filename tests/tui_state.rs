@@ -360,11 +360,7 @@ fn the_overview_shows_a_banner_for_each_big_loss() {
         assert!(banner.contains("unparseable date"), "{banner}");
     }
     // A clean load has none.
-    let clean = segscope::data::load(
-        &segscope::data::DataSource::Bundled,
-        &segscope::data::LoadOptions::default(),
-    )
-    .unwrap();
+    let clean = segscope::data::load_bundled().unwrap();
     let mut app = App::new(&clean.name, Default::default());
     app.update(Action::Loaded(std::sync::Arc::new(clean.report.clone())));
     app.update(segscope::tui::worker::eda_job(&clean));

@@ -411,13 +411,7 @@ mod tests {
 
     #[test]
     fn the_index_by_code_lists_what_the_sorted_index_lists() {
-        let ds = crate::data::load(
-            &crate::data::DataSource::Bundled,
-            &crate::data::LoadOptions::default(),
-        )
-        .unwrap()
-        .materialized()
-        .unwrap();
+        let ds = crate::data::load_bundled().unwrap().materialized().unwrap();
         assert!(ds.present.customer_code);
         let by_code = CustomerIndex::build(&ds).unwrap();
         assert!(by_code.rows.is_some(), "the sample's lines carry codes");

@@ -1393,13 +1393,7 @@ mod tests {
 
     #[test]
     fn tables_from_coded_lines_equal_the_group_bys() {
-        let ds = crate::data::load(
-            &crate::data::DataSource::Bundled,
-            &crate::data::LoadOptions::default(),
-        )
-        .unwrap()
-        .materialized()
-        .unwrap();
+        let ds = crate::data::load_bundled().unwrap().materialized().unwrap();
         let coded = Keys::build(&ds).unwrap().expect("the sample is coded");
         for by in [By::All, By::Region, By::Category] {
             assert!(coded.grouped(by, true).unwrap().is_some());
@@ -1451,13 +1445,7 @@ mod tests {
 
     #[test]
     fn category_pairs_by_code_equal_the_join() {
-        let ds = crate::data::load(
-            &crate::data::DataSource::Bundled,
-            &crate::data::LoadOptions::default(),
-        )
-        .unwrap()
-        .materialized()
-        .unwrap();
+        let ds = crate::data::load_bundled().unwrap().materialized().unwrap();
         let by_code = category_pairs_by_code(&ds, None)
             .unwrap()
             .expect("the sample has codes");

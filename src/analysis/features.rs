@@ -1164,11 +1164,7 @@ mod tests {
 
     #[test]
     fn dense_aggregates_equal_the_group_by() {
-        let ds = crate::data::load(
-            &crate::data::DataSource::Bundled,
-            &crate::data::LoadOptions::default(),
-        )
-        .unwrap();
+        let ds = crate::data::load_bundled().unwrap();
         let lines = ds.lines.clone().filter(col("customer_code").is_not_null());
         let names = ["Books", "Clothing", "Electronics", "Home Decor", "Sports"].map(String::from);
         assert!(

@@ -170,13 +170,7 @@ mod tests {
 
     #[test]
     fn series_from_coded_lines_equal_the_group_bys() {
-        let ds = crate::data::load(
-            &crate::data::DataSource::Bundled,
-            &crate::data::LoadOptions::default(),
-        )
-        .unwrap()
-        .materialized()
-        .unwrap();
+        let ds = crate::data::load_bundled().unwrap().materialized().unwrap();
         let keys = Keys::build(&ds).unwrap().expect("the sample is coded");
         for group in [None, Some("region"), Some("category")] {
             let fast = monthly(&ds, Some(&keys), group).unwrap();

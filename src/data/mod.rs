@@ -197,6 +197,11 @@ impl Dataset {
     }
 }
 
+/// The bundled sample, read with the default options.
+pub fn load_bundled() -> Result<Dataset> {
+    load(&DataSource::Bundled, &LoadOptions::default())
+}
+
 /// Loads a dataset from its source, then refuses a load that keeps fewer than half its rows
 /// (unless `--allow-partial`): a file read that wrongly is not an answer.
 pub fn load(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use segscope::data::{self, DataSource, Dataset};
+use segscope::data::Dataset;
 use segscope::tui::action::{Action, Effect};
 use segscope::tui::app::App;
 use segscope::tui::keymap::Keymap;
@@ -15,13 +15,7 @@ use segscope::tui::{ui, worker};
 
 pub fn sample() -> &'static Dataset {
     static DS: OnceLock<Dataset> = OnceLock::new();
-    DS.get_or_init(|| {
-        data::load(
-            &DataSource::Bundled,
-            &segscope::data::LoadOptions::default(),
-        )
-        .expect("bundled sample loads")
-    })
+    DS.get_or_init(|| segscope::data::load_bundled().expect("bundled sample loads"))
 }
 
 /// Runs the effects an action asked for, feeding results back, until nothing is left.
