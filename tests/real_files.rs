@@ -576,3 +576,18 @@ fn superstore_names_and_a_customer_name_as_the_id() {
     let regions = table(&got, "by_region")["rows"].as_array().unwrap().clone();
     assert_eq!(regions[0][0], "United States");
 }
+
+#[test]
+fn flags_for_one_log_are_refused_where_they_would_be_ignored() {
+    refused(
+        &["eda", &fixture("cdnow_like.csv"), "--sheet", "Other"],
+        &["--sheet \"Other\"", "not a spreadsheet"],
+    );
+    let Some(z) = common::zeotap_or_skip("flags_for_one_log") else {
+        return;
+    };
+    refused(
+        &["eda", z.to_str().unwrap(), "--columns", "a,b,c"],
+        &["--columns", "folder", "one transaction log"],
+    );
+}

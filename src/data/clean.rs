@@ -344,23 +344,7 @@ pub fn date_formats(
     }
     let c = df.column(column)?;
     if c.dtype().is_integer() {
-        let ints: Vec<i64> = c
-            .cast(&DataType::Int64)?
-            .i64()?
-            .iter()
-            .flatten()
-            .take(DATE_SAMPLE)
-            .collect();
-        return match dates::infer_epoch(&ints) {
-            Some(f) => Ok(vec![f]),
-            None => bail_input!(
-                "{file}: column {column:?} ({}) holds integers that are not Unix epoch seconds or milliseconds of the years 1973 to {} (first {:?}); give --date-format or point --map {}=COLUMN at a date column",
-                role.key(),
-                dates::next_year(),
-                ints.first().copied().unwrap_or(0),
-                role.key()
-            ),
-        };
+        return epoch_format(c, file, column, role);
     }
     let text = c.str()?;
     let sample = spread_sample(text, DATE_SAMPLE);
@@ -390,6 +374,39 @@ pub fn date_formats(
             .collect();
         decision = dates::infer(&all);
     }
+    decided(decision, file, column, role, sample[0])
+}
+
+/// An integer date column: Unix epoch seconds or milliseconds, told by the values' size.
+fn epoch_format(c: &Column, file: &str, column: &str, role: Role) -> Result<Vec<DateFormat>> {
+    let ints: Vec<i64> = c
+        .cast(&DataType::Int64)?
+        .i64()?
+        .iter()
+        .flatten()
+        .take(DATE_SAMPLE)
+        .collect();
+    match dates::infer_epoch(&ints) {
+        Some(f) => Ok(vec![f]),
+        None => bail_input!(
+            "{file}: column {column:?} ({}) holds integers that are not Unix epoch seconds or milliseconds of the years 1973 to {} (first {:?}); give --date-format or point --map {}=COLUMN at a date column",
+            role.key(),
+            dates::next_year(),
+            ints.first().copied().unwrap_or(0),
+            role.key()
+        ),
+    }
+}
+
+/// The formats a decision gives, or the refusal that names both readings, the mixed values
+/// or the formats understood, with `--date-format`.
+fn decided(
+    decision: dates::Decision,
+    file: &str,
+    column: &str,
+    role: Role,
+    first: &str,
+) -> Result<Vec<DateFormat>> {
     let key = role.key();
     match decision {
         dates::Decision::Formats(f) => Ok(f),
@@ -413,7 +430,7 @@ pub fn date_formats(
             "{file}: column {column:?} ({key}) mixes day-first ({day_first:?}) and month-first ({month_first:?}) dates; give the format with --date-format, e.g. --date-format %d/%m/%Y"
         ),
         dates::Decision::Unknown => {
-            let first: String = sample[0].chars().take(40).collect();
+            let first: String = first.chars().take(40).collect();
             bail_input!(
                 "{file}: column {column:?} ({key}) does not parse as dates (first value {first:?}); expected ISO like 2024-03-31 14:05:00, D/M/Y or M/D/Y, YYYYMMDD, 01-Dec-2010 or Unix epoch seconds; give the format with --date-format FMT (chrono syntax, e.g. %d.%m.%Y) or point --map {key}=COLUMN at the right column"
             )

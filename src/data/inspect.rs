@@ -119,25 +119,10 @@ pub fn inspect(source: &DataSource, opts: &LoadOptions) -> Result<Inspection> {
 
 /// The first megabyte of a text file (whole lines), or the whole of any other.
 fn head(path: &Path, how: ReadAs) -> Result<RawFile> {
-    use std::io::Read;
-    let text = !super::sheet::is_spreadsheet(path);
-    let len = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
-    if !text || len <= INSPECT_BYTES {
-        return read_path(path, how);
+    match super::read::read_head(path, how, INSPECT_BYTES)? {
+        Some(raw) => Ok(raw),
+        None => read_path(path, how),
     }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(INSPECT_BYTES as u64)
-        .read_to_end(&mut bytes)?;
-    if bytes.starts_with(b"PAR1") || bytes.starts_with(&[0x1f, 0x8b]) {
-        return read_path(path, how);
-    }
-    let end = bytes
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .unwrap_or(bytes.len());
-    bytes.truncate(end + 1);
-    read_bytes(&path.display().to_string(), bytes, how)
 }
 
 fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {

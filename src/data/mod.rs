@@ -317,6 +317,7 @@ fn load_unchecked(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {
                     products,
                     transactions,
                 } => {
+                    refuse_log_flags(path, opts)?;
                     // The small files are read while the transactions are; errors come in
                     // the files' order, as if read one after the other.
                     let how = opts.folder_file();
@@ -346,6 +347,20 @@ fn load_unchecked(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {
             }
         }
     }
+}
+
+/// `--columns` and `--sheet` name one log's columns and sheet: a folder's three files have
+/// their own headers, so the flags would be ignored there; said instead.
+fn refuse_log_flags(path: &Path, opts: &LoadOptions) -> Result<()> {
+    let flag = match (&opts.columns, &opts.sheet) {
+        (Some(_), _) => "--columns",
+        (_, Some(_)) => "--sheet",
+        _ => return Ok(()),
+    };
+    bail_input!(
+        "{flag}: {} is an eCommerce Transactions folder, whose files name their own columns; {flag} is for one transaction log",
+        path.display()
+    )
 }
 
 /// Part files put together as one file: each part's columns as text where the parts
@@ -419,37 +434,7 @@ pub fn precheck(source: &DataSource, opts: &LoadOptions) -> Result<bool> {
     let DataSource::Path(path) = source else {
         return Ok(false);
     };
-    let head = |p: &Path, how: ReadAs| -> Result<Option<RawFile>> {
-        let name = p.display().to_string();
-        let mut bytes = Vec::new();
-        // A FIFO or device is refused by the full load (opening one here could block).
-        if !std::fs::metadata(p).is_ok_and(|m| m.is_file()) {
-            return Ok(None);
-        }
-        match std::fs::File::open(p) {
-            Ok(f) => {
-                use std::io::Read;
-                f.take(PRECHECK_BYTES as u64).read_to_end(&mut bytes)?;
-            }
-            Err(_) => return Ok(None),
-        }
-        if bytes.starts_with(b"PAR1")
-            || bytes.starts_with(&[0x1f, 0x8b])
-            || sheet::is_spreadsheet(p)
-            || sheet::is_spreadsheet_bytes(&bytes)
-        {
-            return Ok(None);
-        }
-        if bytes.len() == PRECHECK_BYTES {
-            // Whole lines only.
-            let end = bytes
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .unwrap_or(bytes.len());
-            bytes.truncate(end + 1);
-        }
-        read_bytes(&name, bytes, how).map(Some)
-    };
+    let head = |p: &Path, how: ReadAs| read::read_head(p, how, PRECHECK_BYTES);
     let report = LoadReport::default();
     let name = source.describe();
     match layout::detect(path)? {

@@ -200,6 +200,36 @@ pub fn read_path(path: &Path, how: ReadAs) -> Result<RawFile> {
     read_bytes(&name, bytes, how)
 }
 
+/// The first `limit` bytes of a text file (whole lines), read as a file: a quick look for a
+/// trial load or `inspect`. `None` where a head says nothing or cannot be taken: compressed,
+/// Parquet and spreadsheet files, and anything that is not a regular file (opening a FIFO
+/// could block).
+pub fn read_head(path: &Path, how: ReadAs, limit: usize) -> Result<Option<RawFile>> {
+    use std::io::Read;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) || super::sheet::is_spreadsheet(path) {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    match std::fs::File::open(path) {
+        Ok(f) => f.take(limit as u64).read_to_end(&mut bytes)?,
+        Err(_) => return Ok(None),
+    };
+    if bytes.starts_with(b"PAR1")
+        || bytes.starts_with(&[0x1f, 0x8b])
+        || super::sheet::is_spreadsheet_bytes(&bytes)
+    {
+        return Ok(None);
+    }
+    if bytes.len() == limit {
+        let end = bytes
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .unwrap_or(bytes.len());
+        bytes.truncate(end + 1);
+    }
+    read_bytes(&path.display().to_string(), bytes, how).map(Some)
+}
+
 /// Files at least this large are mapped (below it a copy costs less than the map).
 const MAP_MIN: u64 = 1 << 20;
 
@@ -222,6 +252,9 @@ fn read_shared(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     }
     if super::sheet::is_spreadsheet_bytes(bytes) {
         return super::sheet::read_sheet_bytes(name, bytes.to_vec(), how);
+    }
+    if let Some(sheet) = how.sheet {
+        bail_input!("--sheet {sheet:?}: {name} is not a spreadsheet; leave --sheet out for it");
     }
     read_csv(name, data, how)
 }
