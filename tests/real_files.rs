@@ -104,6 +104,12 @@ fn every_readable_fixture_gives_the_figures_pandas_gives() {
         let got = eda(&[&fixture(name)]);
         check_figures(name, &got, &expected[name]);
     }
+    let serials = eda(&[&fixture("online_retail.xlsx"), "--sheet", "Serials"]);
+    check_figures(
+        "online_retail.xlsx#Serials",
+        &serials,
+        &expected["online_retail.xlsx#Serials"],
+    );
     let other = eda(&[&fixture("online_retail.xlsx"), "--sheet", "Other"]);
     check_figures(
         "online_retail.xlsx#Other",

@@ -358,7 +358,13 @@ pub fn date_formats(
             return Ok(vec![f]);
         }
     }
-    if hints.spreadsheet && sample.iter().all(|v| v.parse::<f64>().is_ok()) {
+    // Excel serial numbers (1900-01-01 is 1; 9999-12-31 is 2958465): numbers a spreadsheet
+    // shows as dates. YYYYMMDD numbers are far above that range.
+    let serial = |v: &&str| {
+        v.parse::<f64>()
+            .is_ok_and(|x| (1.0..=2_958_465.0).contains(&x))
+    };
+    if hints.spreadsheet && sample.iter().all(serial) {
         return Ok(vec![DateFormat::ExcelSerial]);
     }
     let mut decision = dates::infer(&sample);

@@ -724,6 +724,13 @@ def gen_xlsx():
     for i in range(14):
         other.append([f"x{rng.randint(1, 6)}", d.isoformat(), rng.choice([5.5, 12.0, 19.99, 42.25, 100.0])])
         d += timedelta(days=rng.randint(1, 9))
+    # Dates stored as bare serial numbers (no date format on the cells), as some exports do.
+    serials = wb.create_sheet("Serials")
+    serials.append(["customer_id", "order_id", "date", "amount"])
+    serial = 44927.375  # 2023-01-01 09:00
+    for i in range(12):
+        serials.append([f"s{rng.randint(1, 5)}", f"S{i}", serial, rng.choice([7.5, 15.0, 22.25, 60.0])])
+        serial += rng.randint(1, 20) + rng.choice([0.0, 0.25, 0.5])
     FIX.mkdir(parents=True, exist_ok=True)
     save_workbook_deterministic(wb, FIX / name)
 
@@ -741,6 +748,12 @@ df = pd.read_excel(p, sheet_name="Other", engine="openpyxl", dtype={"customer_id
 EXPECTED["online_retail.xlsx#Other"] = figures(
     len(df), None, df["customer_id"], pd.to_datetime(df["date"], format="%Y-%m-%d"), amount=df["amount"],
     fixture_size_check=False)  # a deliberately small second sheet
+
+df = pd.read_excel(p, sheet_name="Serials", engine="openpyxl", dtype={"customer_id": str, "order_id": str})
+assert df["date"].dtype == float  # plain numbers, not datetime cells
+EXPECTED["online_retail.xlsx#Serials"] = figures(
+    len(df), df["order_id"], df["customer_id"], pd.to_datetime(df["date"], unit="D", origin="1899-12-30"),
+    amount=df["amount"], fixture_size_check=False)  # a deliberately small third sheet
 
 # ---------------------------------------------------------------- 18, 19: Spark-style part folders
 
