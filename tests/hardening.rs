@@ -187,6 +187,22 @@ fn parquet_decimal_and_float16_columns_are_read() {
     assert_eq!(metric(&eda, "customers who bought"), 3);
 }
 
+/// The two ways a command writes a file the user names: `--out` and `--dump-matrix`.
+fn writers<'a>(data: &'a Path, target: &'a Path) -> [Vec<&'a str>; 2] {
+    [
+        vec!["lookalike", p(data), "--all", "--out", p(target), "--force"],
+        vec![
+            "segment",
+            p(data),
+            "--k",
+            "3",
+            "--dump-matrix",
+            p(target),
+            "--force",
+        ],
+    ]
+}
+
 #[test]
 fn output_paths_never_replace_links_devices_or_files_without_force() {
     let Some(z) = zeotap() else { return };
@@ -216,18 +232,7 @@ fn output_paths_never_replace_links_devices_or_files_without_force() {
     let target = write(dir.path(), "target.csv", b"target");
     let link = dir.path().join("link.csv");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    for args in [
-        vec!["lookalike", p(&z), "--all", "--out", p(&link), "--force"],
-        vec![
-            "segment",
-            p(&z),
-            "--k",
-            "3",
-            "--dump-matrix",
-            p(&link),
-            "--force",
-        ],
-    ] {
+    for args in writers(&z, &link) {
         refused(&args, &["link.csv", "symbolic link"]);
     }
     assert!(
@@ -238,18 +243,7 @@ fn output_paths_never_replace_links_devices_or_files_without_force() {
     );
     assert_eq!(std::fs::read(&target).unwrap(), b"target");
     if let Some(node) = device_node(dir.path()) {
-        for args in [
-            vec!["lookalike", p(&z), "--all", "--out", p(&node), "--force"],
-            vec![
-                "segment",
-                p(&z),
-                "--k",
-                "3",
-                "--dump-matrix",
-                p(&node),
-                "--force",
-            ],
-        ] {
+        for args in writers(&z, &node) {
             refused(&args, &["null", "not a regular file"]);
             assert!(is_char_device(&node), "the device node is still a device");
         }
