@@ -122,11 +122,6 @@ fn matrix_csv(ids: &[String], names: &[String], x: &Array2<f64>) -> Vec<u8> {
     out
 }
 
-/// Refuses to replace existing files unless `force`.
-fn check_free(paths: &[&Path], force: bool) -> Result<()> {
-    check_targets(paths, force)
-}
-
 /// Refuses `--dump-matrix` onto anything but a new file (or a regular one with `--force`)
 /// before any work is done.
 fn check_dump(m: &ModelArgs) -> Result<()> {
@@ -310,7 +305,7 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
         );
     }
     if let Some(dir) = &a.out {
-        check_free(
+        check_targets(
             &[
                 &dir.join("customer_segments.csv"),
                 &dir.join("segment_summary.csv"),
@@ -595,7 +590,7 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
         bail_input!("--top 0: ask for at least one lookalike");
     }
     if let Some(out) = &a.out {
-        check_free(&[out], a.model.force)?;
+        check_targets(&[out], a.model.force)?;
     }
     let ds = load(a.data.as_deref(), load_args)?;
     let f = customer_features(&ds)?;
@@ -757,7 +752,7 @@ pub const EXPORT_FILES: [&str; 5] = [
 pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
     check_dump(&a.model)?;
     let paths: Vec<PathBuf> = EXPORT_FILES.iter().map(|f| a.out.join(f)).collect();
-    check_free(
+    check_targets(
         &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
         a.model.force,
     )?;
@@ -795,7 +790,7 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
 
 pub fn run_assign(a: &AssignArgs, load_args: &LoadArgs) -> Result<()> {
     if let Some(out) = &a.out {
-        check_free(&[out], a.force)?;
+        check_targets(&[out], a.force)?;
     }
     let model = Model::load(&a.model)?;
     let ds = load(a.data.as_deref(), load_args)?;

@@ -660,9 +660,6 @@ fn note_date_formats(report: &mut LoadReport, file: &str, column: &str, formats:
     });
 }
 
-/// Rows per reason above which the first offending value is kept for the warning.
-const LOSS_NOTE_SHARE: f64 = 0.01;
-
 /// For each reason that drops more than 1% of the `before` rows, the first offending raw
 /// value (`typed` and `df` hold the same rows in the same order).
 fn note_first_losses(
@@ -673,28 +670,33 @@ fn note_first_losses(
     report: &mut LoadReport,
 ) -> Result<()> {
     let fates = typed.column("__fate")?.i32()?;
+    use super::report::reason;
     let counted = [
-        (fate::BAD_DATE, "unparseable date", report.unparseable_date),
-        (fate::MISSING_DATE, "missing date", report.missing_date),
+        (fate::BAD_DATE, reason::BAD_DATE, report.unparseable_date),
         (
-            fate::BAD_NUMBER,
-            "missing or non-numeric quantity/price/amount",
-            report.bad_numbers,
+            fate::MISSING_DATE,
+            reason::MISSING_DATE,
+            report.missing_date,
         ),
-        (fate::ZERO_QUANTITY, "zero quantity", report.zero_quantity),
+        (fate::BAD_NUMBER, reason::BAD_NUMBER, report.bad_numbers),
+        (
+            fate::ZERO_QUANTITY,
+            reason::ZERO_QUANTITY,
+            report.zero_quantity,
+        ),
         (
             fate::NONPOSITIVE_PRICE,
-            "zero or negative unit price",
+            reason::NONPOSITIVE_PRICE,
             report.nonpositive_price,
         ),
         (
             fate::OUT_OF_RANGE,
-            "quantity/price/amount beyond ±1e15",
+            reason::OUT_OF_RANGE,
             report.out_of_range,
         ),
     ];
     for (f, reason, n) in counted {
-        if (n as f64) <= LOSS_NOTE_SHARE * before as f64 {
+        if (n as f64) <= super::report::LOUD_LOSS * before as f64 {
             continue;
         }
         let Some(row) = fates.iter().position(|x| x == Some(f)) else {

@@ -128,6 +128,18 @@ impl Loss {
     }
 }
 
+/// The reasons a loss is said with, named once: cleaning keys each reason's first offending
+/// value by them and [`LoadReport::losses`] finds it by them.
+pub mod reason {
+    pub const BAD_DATE: &str = "unparseable date";
+    pub const MISSING_DATE: &str = "missing date";
+    pub const BAD_NUMBER: &str = "missing or non-numeric quantity/price/amount";
+    pub const ZERO_QUANTITY: &str = "zero quantity";
+    pub const OUT_OF_RANGE: &str = "quantity/price/amount beyond ±1e15";
+    pub const NONPOSITIVE_PRICE: &str = "zero or negative unit price";
+    pub const DUPLICATE: &str = "exact duplicate rows";
+}
+
 /// Above this share of the rows read, a reason's loss is said out loud.
 pub const LOUD_LOSS: f64 = 0.01;
 
@@ -142,13 +154,13 @@ impl LoadReport {
                 .map(|(_, v)| v.clone())
         };
         [
-            ("unparseable date", self.unparseable_date, "give the format with --date-format FMT, or point --map date=COLUMN at the right column"),
-            ("missing date", self.missing_date, "point --map date=COLUMN at a column that has every date"),
-            ("missing or non-numeric quantity/price/amount", self.bad_numbers, "check the columns with segscope inspect, or point --map quantity=/unit_price=/amount=COLUMN at the right ones"),
-            ("zero quantity", self.zero_quantity, "check --map quantity=COLUMN"),
-            ("quantity/price/amount beyond ±1e15", self.out_of_range, "check the columns with segscope inspect (a misread decimal or thousands mark?)"),
-            ("zero or negative unit price", self.nonpositive_price, "check --map unit_price=COLUMN or --map amount=COLUMN"),
-            ("exact duplicate rows", self.duplicate_rows, "if repeated lines are real purchases, the order id column is not one: --map order_id=COLUMN"),
+            (reason::BAD_DATE, self.unparseable_date, "give the format with --date-format FMT, or point --map date=COLUMN at the right column"),
+            (reason::MISSING_DATE, self.missing_date, "point --map date=COLUMN at a column that has every date"),
+            (reason::BAD_NUMBER, self.bad_numbers, "check the columns with segscope inspect, or point --map quantity=/unit_price=/amount=COLUMN at the right ones"),
+            (reason::ZERO_QUANTITY, self.zero_quantity, "check --map quantity=COLUMN"),
+            (reason::OUT_OF_RANGE, self.out_of_range, "check the columns with segscope inspect (a misread decimal or thousands mark?)"),
+            (reason::NONPOSITIVE_PRICE, self.nonpositive_price, "check --map unit_price=COLUMN or --map amount=COLUMN"),
+            (reason::DUPLICATE, self.duplicate_rows, "if repeated lines are real purchases, the order id column is not one: --map order_id=COLUMN"),
         ]
         .into_iter()
         .filter(|(_, n, _)| *n as f64 > LOUD_LOSS * read)
