@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::analysis::features::ScalerKind;
+use crate::analysis::lookalike::Metric;
 use crate::analysis::segment::Algo;
 use crate::report::Format;
 
@@ -109,7 +110,9 @@ pub struct ModelArgs {
     /// Feature set (rfm, rfm+, all) or a comma list of feature names.
     #[arg(long, default_value = "rfm+")]
     pub features: String,
-    /// Scaling after log1p.
+    /// Scaling after log1p: robust (median and IQR, falling back to the MAD and the standard
+    /// deviation where the IQR is 0) or standard, each then limited to the 1st..99th
+    /// percentile of every feature; none clusters the raw values.
     #[arg(long, value_enum, default_value = "robust")]
     pub scaler: ScalerKind,
     /// Clustering algorithm.
@@ -175,9 +178,13 @@ pub struct LookalikeArgs {
     /// How many lookalikes (default 3; 20 with --segment).
     #[arg(long)]
     pub top: Option<usize>,
-    /// Keep only lookalikes scoring at least this cosine similarity (-1 to 1).
-    #[arg(long, default_value_t = -1.0, allow_hyphen_values = true)]
-    pub min_score: f64,
+    /// Keep only lookalikes scoring at least this (0 to 1 for euclidean, -1 to 1 for cosine).
+    #[arg(long, allow_hyphen_values = true)]
+    pub min_score: Option<f64>,
+    /// How lookalikes are scored: euclidean (1 / (1 + distance), size counts) or cosine
+    /// (direction only).
+    #[arg(long, value_enum, default_value = "euclidean")]
+    pub metric: Metric,
     #[command(flatten)]
     pub model: ModelArgs,
     #[arg(long, value_enum, default_value = "text")]
@@ -210,6 +217,9 @@ pub struct ExportArgs {
     /// model.json.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// How Lookalike.csv scores lookalikes (see segscope lookalike --help).
+    #[arg(long, value_enum, default_value = "euclidean")]
+    pub metric: Metric,
     #[command(flatten)]
     pub model: ModelArgs,
 }

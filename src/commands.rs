@@ -164,6 +164,10 @@ fn json_bytes<T: Serialize>(v: &T) -> Result<Vec<u8>> {
 struct SegmentJson<'a> {
     id: usize,
     persona: &'a str,
+    /// The persona rule with the values that fired it.
+    rule: &'a str,
+    /// The fixed group of net returners (not a cluster).
+    fixed: bool,
     size: usize,
     share: f64,
     revenue: f64,
@@ -172,6 +176,7 @@ struct SegmentJson<'a> {
     top_region: Option<&'a str>,
     mean: BTreeMap<&'a str, f64>,
     median: BTreeMap<&'a str, f64>,
+    distinctive: &'a [crate::analysis::explain::Distinctive],
 }
 
 #[derive(Serialize)]
@@ -182,18 +187,32 @@ struct SegmentOut<'a> {
     n_customers: usize,
     features: &'a [String],
     scaler: crate::analysis::features::ScalerKind,
+    /// Per feature: the statistic its scale is (iqr, mad, std, constant, none).
+    scale_from: &'a [crate::analysis::features::ScaleFrom],
+    /// Per feature: the [low, high] range its scaled values are limited to.
+    limits: BTreeMap<&'a str, [f64; 2]>,
+    /// Customers clustered (every customer but the net returners).
+    n_clustered: usize,
+    /// Customers whose net spend is at most zero: a fixed group, not clustered.
+    net_returners: usize,
+    /// Ward on more customers than its tree holds: the rows the tree was built on.
+    tree_rows: Option<usize>,
     metrics: &'a Metrics,
     /// Adjusted Rand index between K-means and the Gaussian mixture at this K.
     kmeans_gmm_ari: Option<f64>,
     /// Customers the agreement was measured on (a seeded sample above 2,000).
     kmeans_gmm_ari_sample: Option<usize>,
     segments: Vec<SegmentJson<'a>>,
+    /// Segments holding under 1% or over 80% of the clustered customers, with what drives them.
+    warnings: &'a [crate::analysis::explain::Warning],
 }
 
 fn segment_json(p: &Profile) -> SegmentJson<'_> {
     SegmentJson {
         id: p.id,
         persona: &p.persona,
+        rule: &p.rule,
+        fixed: p.fixed,
         size: p.size,
         share: p.share,
         revenue: (p.revenue * 100.0).round() / 100.0,
@@ -202,6 +221,7 @@ fn segment_json(p: &Profile) -> SegmentJson<'_> {
         top_region: p.top_region.as_deref(),
         mean: p.mean.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
         median: p.median.iter().map(|(n, v)| (n.as_str(), *v)).collect(),
+        distinctive: &p.distinctive,
     }
 }
 
@@ -213,10 +233,22 @@ fn segment_out(s: &Segmentation, ari: Option<(f64, usize)>) -> SegmentOut<'_> {
         n_customers: s.ids.len(),
         features: &s.transform.features,
         scaler: s.transform.scaler,
+        scale_from: &s.transform.scale_from,
+        limits: s
+            .transform
+            .features
+            .iter()
+            .map(String::as_str)
+            .zip(s.transform.limits.iter().copied())
+            .collect(),
+        n_clustered: s.ids.len() - s.net_returners,
+        net_returners: s.net_returners,
+        tree_rows: s.tree_rows,
         metrics: &s.metrics,
         kmeans_gmm_ari: ari.map(|a| a.0),
         kmeans_gmm_ari_sample: ari.map(|a| a.1),
         segments: s.profiles.iter().map(segment_json).collect(),
+        warnings: &s.warnings,
     }
 }
 
@@ -271,9 +303,55 @@ fn segment_text(s: &Segmentation, ari: Option<(f64, usize)>) -> Result<Vec<u8>> 
             "agreement with the other algorithm at this K (adjusted Rand index): {a:.4}{on}"
         )?;
     }
+    if s.net_returners > 0 {
+        writeln!(
+            out,
+            "{} net returners (net spend ≤ 0) are not clustered: they are segment {}, \"{}\"",
+            s.net_returners,
+            s.k + 1,
+            segment::NET_RETURNERS
+        )?;
+    }
+    if let Some(rows) = s.tree_rows {
+        writeln!(
+            out,
+            "Ward's tree was built on a seeded sample of {rows} customers; the rest joined the nearest segment centre"
+        )?;
+    }
     writeln!(out)?;
     write_text_table(&mut out, &compact(&segment::profile_table(s)))?;
+    writeln!(out)?;
+    for p in &s.profiles {
+        let apart: Vec<String> = p
+            .distinctive
+            .iter()
+            .take(3)
+            .map(|d| format!("{} {} (all {})", d.feature, short(d.median), short(d.overall_median)))
+            .collect();
+        writeln!(
+            out,
+            "{} {}: {}; set apart by {}",
+            p.id,
+            report::visible(&p.persona),
+            p.rule,
+            apart.join(", ")
+        )?;
+    }
+    for w in &s.warnings {
+        writeln!(out, "warning: {}", report::visible(&w.message))?;
+    }
     Ok(out)
+}
+
+/// A figure for a sentence: no more digits than it needs.
+fn short(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 fn assignments_csv(ids: &[String], labels: &[usize], personas: &[String]) -> Vec<u8> {
@@ -314,6 +392,9 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
         )?;
     }
     let (s, ari) = fit_segments_with_agreement(a.data.as_deref(), load_args, &a.model, a.k)?;
+    for w in &s.warnings {
+        report::say(&format!("warning: {}", w.message));
+    }
     if let Some(dir) = &a.out {
         make_dir(dir)?;
         let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
@@ -351,7 +432,7 @@ fn fit_segments_with_agreement(
     let p = params(m, k);
     segment::check_k(p.k, f.len())?;
     let (transform, x) = f.scaled(&p.features, p.scaler)?;
-    let sample = segment::AgreementSample::draw(&x, p.seed);
+    let sample = segment::AgreementSample::draw(&segment::clustered_matrix(&f, &x), p.seed);
     std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let _t = crate::timing::phase("agreement");
@@ -364,7 +445,7 @@ fn fit_segments_with_agreement(
         });
         let theirs = other.join().ok().flatten();
         let s = fitted?;
-        let ari = theirs.map(|t| sample.agreement(&s.labels, &t));
+        let ari = theirs.map(|t| sample.agreement(&s.clustered().1, &t));
         Ok((s, ari))
     })
 }
@@ -432,7 +513,9 @@ pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
     let sw = segment::sweep(&f, &p, a.k_min, a.k_max)?;
     if a.model.dump_matrix.is_some() {
         let (t, x) = f.scaled(&a.model.features, a.model.scaler)?;
-        write_dump(&a.model, &f.ids, &t.features, &x)?;
+        let x = segment::clustered_matrix(&f, &x);
+        let ids = segment::clustered_ids(&f);
+        write_dump(&a.model, &ids, &t.features, &x)?;
     }
     let bytes = match a.format {
         Format::Json => json_bytes(&sw)?,
@@ -450,6 +533,7 @@ pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
                     "davies_bouldin",
                     "calinski_harabasz",
                     "inertia",
+                    "smallest_share",
                 ],
             );
             for r in &sw.rows {
@@ -460,6 +544,7 @@ pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
                     Value::Num(m.davies_bouldin),
                     Value::Num(m.calinski_harabasz),
                     Value::Num(m.inertia),
+                    Value::Num(r.smallest_share),
                 ]);
             }
             let mut out = Vec::new();
@@ -573,19 +658,31 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The scaled matrix lookalikes use: the chosen features, log1p and scaling, no clustering.
+/// The space lookalikes are measured in: the feature set scaled as the segments are, without
+/// the clustering's limits (the biggest spenders then match big spenders, not everyone at the
+/// 99th percentile).
 fn lookalike_matrix(f: &CustomerFeatures, m: &ModelArgs) -> Result<(Vec<String>, Array2<f64>)> {
-    let (t, x) = f.scaled(&m.features, m.scaler)?;
+    let (t, _) = f.scaled(&m.features, m.scaler)?;
+    let x = t.apply(&f.raw_matrix(&t.features));
     Ok((t.features, x))
+}
+
+/// `--min-score`, checked against the metric's range (default: its lowest score).
+fn min_score(a: &LookalikeArgs) -> Result<f64> {
+    let (lo, hi) = a.metric.range();
+    match a.min_score {
+        None => Ok(lo),
+        Some(v) if (lo..=hi).contains(&v) => Ok(v),
+        Some(v) => bail_input!(
+            "--min-score {v}: a {} score lies between {lo} and {hi}",
+            a.metric.name()
+        ),
+    }
 }
 
 pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
     check_dump(&a.model)?;
-    if !(-1.0..=1.0).contains(&a.min_score) {
-        bail_input!(
-            "--min-score {}: a cosine similarity lies between -1 and 1",
-            a.min_score
-        );
-    }
+    let min_score = min_score(a)?;
     if a.top == Some(0) {
         bail_input!("--top 0: ask for at least one lookalike");
     }
@@ -603,21 +700,23 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
     let ids = &f.ids;
     let bytes = if let Some(seg) = a.segment {
         let s = segment::fit(&f, &params(&a.model, a.k))?;
-        write_dump(&a.model, ids, &s.transform.features, &s.matrix)?;
-        if seg == 0 || seg > s.k {
+        write_dump(&a.model, ids, &s.transform.features, &s.similarity)?;
+        if seg == 0 || seg > s.groups() {
             bail_input!(
                 "--segment {seg}: segments at --k {} are numbered 1 to {}",
                 a.k,
-                s.k
+                s.groups()
             );
         }
         let top = a.top.unwrap_or(20).min(ids.len());
-        let m = lookalike::expand(&s.matrix, &s.labels, seg - 1, top, a.min_score);
+        let space = lookalike::Space::new(&s.similarity, a.metric);
+        let m = lookalike::expand(&space, &s.similarity, &s.labels, seg - 1, top, min_score);
         match a.format {
             Format::Json => json_bytes(&serde_json::json!({
                 "segment": seg,
                 "persona": s.profiles[seg - 1].persona,
                 "k": s.k,
+                "metric": a.metric.name(),
                 "lookalikes": matches_out(ids, &m),
             }))?,
             Format::Csv => {
@@ -641,7 +740,7 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
     } else {
         let (names, x) = lookalike_matrix(&f, &a.model)?;
         write_dump(&a.model, ids, &names, &x)?;
-        let unit = lookalike::unit_rows(&x);
+        let space = lookalike::Space::new(&x, a.metric);
         // No customer has more lookalikes than there are other customers.
         let top = a.top.unwrap_or(3).min(ids.len().saturating_sub(1).max(1));
         if a.all && top.saturating_mul(ids.len()) > MAX_LOOKALIKE_ROWS {
@@ -655,12 +754,10 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
         let rows: Vec<(usize, Vec<Match>)> = match &a.customer {
             Some(c) => {
                 let i = find_customer(ids, c)?;
-                vec![(
-                    i,
-                    lookalike::top_n(&unit, unit.row(i), top, a.min_score, &|j| j == i),
-                )]
+                vec![(i, space.top_of(i, top, min_score))]
             }
-            None => lookalike::all_top_n(&unit, top, a.min_score)
+            None => space
+                .all_top(top, min_score)
                 .into_iter()
                 .enumerate()
                 .collect(),
@@ -758,8 +855,8 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
     )?;
     let (name, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
     let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
-    let unit = lookalike::unit_rows(&s.matrix);
-    let all = lookalike::all_top_n(&unit, 3, -1.0);
+    let space = lookalike::Space::new(&s.similarity, a.metric);
+    let all = space.all_top(3, a.metric.range().0);
     let refs: Vec<(usize, &[Match])> = all
         .iter()
         .enumerate()
@@ -799,7 +896,7 @@ pub fn run_assign(a: &AssignArgs, load_args: &LoadArgs) -> Result<()> {
     emit(
         a.out.as_ref(),
         a.force,
-        &assignments_csv(&f.ids, &labels, &model.personas),
+        &assignments_csv(&f.ids, &labels, &model.group_names()),
     )
 }
 

@@ -44,7 +44,8 @@ fn k_rerun_keeps_the_last_result_until_the_new_one_and_ignores_stale_ones() {
             generation,
             k: 5,
             algo: before.seg.algo,
-            features: "rfm+".into()
+            features: "rfm+".into(),
+            scaler: segscope::analysis::features::ScalerKind::Robust,
         }]
     );
     assert_eq!(app.seg.pending, Some(generation));

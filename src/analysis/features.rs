@@ -12,6 +12,9 @@ use crate::data::{Dataset, ORDER_CODE};
 
 const DAY_US: f64 = 86_400_000_000.0;
 
+/// The net-spend feature: segments are ordered by it and net returners found by it.
+pub const MONETARY: &str = "monetary";
+
 /// Features that get log1p (signed for money that can be negative): heavy right tails.
 pub const LOG1P: &[&str] = &[
     "frequency",
@@ -112,13 +115,36 @@ impl CustomerFeatures {
         Ok(out)
     }
 
-    /// The matrix a model clusters: the selected features, log1p, then scaled.
+    /// Customers whose net spend is at most zero (they returned as much as they bought, or
+    /// more): never clustered, reported as their own group. Only for transaction data: a
+    /// customer table's spend column may hold customers who never bought.
+    pub fn net_returners(&self) -> Vec<bool> {
+        match self.column(MONETARY) {
+            Some(j) if !self.from_table => self.raw.column(j).iter().map(|&v| v <= 0.0).collect(),
+            _ => vec![false; self.len()],
+        }
+    }
+
+    /// The matrix a model clusters: the selected features, log1p, scaled, then limited to
+    /// each feature's robust range. The scaler and the limits are learnt on the clustered
+    /// customers (net returners left out) and applied to every row.
     pub fn scaled(&self, spec: &str, scaler: ScalerKind) -> Result<(Transform, Array2<f64>)> {
         let names = self.select(spec)?;
         let raw = self.raw_matrix(&names);
         check_magnitudes(&self.ids, &names, &raw, "")?;
-        let transform = Transform::fit(&names, &raw, scaler);
-        let x = transform.apply(&raw);
+        let keep: Vec<usize> = self
+            .net_returners()
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !**r)
+            .map(|(i, _)| i)
+            .collect();
+        let transform = if keep.len() == raw.nrows() || keep.is_empty() {
+            Transform::fit(&names, &raw, scaler)
+        } else {
+            Transform::fit(&names, &raw.select(Axis(0), &keep), scaler)
+        };
+        let x = transform.apply_limited(&raw);
         check_magnitudes(&self.ids, &names, &x, " after scaling")?;
         Ok((transform, x))
     }
@@ -487,7 +513,11 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     if any_returns {
         push(
             "return_rate",
-            (0..n).map(|i| ratio(returned[i], gross[i])).collect(),
+            // Bounded in [0, 1]: returned over everything that passed through the till, so
+            // returns of goods bought before the log starts cannot make it 57.
+            (0..n)
+                .map(|i| ratio(returned[i], gross[i] + returned[i]))
+                .collect(),
         );
     }
     push("total_quantity", f64s(&per, "total_quantity")?);
@@ -972,6 +1002,29 @@ impl ScalerKind {
     }
 }
 
+/// Where a feature's scale came from: the scaler's own statistic, or a fallback where that
+/// statistic is zero (a column mostly at one value, like a return rate most customers leave
+/// at 0, would otherwise stay raw and outweigh every other feature).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScaleFrom {
+    /// Interquartile range (RobustScaler).
+    Iqr,
+    /// Median absolute deviation, where the IQR is zero.
+    Mad,
+    /// Population standard deviation (StandardScaler, or the robust scaler's last fallback).
+    Std,
+    /// Every value alike: left unscaled, as scikit-learn does.
+    Constant,
+    /// `--scaler none`.
+    None,
+}
+
+/// The robust range each scaled feature is limited to: its 1st and 99th percentiles over the
+/// clustered customers. A handful of extreme customers then sit at the edge of the crowd
+/// instead of owning a segment centre.
+pub const LIMIT_QUANTILES: [f64; 2] = [0.01, 0.99];
+
 /// Everything needed to turn raw features into the clustered matrix again (saved in model.json).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Transform {
@@ -981,6 +1034,13 @@ pub struct Transform {
     pub scaler: ScalerKind,
     pub center: Vec<f64>,
     pub scale: Vec<f64>,
+    /// Per feature: which statistic `scale` is.
+    #[serde(default)]
+    pub scale_from: Vec<ScaleFrom>,
+    /// Per feature: the [low, high] range scaled values are limited to ([`LIMIT_QUANTILES`]);
+    /// empty when nothing is limited (`--scaler none`, or a model from before limits).
+    #[serde(default)]
+    pub limits: Vec<[f64; 2]>,
 }
 
 /// Sign-preserving log1p: defined for negative net spend too.
@@ -1043,7 +1103,9 @@ pub fn quantile_unsorted(v: &mut [f64], q: f64) -> f64 {
 }
 
 impl Transform {
-    /// Learns the transform on `raw` (columns named by `features`).
+    /// Learns the transform on `raw` (columns named by `features`): log1p where the feature
+    /// is skewed, the scaler's centre and scale (with fallbacks, [`ScaleFrom`]), then the
+    /// limits of the scaled columns.
     pub fn fit(features: &[String], raw: &Array2<f64>, scaler: ScalerKind) -> Transform {
         let log1p: Vec<bool> = features
             .iter()
@@ -1051,52 +1113,95 @@ impl Transform {
             .collect();
         let logged = apply_log(raw, &log1p);
         let d = features.len();
-        let (mut center, mut scale) = (vec![0.0; d], vec![1.0; d]);
-        // The robust quartiles of every column, one thread each.
-        let quartiles = match scaler {
-            ScalerKind::Robust => super::par_map(d, |j| {
-                let mut v: Vec<f64> = logged.column(j).to_vec();
-                [0.25, 0.5, 0.75].map(|q| quantile_unsorted(&mut v, q))
-            }),
-            _ => Vec::new(),
-        };
-        for j in 0..d {
-            let col = logged.column(j);
-            match scaler {
-                ScalerKind::Robust => {
-                    let [q1, median, q3] = quartiles[j];
-                    center[j] = median;
-                    scale[j] = q3 - q1;
-                }
-                ScalerKind::Standard => {
-                    let n = col.len().max(1) as f64;
-                    let mean = col.sum() / n;
-                    center[j] = mean;
-                    scale[j] = (col.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt();
-                }
-                ScalerKind::None => {}
-            }
-            // A constant column is left unscaled, never divided by zero (as scikit-learn does).
-            if !(scale[j].is_finite() && scale[j] > 0.0) {
-                scale[j] = 1.0;
-            }
-        }
-        Transform {
+        // Every column is independent: one thread each.
+        let fitted: Vec<(f64, f64, ScaleFrom)> =
+            super::par_map(d, |j| center_and_scale(logged.column(j).to_vec(), scaler));
+        let mut t = Transform {
             features: features.to_vec(),
             log1p,
             scaler,
-            center,
-            scale,
+            center: fitted.iter().map(|f| f.0).collect(),
+            scale: fitted.iter().map(|f| f.1).collect(),
+            scale_from: fitted.iter().map(|f| f.2).collect(),
+            limits: Vec::new(),
+        };
+        if scaler != ScalerKind::None && raw.nrows() > 0 {
+            let x = t.scale_logged(logged);
+            t.limits = super::par_map(d, |j| {
+                let mut v = x.column(j).to_vec();
+                LIMIT_QUANTILES.map(|q| quantile_unsorted(&mut v, q))
+            });
+        }
+        t
+    }
+
+    /// Applies the learnt log1p and scaling to raw rows with the same columns, without the
+    /// limits: scikit-learn's scalers exactly, and the space lookalikes are measured in.
+    pub fn apply(&self, raw: &Array2<f64>) -> Array2<f64> {
+        self.scale_logged(apply_log(raw, &self.log1p))
+    }
+
+    /// [`Transform::apply`], then each feature limited to its range: the clustered matrix.
+    pub fn apply_limited(&self, raw: &Array2<f64>) -> Array2<f64> {
+        let mut x = self.apply(raw);
+        self.limit(&mut x);
+        x
+    }
+
+    /// Limits scaled values to the learnt ranges (no-op without limits).
+    pub fn limit(&self, x: &mut Array2<f64>) {
+        for (j, mut col) in x.axis_iter_mut(Axis(1)).enumerate() {
+            if let Some(&[lo, hi]) = self.limits.get(j) {
+                col.mapv_inplace(|v| v.clamp(lo, hi));
+            }
         }
     }
 
-    /// Applies the learnt transform to raw rows with the same columns.
-    pub fn apply(&self, raw: &Array2<f64>) -> Array2<f64> {
-        let mut x = apply_log(raw, &self.log1p);
+    fn scale_logged(&self, mut x: Array2<f64>) -> Array2<f64> {
         for (j, mut col) in x.axis_iter_mut(Axis(1)).enumerate() {
             col.mapv_inplace(|v| (v - self.center[j]) / self.scale[j]);
         }
         x
+    }
+}
+
+/// One column's centre and scale under `scaler`, with the statistic the scale is. The
+/// robust scaler falls back from a zero IQR to the MAD, then to the standard deviation; a
+/// column whose values are all alike keeps scale 1 (never a division by zero).
+fn center_and_scale(mut v: Vec<f64>, scaler: ScalerKind) -> (f64, f64, ScaleFrom) {
+    let usable = |s: f64| s.is_finite() && s > 0.0;
+    let std_of = |v: &[f64]| {
+        let n = v.len().max(1) as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
+    };
+    match scaler {
+        ScalerKind::None => (0.0, 1.0, ScaleFrom::None),
+        ScalerKind::Standard => {
+            let (mean, std) = std_of(&v);
+            if usable(std) {
+                (mean, std, ScaleFrom::Std)
+            } else {
+                (mean, 1.0, ScaleFrom::Constant)
+            }
+        }
+        ScalerKind::Robust => {
+            let [q1, median, q3] = [0.25, 0.5, 0.75].map(|q| quantile_unsorted(&mut v, q));
+            if usable(q3 - q1) {
+                return (median, q3 - q1, ScaleFrom::Iqr);
+            }
+            let mut dev: Vec<f64> = v.iter().map(|x| (x - median).abs()).collect();
+            let mad = quantile_unsorted(&mut dev, 0.5);
+            if usable(mad) {
+                return (median, mad, ScaleFrom::Mad);
+            }
+            let (_, std) = std_of(&v);
+            if usable(std) {
+                (median, std, ScaleFrom::Std)
+            } else {
+                (median, 1.0, ScaleFrom::Constant)
+            }
+        }
     }
 }
 

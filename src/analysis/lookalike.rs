@@ -1,8 +1,194 @@
-//! Lookalikes: cosine similarity over the scaled feature vectors. All-customer top-N keeps only
-//! N matches per customer (memory O(n·N)), never an n × n matrix.
+//! Lookalikes over the scaled feature vectors: by default a score from the Euclidean distance,
+//! so size counts (a $14k customer is not like a $300 one whose mix of features points the same
+//! way), or cosine similarity with `--metric cosine`. All-customer top-N keeps only N matches
+//! per customer (memory O(n·N)), never an n × n matrix.
 
 use ndarray::{Array1, Array2, ArrayView1, Axis};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// How lookalikes are scored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// 1 / (1 + Euclidean distance in the scaled space): 1 for an identical customer, 0.5 one
+    /// robust unit (an interquartile range) away.
+    #[default]
+    Euclidean,
+    /// Cosine similarity of the scaled vectors (-1 to 1): direction only, magnitude ignored.
+    Cosine,
+}
+
+impl Metric {
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Euclidean => "euclidean",
+            Metric::Cosine => "cosine",
+        }
+    }
+
+    /// The scores this metric gives.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Metric::Euclidean => (0.0, 1.0),
+            Metric::Cosine => (-1.0, 1.0),
+        }
+    }
+}
+
+/// Rows prepared for one metric: unit rows for cosine; for Euclidean the rows themselves and,
+/// for the all-customer kernel, each row with `-|x|²/2` appended, so that the dot product
+/// with `[q, 1]` ranks rows by distance to `q`.
+pub struct Space {
+    pub metric: Metric,
+    rows: Array2<f64>,
+}
+
+impl Space {
+    pub fn new(x: &Array2<f64>, metric: Metric) -> Space {
+        match metric {
+            Metric::Cosine => Space {
+                metric,
+                rows: unit_rows(x),
+            },
+            Metric::Euclidean => Space {
+                metric,
+                rows: x.clone(),
+            },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.nrows()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.nrows() == 0
+    }
+
+    /// The score between rows `i` and `j`.
+    pub fn score(&self, i: usize, j: usize) -> f64 {
+        self.score_to(self.rows.row(i), j)
+    }
+
+    fn score_to(&self, q: ArrayView1<f64>, j: usize) -> f64 {
+        let row = self.rows.row(j);
+        match self.metric {
+            // Summed in feature order, as the all-customer kernel does, so both agree to the bit.
+            Metric::Cosine => row.iter().zip(q.iter()).map(|(a, b)| a * b).sum(),
+            Metric::Euclidean => {
+                let d2: f64 = row.iter().zip(q.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                1.0 / (1.0 + d2.sqrt())
+            }
+        }
+    }
+
+    /// The `n` rows most like row `i` (itself excluded), scores at least `min_score`.
+    pub fn top_of(&self, i: usize, n: usize, min_score: f64) -> Vec<Match> {
+        self.top_prepared(self.rows.row(i), n, min_score, &|j| j == i)
+    }
+
+    /// The `n` rows most like the vector `q` (in the scaled space), skipping rows `skip`
+    /// rejects: one exact pass.
+    pub fn top_near(
+        &self,
+        q: ArrayView1<f64>,
+        n: usize,
+        min_score: f64,
+        skip: &dyn Fn(usize) -> bool,
+    ) -> Vec<Match> {
+        let q = match self.metric {
+            Metric::Cosine => unit(q),
+            Metric::Euclidean => q.to_owned(),
+        };
+        self.top_prepared(q.view(), n, min_score, skip)
+    }
+
+    /// [`Space::top_near`] for a query already prepared as the rows are (unit for cosine).
+    fn top_prepared(
+        &self,
+        q: ArrayView1<f64>,
+        n: usize,
+        min_score: f64,
+        skip: &dyn Fn(usize) -> bool,
+    ) -> Vec<Match> {
+        let mut top = TopN::new(n);
+        for j in 0..self.rows.nrows() {
+            if skip(j) {
+                continue;
+            }
+            let score = self.score_to(q, j);
+            if score >= min_score {
+                top.offer(Match { index: j, score });
+            }
+        }
+        top.best
+    }
+
+    /// Top-`n` lookalikes of every row, exact (see [`all_top_n`]).
+    pub fn all_top(&self, n: usize, min_score: f64) -> Vec<Vec<Match>> {
+        match self.metric {
+            Metric::Cosine => all_top_n(&self.rows, n, min_score),
+            Metric::Euclidean => {
+                let aug = augment(&self.rows);
+                let rows = &self.rows;
+                let ranked = all_top_n_by(&aug, n, f64::NEG_INFINITY, |i| {
+                    let mut q = rows.row(i).to_vec();
+                    q.push(1.0);
+                    q
+                });
+                ranked
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, m)| self.rescore(i, m, min_score))
+                    .collect()
+            }
+        }
+    }
+
+    /// Exact scores for the kernel's ranking (which rounds), best first, ties by row.
+    fn rescore(&self, i: usize, ranked: Vec<Match>, min_score: f64) -> Vec<Match> {
+        let mut out: Vec<Match> = ranked
+            .into_iter()
+            .map(|m| Match {
+                index: m.index,
+                score: self.score(i, m.index),
+            })
+            .filter(|m| m.score >= min_score)
+            .collect();
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.index.cmp(&b.index)));
+        out
+    }
+}
+
+/// The `n` rows nearest row `i` of `x` (itself excluded) by the Euclidean score, in one
+/// exact pass without copying `x` (the TUI's card).
+pub fn nearest(x: &Array2<f64>, i: usize, n: usize) -> Vec<Match> {
+    let q = x.row(i);
+    let mut top = TopN::new(n);
+    for (j, row) in x.axis_iter(Axis(0)).enumerate() {
+        if j == i {
+            continue;
+        }
+        let d2: f64 = row.iter().zip(q.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+        top.offer(Match {
+            index: j,
+            score: 1.0 / (1.0 + d2.sqrt()),
+        });
+    }
+    top.best
+}
+
+/// Each row with `-|x|²/2` appended.
+fn augment(x: &Array2<f64>) -> Array2<f64> {
+    let (n, d) = x.dim();
+    Array2::from_shape_fn((n, d + 1), |(i, j)| {
+        if j < d {
+            x[[i, j]]
+        } else {
+            -0.5 * x.row(i).dot(&x.row(i))
+        }
+    })
+}
 
 /// A similar customer: its row and the cosine similarity.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -212,15 +398,15 @@ impl Groups {
     /// Top-`n` of original row `i` (itself excluded).
     fn top(
         &self,
-        unit: &Array2<f64>,
+        query: &[f64],
         i: usize,
         n: usize,
         min_score: f64,
         out: &mut [f64],
     ) -> Vec<Match> {
         let rows = self.row_of.len();
-        let d = unit.ncols();
-        let query: Vec<f64> = unit.row(i).to_vec();
+        let d = query.len();
+        let query_norm = query.iter().map(|v| v * v).sum::<f64>().sqrt();
         let own = self.group_of(self.pos_of[i]);
         let k = self.radii.len();
         let mut top = TopN::new(n);
@@ -231,8 +417,9 @@ impl Groups {
             }
             let floor = top.floor(min_score);
             let centre = &self.centres[g * d..(g + 1) * d];
-            let bound: f64 =
-                query.iter().zip(centre).map(|(a, b)| a * b).sum::<f64>() + self.radii[g];
+            // Cauchy–Schwarz: no row of the group scores above q·centre + |q|·radius.
+            let bound: f64 = query.iter().zip(centre).map(|(a, b)| a * b).sum::<f64>()
+                + query_norm * self.radii[g];
             if bound + BOUND_SLACK < floor {
                 continue;
             }
@@ -240,7 +427,7 @@ impl Groups {
             while start < hi {
                 let m = (hi - start).min(BLOCK);
                 let scores = &mut out[..m];
-                let best = score_range(&self.cols, rows, start, &query, scores);
+                let best = score_range(&self.cols, rows, start, query, scores);
                 let floor = top.floor(min_score);
                 if best >= floor {
                     for (t, &score) in scores.iter().enumerate() {
@@ -261,6 +448,17 @@ impl Groups {
 /// only skipped when no row in them can enter a customer's top-N. Memory is O(rows · n), never
 /// a rows × rows matrix.
 pub fn all_top_n(unit: &Array2<f64>, n: usize, min_score: f64) -> Vec<Vec<Match>> {
+    all_top_n_by(unit, n, min_score, |i| unit.row(i).to_vec())
+}
+
+/// Top-`n` rows of `rows` by dot product with `query(i)`, for every row `i` (itself
+/// excluded): the kernel behind both metrics.
+fn all_top_n_by(
+    unit: &Array2<f64>,
+    n: usize,
+    min_score: f64,
+    query: impl Fn(usize) -> Vec<f64> + Sync,
+) -> Vec<Vec<Match>> {
     let rows = unit.nrows();
     if rows == 0 {
         return vec![];
@@ -273,7 +471,7 @@ pub fn all_top_n(unit: &Array2<f64>, n: usize, min_score: f64) -> Vec<Vec<Match>
     let mut results: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
-                let (groups, starts, next) = (&groups, &starts, &next);
+                let (groups, starts, next, query) = (&groups, &starts, &next, &query);
                 s.spawn(move || {
                     let mut done = Vec::new();
                     let mut out = [0.0f64; BLOCK];
@@ -282,7 +480,7 @@ pub fn all_top_n(unit: &Array2<f64>, n: usize, min_score: f64) -> Vec<Vec<Match>
                         let Some(&start) = starts.get(c) else { break };
                         let end = (start + chunk).min(rows);
                         let part: Vec<Vec<Match>> = (start..end)
-                            .map(|i| groups.top(unit, i, n, min_score, &mut out))
+                            .map(|i| groups.top(&query(i), i, n, min_score, &mut out))
                             .collect();
                         done.push((start, part));
                     }
@@ -290,17 +488,21 @@ pub fn all_top_n(unit: &Array2<f64>, n: usize, min_score: f64) -> Vec<Vec<Match>
                 })
             })
             .collect();
+        // A worker that panicked must not leave its rows out: that would shift every later
+        // customer's lookalikes onto the wrong id.
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
     results.sort_by_key(|(start, _)| *start);
     results.into_iter().flat_map(|(_, part)| part).collect()
 }
 
-/// Audience expansion: rows outside `segment` most similar to that segment's centroid.
+/// Audience expansion: rows outside `segment` most like that segment's centroid, by the
+/// space's metric.
 pub fn expand(
+    space: &Space,
     x: &Array2<f64>,
     labels: &[usize],
     segment: usize,
@@ -317,10 +519,7 @@ pub fn expand(
         .select(Axis(0), &members)
         .mean_axis(Axis(0))
         .unwrap_or_else(|| Array1::zeros(x.ncols()));
-    let query = unit(centroid.view());
-    top_n(&unit_rows(x), query.view(), n, min_score, &|i| {
-        labels[i] == segment
-    })
+    space.top_near(centroid.view(), n, min_score, &|i| labels[i] == segment)
 }
 
 #[cfg(test)]
@@ -357,7 +556,7 @@ mod tests {
     #[test]
     fn expansion_looks_outside_the_segment() {
         let x = array![[1.0, 0.0], [1.0, 0.1], [0.9, 0.2], [0.0, 1.0]];
-        let m = expand(&x, &[0, 0, 1, 1], 0, 5, -1.0);
+        let m = expand(&Space::new(&x, Metric::Cosine), &x, &[0, 0, 1, 1], 0, 5, -1.0);
         assert_eq!(m.iter().map(|m| m.index).collect::<Vec<_>>(), vec![2, 3]);
     }
 }

@@ -110,11 +110,13 @@ pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result
         .map(str::to_string)
         .collect();
 
-    let k = before.k;
-    let personas: Vec<String> = before
-        .profiles
+    // Every group a customer can be in: the segments, then the net returners.
+    let k = model.group_names().len();
+    let personas: Vec<String> = model
+        .group_names()
         .iter()
-        .map(|p| format!("{} {}", p.id, p.persona))
+        .enumerate()
+        .map(|(i, p)| format!("{} {p}", i + 1))
         .collect();
     let mut counts = vec![vec![0usize; k]; k + 1];
     let mut idle = vec![0usize; k + 1];

@@ -2,6 +2,7 @@
 
 pub mod customers;
 pub mod eda;
+pub mod explain;
 pub mod features;
 pub mod grouped;
 pub mod kmeans;
@@ -9,10 +10,12 @@ pub mod lookalike;
 pub mod metrics;
 pub mod migrate;
 pub mod model;
+pub mod persona;
 pub mod segment;
 pub mod simd;
 pub mod table;
 pub mod trends;
+pub mod ward;
 
 pub use table::{Skipped, Table, Value};
 

@@ -25,6 +25,10 @@ pub struct Model {
     /// The mixture's parameters when `algo` is gmm.
     pub gmm: Option<GmmParts>,
     pub personas: Vec<String>,
+    /// Customers whose net spend is at most zero go to a group of their own (segment K + 1,
+    /// "Net returners") instead of a segment, as they did when the model was fitted.
+    #[serde(default)]
+    pub net_returners: bool,
     /// Where the model was fitted, for the record.
     pub dataset: String,
 }
@@ -43,7 +47,13 @@ impl Model {
             transform: s.transform.clone(),
             centroids: s.centroids.outer_iter().map(|r| r.to_vec()).collect(),
             gmm: s.gmm.clone(),
-            personas: s.profiles.iter().map(|p| p.persona.clone()).collect(),
+            personas: s
+                .profiles
+                .iter()
+                .filter(|p| !p.fixed)
+                .map(|p| p.persona.clone())
+                .collect(),
+            net_returners: s.net_rule,
             dataset: dataset.to_string(),
         }
     }
@@ -68,6 +78,8 @@ impl Model {
             && t.log1p.len() == d
             && t.center.len() == d
             && t.scale.len() == d
+            && (t.scale_from.is_empty() || t.scale_from.len() == d)
+            && (t.limits.is_empty() || t.limits.len() == d)
             && model.personas.len() == model.k
             && model.gmm.as_ref().is_none_or(|g| {
                 g.weights.len() == model.k
@@ -77,7 +89,7 @@ impl Model {
                         .iter()
                         .all(|p| p.len() == d && p.iter().all(|r| r.len() == d))
             })
-            && (model.algo == Algo::Kmeans || model.gmm.is_some());
+            && (model.algo != Algo::Gmm || model.gmm.is_some());
         if !shapes_ok {
             bail_input!(
                 "--model {name}: inconsistent model (format {:?}, K, centre or scaler sizes disagree); re-export it",
@@ -87,7 +99,17 @@ impl Model {
         Ok(model)
     }
 
-    /// Labels (0-based) for the customers in `f`, with the scaled matrix used.
+    /// The name of every group a label can point at: the segments, then the net returners.
+    pub fn group_names(&self) -> Vec<String> {
+        let mut names = self.personas.clone();
+        if self.net_returners {
+            names.push(super::segment::NET_RETURNERS.to_string());
+        }
+        names
+    }
+
+    /// Labels (0-based) for the customers in `f`, with the scaled matrix used; a net
+    /// returner gets label K where the model sets them apart.
     pub fn assign(
         &self,
         f: &CustomerFeatures,
@@ -115,7 +137,7 @@ impl Model {
             f.column(&self.transform.features[j])
                 .map_or(0.0, |c| f.raw[[i, c]])
         });
-        let x = self.transform.apply(&raw);
+        let x = self.transform.apply_limited(&raw);
         super::features::check_magnitudes(
             &f.ids,
             &self.transform.features,
@@ -131,6 +153,14 @@ impl Model {
         } else {
             None
         };
-        Ok((assign(&x, &centroids, gmm), x))
+        let mut labels = assign(&x, &centroids, gmm);
+        if self.net_returners {
+            for (l, r) in labels.iter_mut().zip(f.net_returners()) {
+                if r {
+                    *l = self.k;
+                }
+            }
+        }
+        Ok((labels, x))
     }
 }

@@ -1,5 +1,7 @@
-//! Segments: K-means or a Gaussian mixture (linfa) on the scaled features, ordered by a stable
-//! rule, profiled on the raw features and named by documented persona rules.
+//! Segments: K-means, a Gaussian mixture (linfa) or Ward's hierarchical clustering (kodama) on
+//! the scaled, limited features, ordered by a stable rule, profiled on the raw features,
+//! explained and named by documented persona rules. Net returners are never clustered: they
+//! are a fixed group of their own.
 
 use anyhow::Result;
 use linfa::prelude::*;
@@ -9,8 +11,10 @@ use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-use super::features::{CustomerFeatures, ScalerKind, Transform};
+use super::explain::{self, Distinctive, Warning};
+use super::features::{CustomerFeatures, MONETARY, ScalerKind, Transform};
 use super::metrics::{self, Metrics};
+use super::persona;
 use crate::bail_input;
 
 /// The clustering algorithm of `--algo`.
@@ -19,6 +23,8 @@ use crate::bail_input;
 pub enum Algo {
     Kmeans,
     Gmm,
+    /// Agglomerative clustering with Ward linkage (scikit-learn's AgglomerativeClustering).
+    Ward,
 }
 
 impl Algo {
@@ -26,6 +32,25 @@ impl Algo {
         match self {
             Algo::Kmeans => "kmeans",
             Algo::Gmm => "gmm",
+            Algo::Ward => "ward",
+        }
+    }
+
+    /// The next algorithm of the TUI's toggle: K-means → mixture → Ward → K-means.
+    pub fn next(self) -> Algo {
+        match self {
+            Algo::Kmeans => Algo::Gmm,
+            Algo::Gmm => Algo::Ward,
+            Algo::Ward => Algo::Kmeans,
+        }
+    }
+
+    /// The algorithm the agreement index compares with: K-means for the others, the mixture
+    /// for K-means.
+    pub fn other(self) -> Algo {
+        match self {
+            Algo::Kmeans => Algo::Gmm,
+            Algo::Gmm | Algo::Ward => Algo::Kmeans,
         }
     }
 }
@@ -53,6 +78,9 @@ pub const KMEANS_LARGE: usize = 20_000;
 /// scikit-learn's `n_init`, used above [`KMEANS_LARGE`] customers.
 pub const KMEANS_RUNS_LARGE: usize = 10;
 
+/// The persona of the fixed group of customers whose net spend is at most zero.
+pub const NET_RETURNERS: &str = "Net returners";
+
 /// Restarts for a matrix of `n` rows.
 pub fn kmeans_runs(n: usize) -> usize {
     if n > KMEANS_LARGE {
@@ -74,15 +102,22 @@ pub struct GmmParts {
 /// One segment's profile on the raw (unscaled) features.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Profile {
-    /// 1 is the segment with the highest mean net spend.
+    /// 1 is the segment with the highest mean net spend; the net returners come last.
     pub id: usize,
     pub persona: String,
+    /// The rule that named it, with the values that fired it.
+    pub rule: String,
+    /// The fixed group of net returners, not a cluster.
+    pub fixed: bool,
     pub size: usize,
+    /// Share of every customer who bought (net returners included).
     pub share: f64,
     pub revenue: f64,
     pub revenue_share: f64,
     pub mean: Vec<(String, f64)>,
     pub median: Vec<(String, f64)>,
+    /// The shown features, most distinctive first.
+    pub distinctive: Vec<Distinctive>,
     pub top_category: Option<String>,
     pub top_region: Option<String>,
 }
@@ -90,20 +125,60 @@ pub struct Profile {
 /// A fitted segmentation.
 #[derive(Clone, Debug)]
 pub struct Segmentation {
+    /// Clustered segments (the net returners' group not counted).
     pub k: usize,
     pub algo: Algo,
     pub seed: u64,
     pub transform: Transform,
     pub ids: Vec<String>,
-    /// The scaled matrix that was clustered (rows follow `ids`).
+    /// The scaled, limited matrix (rows follow `ids`); the clustered rows are those whose
+    /// label is below `k`.
     pub matrix: Array2<f64>,
-    /// 0-based segment of each row, in the stable order (0 is shown as segment 1).
+    /// The same features scaled but not limited: the space lookalikes are measured in.
+    pub similarity: Array2<f64>,
+    /// 0-based segment of each row, in the stable order (0 is shown as segment 1); `k` for a
+    /// net returner.
     pub labels: Vec<usize>,
-    /// Segment centres in the scaled space, in the stable order.
+    /// Customers in the net returners' group.
+    pub net_returners: usize,
+    /// Whether customers with net spend ≤ 0 are set apart (transaction data with spend), so
+    /// `assign` does the same on other data.
+    pub net_rule: bool,
+    /// Segment centres in the scaled space, in the stable order (clustered segments only).
     pub centroids: Array2<f64>,
     pub gmm: Option<GmmParts>,
+    /// Ward above [`super::ward::WARD_MAX_ROWS`] customers: the rows its tree was built on.
+    pub tree_rows: Option<usize>,
     pub metrics: Metrics,
+    /// The clustered segments, then the net returners' group when there is one.
     pub profiles: Vec<Profile>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Segmentation {
+    /// Rows of the clustered customers, `None` when every row is clustered.
+    pub fn clustered_rows(&self) -> Option<Vec<usize>> {
+        (self.net_returners > 0).then(|| (0..self.labels.len()).filter(|&i| self.labels[i] < self.k).collect())
+    }
+
+    /// The clustered customers' rows of the matrix and their labels.
+    pub fn clustered(&self) -> (std::borrow::Cow<'_, Array2<f64>>, std::borrow::Cow<'_, [usize]>) {
+        match self.clustered_rows() {
+            None => (
+                std::borrow::Cow::Borrowed(&self.matrix),
+                std::borrow::Cow::Borrowed(&self.labels[..]),
+            ),
+            Some(rows) => (
+                std::borrow::Cow::Owned(self.matrix.select(Axis(0), &rows)),
+                std::borrow::Cow::Owned(rows.iter().map(|&i| self.labels[i]).collect()),
+            ),
+        }
+    }
+
+    /// Segments plus the net returners' group: how many groups labels name.
+    pub fn groups(&self) -> usize {
+        self.profiles.len()
+    }
 }
 
 /// Refuses a K above the number of distinct feature vectors: K segments need K different
@@ -132,7 +207,9 @@ pub fn check_distinct(x: &Array2<f64>, k: usize, features: &str) -> Result<()> {
 /// Checks K against the data before any fitting.
 pub fn check_k(k: usize, n_customers: usize) -> Result<()> {
     if n_customers < 3 {
-        bail_input!("only {n_customers} customer(s) with purchases: segments need at least 3");
+        bail_input!(
+            "only {n_customers} customer(s) with purchases and a positive net spend: segments need at least 3"
+        );
     }
     if k < 2 || k >= n_customers {
         bail_input!(
@@ -150,13 +227,14 @@ pub fn fit_labels(
     algo: Algo,
     seed: u64,
 ) -> Result<(Vec<usize>, Option<GmmParts>)> {
-    let data = DatasetBase::from(x.clone());
     match algo {
         Algo::Kmeans => {
             let fit = super::kmeans::fit(x, k, seed, kmeans_runs(x.nrows()));
             Ok((fit.labels, None))
         }
+        Algo::Ward => Ok((super::ward::fit(x, k, seed).labels, None)),
         Algo::Gmm => {
+            let data = DatasetBase::from(x.clone());
             let model = GaussianMixtureModel::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
                 .n_runs(3)
                 .tolerance(1e-4)
@@ -216,10 +294,12 @@ pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
     Ok(s)
 }
 
-/// Fills in the quality metrics of a segmentation from [`fit_unscored`].
+/// Fills in the quality metrics of a segmentation from [`fit_unscored`], on the clustered
+/// customers.
 pub fn score(s: &mut Segmentation) {
     let _t = crate::timing::phase("metrics");
-    s.metrics = metrics::evaluate(&s.matrix, &s.labels, s.seed);
+    let (x, labels) = s.clustered();
+    s.metrics = metrics::evaluate(&x, &labels, s.seed);
 }
 
 /// Whether [`score`] has run (an unscored segmentation carries NaN metrics).
@@ -230,9 +310,18 @@ pub fn is_scored(s: &Segmentation) -> bool {
 /// Fits a segmentation with profiles but without metrics (NaN until [`score`]): the TUI shows
 /// the profile first, and the silhouette when it is ready.
 pub fn fit_unscored(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
-    check_k(p.k, f.len())?;
     let (transform, x) = f.scaled(&p.features, p.scaler)?;
     fit_unscored_scaled(f, p, transform, x)
+}
+
+/// The rows that are clustered: every customer but the net returners.
+fn clustered_rows(f: &CustomerFeatures) -> Vec<usize> {
+    f.net_returners()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !**r)
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// [`fit_unscored`] on a matrix already scaled for `p.features` and `p.scaler` (the TUI keeps
@@ -243,64 +332,127 @@ pub fn fit_unscored_scaled(
     transform: Transform,
     x: Array2<f64>,
 ) -> Result<Segmentation> {
-    check_k(p.k, f.len())?;
-    check_distinct(&x, p.k, &p.features)?;
+    let rows = clustered_rows(f);
+    let net_returners = f.len() - rows.len();
+    check_k(p.k, rows.len())?;
+    let xc = if net_returners == 0 {
+        std::borrow::Cow::Borrowed(&x)
+    } else {
+        std::borrow::Cow::Owned(x.select(Axis(0), &rows))
+    };
+    check_distinct(&xc, p.k, &p.features)?;
     let names = transform.features.clone();
     let (labels, gmm) = {
         let _t = crate::timing::phase("fit");
-        fit_labels(&x, p.k, p.algo, p.seed)?
+        fit_labels(&xc, p.k, p.algo, p.seed)?
     };
-    let monetary = f
-        .column("monetary")
-        .map(|j| f.raw.column(j).to_vec())
+    let monetary: Vec<f64> = match f.column(MONETARY) {
+        Some(j) => rows.iter().map(|&i| f.raw[[i, j]]).collect(),
         // A customer table without spend: segments are then ordered by size.
-        .unwrap_or_else(|| vec![0.0; f.len()]);
+        None => vec![0.0; rows.len()],
+    };
     let (labels, order) = stable_order(&labels, &monetary);
-    if order.len() >= 2 && order.len() < p.k {
+    check_found(p, order.len())?;
+    let gmm = gmm.map(|g| GmmParts {
+        weights: order.iter().map(|&o| g.weights[o]).collect(),
+        means: order.iter().map(|&o| g.means[o].clone()).collect(),
+        precisions: order.iter().map(|&o| g.precisions[o].clone()).collect(),
+    });
+    let (centroids, _) = metrics::cluster_means(&xc, &labels);
+    let k = centroids.nrows();
+    let all_labels = if net_returners == 0 {
+        labels.clone()
+    } else {
+        let mut all = vec![k; f.len()];
+        for (&i, &l) in rows.iter().zip(&labels) {
+            all[i] = l;
+        }
+        all
+    };
+    let profiles = {
+        let _t = crate::timing::phase("profiles");
+        profile(f, &names, &all_labels, k)
+    };
+    let mut warnings = segment_warnings(f, &rows, &names, &xc, &labels, &profiles);
+    if p.scaler == ScalerKind::None {
+        for w in &mut warnings {
+            w.message.push_str(
+                "; --scaler none leaves every feature raw and unlimited: try --scaler robust",
+            );
+        }
+    }
+    drop(xc);
+    let tree_rows = (p.algo == Algo::Ward && rows.len() > super::ward::WARD_MAX_ROWS)
+        .then_some(super::ward::WARD_MAX_ROWS);
+    let similarity = transform.apply(&f.raw_matrix(&names));
+    Ok(Segmentation {
+        k,
+        algo: p.algo,
+        seed: p.seed,
+        transform,
+        ids: f.ids.clone(),
+        matrix: x,
+        similarity,
+        labels: all_labels,
+        net_returners,
+        net_rule: f.column(MONETARY).is_some() && !f.from_table,
+        centroids,
+        gmm,
+        tree_rows,
+        metrics: Metrics {
+            silhouette: f64::NAN,
+            silhouette_sample: 0,
+            davies_bouldin: f64::NAN,
+            calinski_harabasz: f64::NAN,
+            inertia: f64::NAN,
+        },
+        profiles,
+        warnings,
+    })
+}
+
+/// Refuses a fit that found fewer segments holding customers than asked for.
+fn check_found(p: &SegmentParams, found: usize) -> Result<()> {
+    if found >= 2 && found < p.k {
         bail_input!(
-            "--k {}: the fit found only {} segments that hold customers; choose --k {} or fewer",
-            p.k,
-            order.len(),
-            order.len()
+            "--k {}: the fit found only {found} segments that hold customers; choose --k {found} or fewer",
+            p.k
         );
     }
-    if order.len() < 2 {
+    if found < 2 {
         bail_input!(
             "--k {}: the customers' {} features do not separate into segments (all customers look the same); try --features all",
             p.k,
             p.features
         );
     }
-    let gmm = gmm.map(|g| GmmParts {
-        weights: order.iter().map(|&o| g.weights[o]).collect(),
-        means: order.iter().map(|&o| g.means[o].clone()).collect(),
-        precisions: order.iter().map(|&o| g.precisions[o].clone()).collect(),
-    });
-    let (centroids, _) = metrics::cluster_means(&x, &labels);
-    let metrics = Metrics {
-        silhouette: f64::NAN,
-        silhouette_sample: 0,
-        davies_bouldin: f64::NAN,
-        calinski_harabasz: f64::NAN,
-        inertia: f64::NAN,
-    };
-    let profiles = {
-        let _t = crate::timing::phase("profiles");
-        profile(f, &names, &labels)
-    };
-    Ok(Segmentation {
-        k: centroids.nrows(),
-        algo: p.algo,
-        seed: p.seed,
-        transform,
-        ids: f.ids.clone(),
-        matrix: x,
-        labels,
-        centroids,
-        gmm,
-        metrics,
-        profiles,
-    })
+    Ok(())
+}
+
+/// The small- and dominant-segment warnings of a fit, on its clustered rows.
+fn segment_warnings(
+    f: &CustomerFeatures,
+    rows: &[usize],
+    names: &[String],
+    x: &Array2<f64>,
+    labels: &[usize],
+    profiles: &[Profile],
+) -> Vec<Warning> {
+    let ids: Vec<&str> = rows.iter().map(|&i| f.ids[i].as_str()).collect();
+    let personas: Vec<String> = profiles
+        .iter()
+        .filter(|p| !p.fixed)
+        .map(|p| p.persona.clone())
+        .collect();
+    explain::warnings(
+        &explain::Clustered {
+            x,
+            labels,
+            ids: &ids,
+            features: names,
+        },
+        &personas,
+    )
 }
 
 /// Raw features shown in every profile (besides the clustered ones): personas read them.
@@ -319,9 +471,8 @@ fn median(mut v: Vec<f64>) -> f64 {
     super::features::quantile_unsorted(&mut v, 0.5)
 }
 
-/// Per-segment profiles and persona names.
-pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> Vec<Profile> {
-    let k = labels.iter().copied().max().map_or(0, |m| m + 1);
+/// The features a profile shows: [`PROFILE_FEATURES`] the data has, then the clustered ones.
+fn shown_features(f: &CustomerFeatures, clustered: &[String]) -> Vec<String> {
     let mut shown: Vec<String> = PROFILE_FEATURES
         .iter()
         .filter(|n| f.column(n).is_some())
@@ -332,68 +483,79 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
             shown.push(c.clone());
         }
     }
-    // Each raw column copied once, not once per segment.
-    let columns: std::collections::HashMap<&str, Vec<f64>> = shown
-        .iter()
-        .map(String::as_str)
-        .chain(PROFILE_FEATURES.iter().copied())
-        .filter_map(|name| f.column(name).map(|j| (name, f.raw.column(j).to_vec())))
-        .collect();
-    let empty: Vec<f64> = Vec::new();
-    let col = |name: &str| columns.get(name).unwrap_or(&empty);
-    let monetary = col("monetary");
-    let total_revenue: f64 = monetary.iter().sum();
-    let n = labels.len() as f64;
-    let overall: Vec<(String, f64)> = super::par_map(PROFILE_FEATURES.len(), |j| {
-        let name = PROFILE_FEATURES[j];
-        (name.to_string(), median(col(name).clone()))
-    });
-    let overall_of = |name: &str| {
-        overall
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(0.0, |(_, v)| *v)
-    };
+    shown
+}
 
-    let one = |seg: usize| -> (Profile, Vec<&'static str>) {
+/// Median days between orders over the repeat customers among `rows`: the span from first to
+/// last purchase (tenure − recency) over orders − 1. `None` unless at least half of `rows`
+/// ordered twice or more (a handful of repeat customers in a one-order segment is not its
+/// rhythm).
+fn typical_gap(f: &CustomerFeatures, rows: &[usize]) -> Option<f64> {
+    let (t, r, o) = (
+        f.column("tenure_days")?,
+        f.column("recency_days")?,
+        f.column("frequency")?,
+    );
+    let gaps: Vec<f64> = rows
+        .iter()
+        .filter(|&&i| f.raw[[i, o]] >= 2.0)
+        .map(|&i| (f.raw[[i, t]] - f.raw[[i, r]]).max(0.0) / (f.raw[[i, o]] - 1.0))
+        .collect();
+    (!gaps.is_empty() && 2 * gaps.len() >= rows.len()).then(|| median(gaps))
+}
+
+/// Median days between orders over every repeat customer among `rows`, however few.
+fn repeat_gap(f: &CustomerFeatures, rows: &[usize]) -> Option<f64> {
+    let repeat: Vec<usize> = f.column("frequency").map_or(Vec::new(), |o| {
+        rows.iter().copied().filter(|&i| f.raw[[i, o]] >= 2.0).collect()
+    });
+    typical_gap(f, &repeat)
+}
+
+/// A group's figures before it is named.
+struct Figures {
+    profile: Profile,
+    /// Medians of the shown features, in their order.
+    medians: Vec<f64>,
+    gap: Option<f64>,
+}
+
+/// Per-segment profiles and persona names; `labels` name `k` clustered segments, and `k`
+/// itself marks a net returner.
+pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize], k: usize) -> Vec<Profile> {
+    let shown = shown_features(f, clustered);
+    let raw = f.raw_matrix(&shown);
+    let groups = labels.iter().copied().max().map_or(0, |m| m + 1).max(k);
+    let in_clusters: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] < k).collect();
+    let raw_clustered = raw.select(Axis(0), &in_clusters);
+    // Every clustered customer's medians and robust scales: what "typical" means here.
+    let overall: Vec<f64> =
+        super::par_map(shown.len(), |j| median(raw_clustered.column(j).to_vec()));
+    let explain_scale = Transform::fit(&shown, &raw_clustered, ScalerKind::Robust);
+    let total_revenue: f64 = f
+        .column(MONETARY)
+        .map_or(0.0, |j| f.raw.column(j).sum());
+    let n = labels.len() as f64;
+    let figures = |seg: usize| -> Figures {
         let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == seg).collect();
-        let values = |name: &str| -> Vec<f64> {
-            let c = col(name);
-            rows.iter().map(|&i| c[i]).collect()
-        };
+        let part = raw.select(Axis(0), &rows);
         let mean: Vec<(String, f64)> = shown
             .iter()
-            .map(|name| {
-                let v = values(name);
-                (name.clone(), v.iter().sum::<f64>() / v.len().max(1) as f64)
-            })
+            .enumerate()
+            .map(|(j, name)| (name.clone(), part.column(j).sum() / rows.len().max(1) as f64))
             .collect();
-        let med: Vec<(String, f64)> = shown
-            .iter()
-            .map(|name| (name.clone(), median(values(name))))
+        let medians: Vec<f64> = (0..shown.len())
+            .map(|j| median(part.column(j).to_vec()))
             .collect();
-        let revenue: f64 = rows.iter().filter_map(|&i| monetary.get(i)).sum::<f64>() + 0.0;
-        let top_category = f.categories.as_ref().and_then(|(names, spend)| {
-            let sums = spend.select(Axis(0), &rows).sum_axis(Axis(0));
-            let best =
-                (0..names.len()).max_by(|&a, &b| sums[a].total_cmp(&sums[b]).then(b.cmp(&a)))?;
-            (sums[best] > 0.0).then(|| names[best].clone())
-        });
-        let top_region = f.region.as_ref().and_then(|regions| {
-            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
-            for &i in &rows {
-                *counts.entry(regions[i].as_str()).or_default() += 1;
-            }
-            counts
-                .into_iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
-                .map(|(r, _)| r.to_string())
-        });
-        let m = |name: &str| med.iter().find(|(n, _)| n == name).map_or(0.0, |(_, v)| *v);
-        let candidates = persona_candidates(&|name| m(name), &overall_of);
+        let revenue: f64 = f
+            .column(MONETARY)
+            .map_or(0.0, |j| rows.iter().map(|&i| f.raw[[i, j]]).sum::<f64>())
+            + 0.0;
         let profile = Profile {
             id: seg + 1,
             persona: String::new(),
+            rule: String::new(),
+            fixed: seg == k,
             size: rows.len(),
             share: rows.len() as f64 / n,
             revenue,
@@ -403,119 +565,113 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize]) -> 
                 0.0
             },
             mean,
-            median: med,
-            top_category,
-            top_region,
+            median: shown.iter().cloned().zip(medians.iter().copied()).collect(),
+            distinctive: explain::distinctive(&shown, &medians, &overall, &explain_scale),
+            top_category: top_category(f, &rows),
+            top_region: top_region(f, &rows),
         };
-        (profile, candidates)
+        let gap = typical_gap(f, &rows);
+        Figures {
+            profile,
+            medians,
+            gap,
+        }
     };
-    // Segments are independent: one thread each (at a million customers the profiles would
-    // otherwise take a visible share of a run).
-    let (mut profiles, candidates): (Vec<Profile>, Vec<Vec<&'static str>>) =
-        super::par_map(k, one).into_iter().unzip();
-    // The persona rules read recency, frequency and spend; a customer table without them gets
-    // plain names rather than guesses.
-    let rules_apply = ["recency_days", "frequency", "monetary"]
+    // Segments are independent: one thread each.
+    let mut figures: Vec<Figures> = super::par_map(groups, figures);
+    let all_gap = repeat_gap(f, &in_clusters);
+    name_segments(f, &shown, &overall, all_gap, &explain_scale, &mut figures[..k.min(groups)]);
+    for fig in figures.iter_mut().skip(k) {
+        fig.profile.persona = NET_RETURNERS.to_string();
+        fig.profile.rule =
+            "net spend ≤ 0: returned as much as they bought, or more; not clustered".to_string();
+    }
+    figures.into_iter().map(|fig| fig.profile).collect()
+}
+
+/// Names the clustered segments by [`persona::name`], with qualifiers where names repeat. A
+/// customer table without recency, orders and spend gets plain names rather than guesses.
+fn name_segments(
+    f: &CustomerFeatures,
+    shown: &[String],
+    overall: &[f64],
+    all_gap: Option<f64>,
+    scale: &Transform,
+    figures: &mut [Figures],
+) {
+    let rules_apply = ["recency_days", "frequency", MONETARY]
         .iter()
         .all(|n| f.column(n).is_some());
-    for (p, name) in profiles.iter_mut().zip(unique_personas(&candidates)) {
-        p.persona = if rules_apply {
-            name
-        } else {
-            format!("Segment {}", p.id)
-        };
+    if !rules_apply {
+        for fig in figures.iter_mut() {
+            fig.profile.persona = format!("Segment {}", fig.profile.id);
+            fig.profile.rule = "no recency, orders and spend to name it by".to_string();
+        }
+        return;
     }
-    profiles
+    let lookup = |values: &[f64]| {
+        let values = values.to_vec();
+        move |name: &str| shown.iter().position(|n| n == name).map(|j| values[j])
+    };
+    let all_value = lookup(overall);
+    let all = persona::Medians {
+        value: &all_value,
+        gap: all_gap,
+    };
+    let named: Vec<persona::Named> = figures
+        .iter()
+        .map(|fig| {
+            let value = lookup(&fig.medians);
+            persona::name(
+                &persona::Medians {
+                    value: &value,
+                    gap: fig.gap,
+                },
+                &all,
+            )
+        })
+        .collect();
+    let scaled: Vec<Vec<f64>> = figures
+        .iter()
+        .map(|fig| explain::scaled_row(scale, &fig.medians))
+        .collect();
+    let apart = |s: usize, members: &[usize]| -> Vec<(String, f64, f64)> {
+        (0..shown.len())
+            .map(|j| {
+                let mean = members.iter().map(|&m| scaled[m][j]).sum::<f64>() / members.len() as f64;
+                (shown[j].clone(), scaled[s][j] - mean, figures[s].medians[j])
+            })
+            .collect()
+    };
+    let bases: Vec<&'static str> = named.iter().map(|n| n.base).collect();
+    let names = persona::unique_names(&bases, &apart);
+    for ((fig, name), n) in figures.iter_mut().zip(names).zip(named) {
+        fig.profile.persona = name;
+        fig.profile.rule = format!("{}: {}", n.base, n.rule);
+    }
 }
 
-fn roman(n: usize) -> String {
-    match n {
-        1 => "I".into(),
-        2 => "II".into(),
-        3 => "III".into(),
-        4 => "IV".into(),
-        5 => "V".into(),
-        6 => "VI".into(),
-        7 => "VII".into(),
-        8 => "VIII".into(),
-        9 => "IX".into(),
-        _ => n.to_string(),
-    }
+/// The category the rows spent most on.
+fn top_category(f: &CustomerFeatures, rows: &[usize]) -> Option<String> {
+    f.categories.as_ref().and_then(|(names, spend)| {
+        let sums = spend.select(Axis(0), rows).sum_axis(Axis(0));
+        let best = (0..names.len()).max_by(|&a, &b| sums[a].total_cmp(&sums[b]).then(b.cmp(&a)))?;
+        (sums[best] > 0.0).then(|| names[best].clone())
+    })
 }
 
-/// The persona rules, in priority order. `seg` gives the segment's median of a raw feature,
-/// `all` the median over every customer. Returns every rule the segment meets, best first,
-/// always ending with "Regular".
-///
-/// 1. "One-time": median frequency is 1.
-/// 2. "Lapsed": median recency at least twice the overall median and at least 90 days.
-/// 3. "High-value frequent": median net spend at least 1.5 times the overall median and median
-///    frequency at least the overall median.
-/// 4. "Big-ticket": median average order value at least 1.5 times the overall median.
-/// 5. "Bargain hunters": median average unit price at most 0.75 times the overall median.
-/// 6. "Recent engaged": median recency at most half the overall median and median frequency
-///    at least the overall median.
-/// 7. "Loyal": median tenure at least 1.5 times the overall median.
-/// 8. "Occasional": median frequency below the overall median.
-/// 9. "Regular" always.
-pub fn persona_candidates(
-    seg: &dyn Fn(&str) -> f64,
-    all: &dyn Fn(&str) -> f64,
-) -> Vec<&'static str> {
-    let rules: [(&str, bool); 8] = [
-        ("One-time", seg("frequency") <= 1.0),
-        (
-            "Lapsed",
-            seg("recency_days") >= 2.0 * all("recency_days") && seg("recency_days") >= 90.0,
-        ),
-        (
-            "High-value frequent",
-            seg("monetary") >= 1.5 * all("monetary") && seg("frequency") >= all("frequency"),
-        ),
-        (
-            "Big-ticket",
-            seg("avg_order_value") >= 1.5 * all("avg_order_value"),
-        ),
-        (
-            "Bargain hunters",
-            seg("avg_unit_price") <= 0.75 * all("avg_unit_price"),
-        ),
-        (
-            "Recent engaged",
-            seg("recency_days") <= 0.5 * all("recency_days")
-                && seg("frequency") >= all("frequency"),
-        ),
-        (
-            "Loyal",
-            seg("tenure_days") >= 1.5 * all("tenure_days") && all("tenure_days") > 0.0,
-        ),
-        ("Occasional", seg("frequency") < all("frequency")),
-    ];
-    let mut out: Vec<&str> = rules.iter().filter(|r| r.1).map(|r| r.0).collect();
-    out.push("Regular");
-    out
-}
-
-/// Gives each segment (in id order, so the highest spenders choose first) the first persona
-/// it meets that no earlier segment took; when all are taken, the first one numbered (" II").
-pub fn unique_personas(candidates: &[Vec<&'static str>]) -> Vec<String> {
-    let mut taken: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    for c in candidates {
-        let name = match c.iter().find(|n| !taken.iter().any(|t| t == *n)) {
-            Some(n) => n.to_string(),
-            None => {
-                let base = c.first().copied().unwrap_or("Regular");
-                (2..)
-                    .map(|i| format!("{base} {}", roman(i)))
-                    .find(|n| !taken.contains(n))
-                    .unwrap_or_default()
-            }
-        };
-        taken.push(name.clone());
-        out.push(name);
-    }
-    out
+/// The region most of the rows live in.
+fn top_region(f: &CustomerFeatures, rows: &[usize]) -> Option<String> {
+    f.region.as_ref().and_then(|regions| {
+        let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+        for &i in rows {
+            *counts.entry(regions[i].as_str()).or_default() += 1;
+        }
+        counts
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
+            .map(|(r, _)| r.to_string())
+    })
 }
 
 /// One row of a K sweep.
@@ -524,6 +680,8 @@ pub struct SweepRow {
     pub k: usize,
     #[serde(flatten)]
     pub metrics: Metrics,
+    /// The smallest segment's share of the clustered customers.
+    pub smallest_share: f64,
 }
 
 /// Metrics for every K in `k_min..=k_max` and the suggested K with the reason.
@@ -532,23 +690,34 @@ pub struct Sweep {
     pub algo: Algo,
     pub features: Vec<String>,
     pub rows: Vec<SweepRow>,
+    /// The highest silhouette among the K whose smallest segment holds at least 1%.
+    pub silhouette_k: Option<usize>,
+    /// The elbow: the K with the largest second difference of inertia.
+    pub elbow_k: Option<usize>,
     pub suggested_k: usize,
     pub reason: String,
 }
 
-/// Runs the sweep; the suggestion is the K with the highest silhouette (ties: smaller K),
-/// which scikit-learn users read the same way.
+/// Runs the sweep on the clustered customers. It suggests the K with the highest silhouette
+/// (ties: smaller K) among those whose smallest segment holds at least 1% of the customers,
+/// reports the elbow beside it, and says which it suggests and why.
 pub fn sweep(f: &CustomerFeatures, p: &SegmentParams, k_min: usize, k_max: usize) -> Result<Sweep> {
     if k_min < 2 || k_min > k_max {
         bail_input!("--k-min {k_min} --k-max {k_max}: need 2 <= k-min <= k-max");
     }
-    check_k(k_max, f.len()).map_err(|_| {
+    let rows_kept = clustered_rows(f);
+    check_k(k_max, rows_kept.len()).map_err(|_| {
         crate::error::input(format!(
-            "--k-max {k_max}: must be below the number of customers ({})",
-            f.len()
+            "--k-max {k_max}: must be below the number of customers with a positive net spend ({})",
+            rows_kept.len()
         ))
     })?;
     let (transform, x) = f.scaled(&p.features, p.scaler)?;
+    let x = if rows_kept.len() == f.len() {
+        x
+    } else {
+        x.select(Axis(0), &rows_kept)
+    };
     let names = transform.features;
     let mut rows = Vec::new();
     for k in k_min..=k_max {
@@ -560,35 +729,100 @@ pub fn sweep(f: &CustomerFeatures, p: &SegmentParams, k_min: usize, k_max: usize
                 p.features
             );
         }
+        let mut sizes = vec![0usize; order.len()];
+        for &l in &labels {
+            sizes[l] += 1;
+        }
+        let smallest = sizes.iter().copied().min().unwrap_or(0) as f64 / labels.len() as f64;
         rows.push(SweepRow {
             k,
             metrics: metrics::evaluate(&x, &labels, p.seed),
+            smallest_share: smallest,
         });
     }
-    let best = rows
-        .iter()
+    let (silhouette_k, elbow_k, suggested_k, reason) = suggest(&rows, k_min, k_max);
+    Ok(Sweep {
+        algo: p.algo,
+        features: names,
+        rows,
+        silhouette_k,
+        elbow_k,
+        suggested_k,
+        reason,
+    })
+}
+
+/// The elbow of the inertia curve: the K with the largest second difference
+/// `inertia(K−1) − 2·inertia(K) + inertia(K+1)` (ties: smaller K); `None` under three rows.
+pub fn elbow(rows: &[SweepRow]) -> Option<usize> {
+    rows.windows(3)
+        .map(|w| {
+            let d2 = w[0].metrics.inertia - 2.0 * w[1].metrics.inertia + w[2].metrics.inertia;
+            (w[1].k, d2)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(k, _)| k)
+}
+
+/// The sweep's choice: silhouette among K without a tiny segment, else the elbow, else the
+/// K with the largest smallest segment.
+fn suggest(rows: &[SweepRow], k_min: usize, k_max: usize) -> (Option<usize>, Option<usize>, usize, String) {
+    let eligible = rows.iter().filter(|r| r.smallest_share >= explain::SMALL_SHARE);
+    let by_silhouette = eligible
+        .clone()
         .max_by(|a, b| {
             a.metrics
                 .silhouette
                 .total_cmp(&b.metrics.silhouette)
                 .then(b.k.cmp(&a.k))
-        })
-        .map_or(k_min, |r| r.k);
-    let row = rows.iter().find(|r| r.k == best);
-    let reason = match row {
-        Some(r) => format!(
-            "highest silhouette ({:.3}) of K = {k_min}..{k_max}; Davies-Bouldin there is {:.3}",
-            r.metrics.silhouette, r.metrics.davies_bouldin
-        ),
-        None => String::new(),
+        });
+    let elbow_k = elbow(rows);
+    let excluded: Vec<String> = rows
+        .iter()
+        .filter(|r| r.smallest_share < explain::SMALL_SHARE)
+        .map(|r| r.k.to_string())
+        .collect();
+    let excluded_note = if excluded.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; K = {} left out: a segment there holds under 1% of the customers",
+            excluded.join(", ")
+        )
     };
-    Ok(Sweep {
-        algo: p.algo,
-        features: names,
-        rows,
-        suggested_k: best,
-        reason,
-    })
+    let elbow_note = match elbow_k {
+        Some(e) => format!("the elbow of inertia is at K = {e}"),
+        None => "too few K for an elbow".to_string(),
+    };
+    match by_silhouette {
+        Some(r) => (
+            Some(r.k),
+            elbow_k,
+            r.k,
+            format!(
+                "highest silhouette ({:.3}) of K = {k_min}..{k_max}, Davies-Bouldin there {:.3}; {elbow_note}{excluded_note}",
+                r.metrics.silhouette, r.metrics.davies_bouldin
+            ),
+        ),
+        None => {
+            let k = rows
+                .iter()
+                .max_by(|a, b| {
+                    a.smallest_share
+                        .total_cmp(&b.smallest_share)
+                        .then(b.k.cmp(&a.k))
+                })
+                .map_or(k_min, |r| r.k);
+            (
+                None,
+                elbow_k,
+                k,
+                format!(
+                    "every K = {k_min}..{k_max} has a segment under 1% of the customers, so K = {k} (the one whose smallest segment is largest) only; {elbow_note}: a few extreme customers decide these segmentations, try --scaler robust or other --features"
+                ),
+            )
+        }
+    }
 }
 
 /// Assigns scaled rows to the nearest centre (K-means) or the most likely component (GMM).
@@ -735,11 +969,7 @@ impl AgreementSample {
     /// The labels of the algorithm other than `algo`, at `k`, on the sample; `None` when it
     /// cannot fit.
     pub fn fit_other(&self, k: usize, algo: Algo, seed: u64) -> Option<Vec<usize>> {
-        let other = match algo {
-            Algo::Kmeans => Algo::Gmm,
-            Algo::Gmm => Algo::Kmeans,
-        };
-        fit_labels(&self.x, k, other, seed).ok().map(|(l, _)| l)
+        fit_labels(&self.x, k, algo.other(), seed).ok().map(|(l, _)| l)
     }
 
     /// The adjusted Rand index between `labels` (one per row of the whole matrix) on the
@@ -754,9 +984,25 @@ impl AgreementSample {
 /// same K on the same matrix, with the number of rows compared: above [`AGREEMENT_SAMPLE`]
 /// customers the other algorithm is fitted on a seeded sample. `None` when it cannot fit.
 pub fn agreement_with_other(s: &Segmentation) -> Option<(f64, usize)> {
-    let sample = AgreementSample::draw(&s.matrix, s.seed);
+    let (x, labels) = s.clustered();
+    let sample = AgreementSample::draw(&x, s.seed);
     let theirs = sample.fit_other(s.k, s.algo, s.seed)?;
-    Some(sample.agreement(&s.labels, &theirs))
+    Some(sample.agreement(&labels, &theirs))
+}
+
+/// The ids of the clustered customers of `f`.
+pub fn clustered_ids(f: &CustomerFeatures) -> Vec<String> {
+    clustered_rows(f).into_iter().map(|i| f.ids[i].clone()).collect()
+}
+
+/// The rows of a scaled matrix of `f` that are clustered (net returners left out).
+pub fn clustered_matrix<'a>(f: &CustomerFeatures, x: &'a Array2<f64>) -> std::borrow::Cow<'a, Array2<f64>> {
+    let rows = clustered_rows(f);
+    if rows.len() == x.nrows() {
+        std::borrow::Cow::Borrowed(x)
+    } else {
+        std::borrow::Cow::Owned(x.select(Axis(0), &rows))
+    }
 }
 
 #[cfg(test)]
@@ -768,68 +1014,6 @@ mod tests {
         let (labels, order) = stable_order(&[2, 2, 0, 0, 0], &[100.0, 80.0, 1.0, 2.0, 3.0]);
         assert_eq!(labels, vec![0, 0, 1, 1, 1]);
         assert_eq!(order, vec![2, 0], "cluster 1 was empty");
-    }
-
-    #[test]
-    fn persona_rules_in_order() {
-        let all = |n: &str| match n {
-            "frequency" => 3.0,
-            "recency_days" => 60.0,
-            "monetary" => 500.0,
-            "avg_order_value" => 150.0,
-            "avg_unit_price" => 100.0,
-            "tenure_days" => 400.0,
-            _ => 0.0,
-        };
-        let seg = |f: f64, r: f64, m: f64, aov: f64, p: f64| {
-            move |n: &str| match n {
-                "frequency" => f,
-                "recency_days" => r,
-                "monetary" => m,
-                "avg_order_value" => aov,
-                "avg_unit_price" => p,
-                "tenure_days" => 400.0,
-                _ => 0.0,
-            }
-        };
-        let first = |s: &dyn Fn(&str) -> f64| persona_candidates(s, &all)[0];
-        assert_eq!(first(&seg(1.0, 10.0, 5000.0, 500.0, 10.0)), "One-time");
-        assert_eq!(first(&seg(4.0, 200.0, 5000.0, 150.0, 100.0)), "Lapsed");
-        assert_eq!(
-            first(&seg(8.0, 20.0, 800.0, 150.0, 100.0)),
-            "High-value frequent"
-        );
-        assert_eq!(first(&seg(3.0, 60.0, 600.0, 300.0, 100.0)), "Big-ticket");
-        assert_eq!(
-            first(&seg(3.0, 60.0, 400.0, 150.0, 60.0)),
-            "Bargain hunters"
-        );
-        assert_eq!(
-            first(&seg(3.0, 20.0, 400.0, 150.0, 100.0)),
-            "Recent engaged"
-        );
-        assert_eq!(first(&seg(2.0, 60.0, 400.0, 150.0, 100.0)), "Occasional");
-        assert_eq!(first(&seg(3.0, 60.0, 500.0, 150.0, 100.0)), "Regular");
-        assert_eq!(
-            persona_candidates(&seg(8.0, 20.0, 800.0, 150.0, 60.0), &all),
-            vec![
-                "High-value frequent",
-                "Bargain hunters",
-                "Recent engaged",
-                "Regular"
-            ]
-        );
-    }
-
-    #[test]
-    fn personas_are_unique_and_fall_back_to_the_next_rule() {
-        let names = unique_personas(&[
-            vec!["Lapsed", "Regular"],
-            vec!["Lapsed", "Occasional", "Regular"],
-            vec!["Regular"],
-            vec!["Regular"],
-        ]);
-        assert_eq!(names, vec!["Lapsed", "Occasional", "Regular", "Regular II"]);
     }
 
     #[test]

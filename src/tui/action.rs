@@ -37,6 +37,7 @@ pub enum Command {
     SetK(u8),
     ToggleAlgo,
     CycleFeatures,
+    CycleScaler,
     Sort,
     Migration,
 }
@@ -50,11 +51,12 @@ pub struct SegResult {
     pub features_spec: String,
 }
 
-/// Features, plus the unit-length rows lookalikes use.
+/// Features, plus the default feature set scaled for lookalikes (before the first
+/// segmentation brings the one in use).
 #[derive(Clone, Debug)]
 pub struct FeaturesReady {
     pub features: Arc<CustomerFeatures>,
-    pub unit: Arc<Array2<f64>>,
+    pub similarity: Arc<Array2<f64>>,
 }
 
 /// What can happen to the app.
@@ -109,17 +111,20 @@ pub enum Effect {
         k: usize,
         algo: crate::analysis::segment::Algo,
         features: String,
+        scaler: crate::analysis::features::ScalerKind,
     },
     Sweep {
         key: String,
         algo: crate::analysis::segment::Algo,
         features: String,
+        scaler: crate::analysis::features::ScalerKind,
     },
     Migration {
         key: String,
         k: usize,
         algo: crate::analysis::segment::Algo,
         features: String,
+        scaler: crate::analysis::features::ScalerKind,
     },
     ExportCsv(crate::analysis::Table),
     Quit,

@@ -12,6 +12,7 @@ use super::action::{Action, Command, Effect, FeaturesReady, SegResult};
 use super::keymap::{Key, Keymap};
 use crate::analysis::customers::{CustomerIndex, Purchase};
 use crate::analysis::eda::Eda;
+use crate::analysis::features::ScalerKind;
 use crate::analysis::lookalike;
 use crate::analysis::migrate::Migration;
 use crate::analysis::segment::{Algo, Sweep};
@@ -93,6 +94,7 @@ pub struct TrendsView {
 pub struct SegView {
     pub k: usize,
     pub algo: Algo,
+    pub scaler: ScalerKind,
     pub features: usize,
     pub generation: u64,
     /// The generation being computed, if any.
@@ -113,11 +115,16 @@ impl SegView {
     }
 
     pub fn sweep_key(&self) -> String {
-        format!("{}/{}", self.algo.name(), self.features_spec())
+        format!(
+            "{}/{}/{}",
+            self.algo.name(),
+            self.features_spec(),
+            self.scaler.name()
+        )
     }
 
     pub fn migration_key(&self) -> String {
-        format!("{}/{}/{}", self.algo.name(), self.features_spec(), self.k)
+        format!("{}/{}", self.sweep_key(), self.k)
     }
 }
 
@@ -197,6 +204,7 @@ impl App {
             seg: SegView {
                 k: 4,
                 algo: Algo::Kmeans,
+                scaler: ScalerKind::Robust,
                 features: 0,
                 generation: 0,
                 pending: None,
@@ -324,7 +332,7 @@ impl App {
                     self.seg.pending = None;
                     match result {
                         Ok(r) => {
-                            self.seg.row = self.seg.row.min(r.seg.k.saturating_sub(1));
+                            self.seg.row = self.seg.row.min(r.seg.groups().saturating_sub(1));
                             self.seg.result = Some(r);
                             self.seg.error = None;
                         }
@@ -572,6 +580,7 @@ impl App {
             k: self.seg.k,
             algo: self.seg.algo,
             features: self.seg.features_spec().to_string(),
+            scaler: self.seg.scaler,
         }];
         if self.seg.migration {
             fx.extend(self.request_migration());
@@ -589,6 +598,7 @@ impl App {
             key,
             algo: self.seg.algo,
             features: self.seg.features_spec().to_string(),
+            scaler: self.seg.scaler,
         }]
     }
 
@@ -603,6 +613,7 @@ impl App {
             k: self.seg.k,
             algo: self.seg.algo,
             features: self.seg.features_spec().to_string(),
+            scaler: self.seg.scaler,
         }]
     }
 
@@ -642,15 +653,22 @@ impl App {
     }
 
     fn segments_command(&mut self, c: Command) -> Vec<Effect> {
-        let k = self.seg.result.as_ref().map_or(0, |r| r.seg.k);
+        let k = self.seg.result.as_ref().map_or(0, |r| r.seg.groups());
         match c {
             Command::KUp => return self.set_k(self.seg.k + 1),
             Command::SetK(k) => return self.set_k(usize::from(k)),
             Command::KDown => return self.set_k(self.seg.k.saturating_sub(1)),
             Command::ToggleAlgo => {
-                self.seg.algo = match self.seg.algo {
-                    Algo::Kmeans => Algo::Gmm,
-                    Algo::Gmm => Algo::Kmeans,
+                self.seg.algo = self.seg.algo.next();
+                let mut fx = self.request_segments();
+                fx.extend(self.request_sweep());
+                return fx;
+            }
+            Command::CycleScaler => {
+                self.seg.scaler = match self.seg.scaler {
+                    ScalerKind::Robust => ScalerKind::Standard,
+                    ScalerKind::Standard => ScalerKind::None,
+                    ScalerKind::None => ScalerKind::Robust,
                 };
                 let mut fx = self.request_segments();
                 fx.extend(self.request_sweep());
@@ -820,8 +838,14 @@ impl App {
             Some(t) => t.months.clone(),
             None => vec![],
         };
-        let unit = &f.unit;
-        let lookalikes = lookalike::top_n(unit, unit.row(row), 5, -1.0, &|j| j == row)
+        // The space of the segmentation on screen (its feature set and scaler), else the
+        // default set's.
+        let space = self
+            .seg
+            .result
+            .as_ref()
+            .map_or(&*f.similarity, |r| &r.seg.similarity);
+        let lookalikes = lookalike::nearest(space, row, 5)
             .into_iter()
             .filter_map(|m| {
                 let other = f.features.ids.get(m.index)?;

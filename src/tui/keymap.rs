@@ -123,9 +123,14 @@ pub const COMMANDS: &[(Command, &str, &str)] = &[
     (
         Command::ToggleAlgo,
         "toggle_algo",
-        "K-means / Gaussian mixture",
+        "K-means → Gaussian mixture → Ward",
     ),
     (Command::CycleFeatures, "cycle_features", "next feature set"),
+    (
+        Command::CycleScaler,
+        "cycle_scaler",
+        "scaler: robust → standard → none",
+    ),
     (Command::Sort, "sort", "sort by the column under the cursor"),
     (Command::Migration, "migration", "segment migration view"),
 ];
@@ -165,6 +170,7 @@ fn defaults() -> Vec<(Command, &'static [&'static str])> {
         (Command::SetK(9), &["9"]),
         (Command::ToggleAlgo, &["a"]),
         (Command::CycleFeatures, &["f"]),
+        (Command::CycleScaler, &["c"]),
         (Command::Sort, &["s"]),
         (Command::Migration, &["m"]),
     ]

@@ -7,7 +7,6 @@ use std::sync::{Arc, OnceLock};
 use crate::analysis::customers::CustomerIndex;
 use crate::analysis::features::{CustomerFeatures, ScalerKind, Transform, customer_features};
 use crate::analysis::grouped::Keys;
-use crate::analysis::lookalike::unit_rows;
 use crate::analysis::segment::{self, Algo, SegmentParams, Segmentation};
 use crate::analysis::{eda, migrate, trends};
 use crate::data::{DataSource, Dataset};
@@ -57,12 +56,13 @@ pub fn features_job(ds: &Dataset) -> Result<FeaturesReady, String> {
 /// scales it once).
 fn features_and_matrix(ds: &Dataset) -> Result<(FeaturesReady, Scaled), String> {
     let f = customer_features(ds).map_err(msg)?;
-    // Lookalikes on the card use the default feature set, scaled as the segments are.
+    // Lookalikes on the card use the default feature set, scaled as the segments are (without
+    // the clustering's limits), until the first segmentation brings the set in use.
     let scaled = f
         .scaled(DEFAULT_FEATURES, ScalerKind::Robust)
         .map_err(msg)?;
     let ready = FeaturesReady {
-        unit: Arc::new(unit_rows(&scaled.1)),
+        similarity: Arc::new(scaled.0.apply(&f.raw_matrix(&scaled.0.features))),
         features: Arc::new(f),
     };
     Ok((ready, scaled))
@@ -71,13 +71,13 @@ fn features_and_matrix(ds: &Dataset) -> Result<(FeaturesReady, Scaled), String> 
 /// A feature set's transform and scaled matrix.
 type Scaled = (Transform, ndarray::Array2<f64>);
 
-fn params(k: usize, algo: Algo, features: &str) -> SegmentParams {
+fn params(k: usize, algo: Algo, features: &str, scaler: ScalerKind) -> SegmentParams {
     SegmentParams {
         k,
         algo,
         seed: segment::DEFAULT_SEED,
         features: features.to_string(),
-        scaler: ScalerKind::Robust,
+        scaler,
     }
 }
 
@@ -89,8 +89,9 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
             k,
             algo,
             features,
+            scaler,
         } => {
-            let result = segment::fit(f, &params(*k, *algo, features))
+            let result = segment::fit(f, &params(*k, *algo, features, *scaler))
                 .map_err(msg)
                 .map(|seg| {
                     let agreement = segment::agreement_with_other(&seg);
@@ -109,9 +110,10 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
             key,
             algo,
             features,
+            scaler,
         } => {
             let max = f.len().saturating_sub(1).min(10);
-            let result = segment::sweep(f, &params(2, *algo, features), 2, max.max(2))
+            let result = segment::sweep(f, &params(2, *algo, features, *scaler), 2, max.max(2))
                 .map(Arc::new)
                 .map_err(msg);
             Some(Action::SweepReady {
@@ -124,9 +126,12 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
             k,
             algo,
             features,
+            scaler,
         } => {
             let result = migrate::choose_split(ds, None)
-                .and_then(|split| migrate::migrate(ds, &params(*k, *algo, features), split))
+                .and_then(|split| {
+                    migrate::migrate(ds, &params(*k, *algo, features, *scaler), split)
+                })
                 .map(Arc::new)
                 .map_err(msg);
             Some(Action::MigrationReady {
@@ -297,7 +302,7 @@ fn segment_loop(
     let mut scaled: std::collections::HashMap<String, Scaled> = Default::default();
     let ready = match features_and_matrix(&ds) {
         Ok((ready, matrix)) => {
-            scaled.insert(DEFAULT_FEATURES.to_string(), matrix);
+            scaled.insert(format!("{DEFAULT_FEATURES}/{}", ScalerKind::Robust.name()), matrix);
             let _ = slot.set(ready.features.clone());
             Ok(ready)
         }
@@ -325,6 +330,7 @@ fn segment_loop(
             k,
             algo,
             features,
+            scaler,
         } = &job
         else {
             if let Some(a) = run_effect(&ds, &f, &job)
@@ -334,12 +340,13 @@ fn segment_loop(
             }
             continue;
         };
-        // The scaled matrix of a feature set is kept: a K change then only fits.
-        let p = params(*k, *algo, features);
-        let scaled = match scaled.get(features) {
+        // The scaled matrix of a feature set and scaler is kept: a K change then only fits.
+        let p = params(*k, *algo, features, *scaler);
+        let cache_key = format!("{features}/{}", scaler.name());
+        let scaled = match scaled.get(&cache_key) {
             Some(m) => Ok(m.clone()),
             None => f.scaled(&p.features, p.scaler).inspect(|m| {
-                scaled.insert(features.clone(), m.clone());
+                scaled.insert(cache_key.clone(), m.clone());
             }),
         };
         let fitted = scaled.and_then(|(t, x)| segment::fit_unscored_scaled(&f, &p, t, x));

@@ -7,33 +7,33 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, fit, human, note};
+use crate::analysis::segment::Algo;
 use crate::analysis::{Table, Value};
 use crate::tui::app::{App, Slot};
 use crate::tui::theme::Theme;
 
-fn bar(share: f64, width: usize) -> String {
-    let cells = (share.clamp(0.0, 1.0) * width as f64).round() as usize;
-    format!(
-        "{}{}",
-        "█".repeat(cells),
-        "·".repeat(width.saturating_sub(cells))
-    )
+fn algo_name(a: Algo) -> &'static str {
+    match a {
+        Algo::Kmeans => "K-means",
+        Algo::Gmm => "Gaussian mixture",
+        Algo::Ward => "Ward",
+    }
 }
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.seg;
-    let [head, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+    let warnings = s.result.as_ref().map_or(0, |r| r.seg.warnings.len().min(2));
+    let [head, body] =
+        Layout::vertical([Constraint::Length(2 + warnings as u16), Constraint::Min(0)])
+            .areas(area);
     let mut l1 = vec![
         Span::styled(format!(" K = {} ", s.k), theme.selected),
         Span::styled(
             format!(
-                "  {}  features {}",
-                if s.algo == crate::analysis::segment::Algo::Kmeans {
-                    "K-means"
-                } else {
-                    "Gaussian mixture"
-                },
-                s.features_spec()
+                "  {}  features {}  scaler {}",
+                algo_name(s.algo),
+                s.features_spec(),
+                s.scaler.name()
             ),
             theme.accent,
         ),
@@ -78,7 +78,27 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         None => Span::styled(" ", theme.text),
     };
-    f.render_widget(Paragraph::new(vec![Line::from(l1), Line::from(l2)]), head);
+    let mut head_lines = vec![Line::from(l1), Line::from(l2)];
+    if let Some(r) = &s.result {
+        for w in r.seg.warnings.iter().take(2) {
+            head_lines.push(Line::from(Span::styled(
+                format!(
+                    " ⚠ segment {} holds {:.1}%: {} by {} (e.g. {})",
+                    w.segment,
+                    w.share * 100.0,
+                    if w.kind == "small" {
+                        "set apart"
+                    } else {
+                        "the rest set apart"
+                    },
+                    w.features.join(", "),
+                    w.customers.join(", ")
+                ),
+                theme.warn,
+            )));
+        }
+    }
+    f.render_widget(Paragraph::new(head_lines), head);
 
     if let Some(e) = &s.error
         && s.result.is_none()
@@ -90,9 +110,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.bad,
         );
     }
-    let Some(r) = &s.result else {
+    if s.result.is_none() {
         return note(f, body, "Computing segments…", theme.muted);
-    };
+    }
     if s.migration {
         return migration(f, body, app, theme);
     }
@@ -103,24 +123,9 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         profiles(f, table_area, app, theme);
     }
-    let [bars, sweep] =
+    let [why, sweep] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    // Two bars per segment in the box: "nn " + bar + " 100% " + bar + " 100%".
-    let half = ((bars.width as usize).saturating_sub(2 + 3 + 7 + 6) / 2).clamp(3, 40);
-    let mut lines = Vec::new();
-    for p in &r.seg.profiles {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>2} ", p.id), theme.accent),
-            Span::styled(bar(p.share, half), theme.chart),
-            Span::styled(format!(" {:>4.0}% ", p.share * 100.0), theme.text),
-            Span::styled(bar(p.revenue_share, half), theme.good),
-            Span::styled(format!(" {:>4.0}%", p.revenue_share * 100.0), theme.text),
-        ]));
-    }
-    f.render_widget(
-        Paragraph::new(lines).block(block("Size | revenue share", theme)),
-        bars,
-    );
+    explanation(f, why, app, theme);
 
     let b = block("K sweep: silhouette, inertia", theme);
     let inner = b.inner(sweep);
@@ -253,6 +258,54 @@ fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(lines).block(block("Segments (means per customer)", theme)),
         area,
     );
+}
+
+/// Why the selected segment is what it is: its persona rule with the values that fired it,
+/// then the features that set it apart (segment median against every clustered customer's).
+fn explanation(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(r) = &app.seg.result else { return };
+    let Some(p) = r.seg.profiles.get(app.seg.row.min(r.seg.profiles.len().saturating_sub(1)))
+    else {
+        return;
+    };
+    let b = block(&format!("Why segment {}: {}", p.id, p.persona), theme);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let width = inner.width as usize;
+    let mut lines = vec![Line::from(Span::styled(fit(&p.rule, width), theme.text))];
+    for d in p.distinctive.iter().take(inner.height.saturating_sub(1) as usize) {
+        let ratio = d
+            .ratio
+            .map_or(String::new(), |r| format!(" {}×", human_ratio(r)));
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} ", if d.z >= 0.0 { "▲" } else { "▼" }),
+                if d.z >= 0.0 { theme.good } else { theme.bad },
+            ),
+            Span::styled(
+                fit(
+                    &format!(
+                        "{} {} vs {}{ratio}",
+                        d.feature,
+                        human(d.median),
+                        human(d.overall_median)
+                    ),
+                    width.saturating_sub(2),
+                ),
+                theme.text,
+            ),
+        ]));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A ratio with two significant figures.
+fn human_ratio(r: f64) -> String {
+    if r.abs() >= 10.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
 }
 
 fn members(f: &mut Frame, area: Rect, app: &App, row: usize, theme: &Theme) {

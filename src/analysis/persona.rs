@@ -1,0 +1,386 @@
+//! Persona names for segments: documented rules over the segment's medians, judged against
+//! every clustered customer and against the customers' own purchase rhythm, so they hold on a
+//! short, mostly lapsed cohort as well as on a long retail log. README lists every rule.
+
+/// A segment's medians (raw features) and purchase rhythm, what the rules read.
+pub struct Medians<'a> {
+    pub value: &'a dyn Fn(&str) -> Option<f64>,
+    /// Median days between orders over the segment's repeat customers (first to last
+    /// purchase ÷ (orders − 1)), `None` unless most of them ordered twice or more.
+    pub gap: Option<f64>,
+}
+
+/// The rule a persona came from, with the values that fired it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Named {
+    pub base: &'static str,
+    pub rule: String,
+}
+
+/// A segment is lapsed when its median recency reaches this many days whatever its rhythm.
+pub const LAPSED_DAYS: f64 = 365.0;
+/// ...or this many of its typical gaps between orders, and at least [`LAPSED_MIN_DAYS`].
+pub const LAPSED_GAPS: f64 = 3.0;
+pub const LAPSED_MIN_DAYS: f64 = 90.0;
+/// A segment is never "recent" beyond this many days since its last order, whatever its rhythm.
+pub const RECENT_MAX_DAYS: f64 = 90.0;
+/// A median return rate (returned ÷ everything bought) from which a segment is heavy returners.
+pub const HEAVY_RETURN_RATE: f64 = 0.2;
+
+fn days(v: f64) -> String {
+    format!("{v:.0} d")
+}
+
+fn amount(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The first rule the segment meets, best first:
+///
+/// 1. "Lapsed": median recency ≥ 365 d, or ≥ 3 × the typical gap between orders (the
+///    segment's own where most of its customers ordered twice, else every repeat customer's)
+///    and ≥ 90 d.
+/// 2. "One-time": median orders 1.
+/// 3. "High-value frequent": median net spend ≥ 2 × every customer's median and median
+///    orders ≥ theirs and ≥ 2.
+/// 4. "Heavy returners": median return rate ≥ 20%.
+/// 5. "Big-ticket": median order value ≥ 1.5 × every customer's median.
+/// 6. "Bargain hunters": median unit price ≤ 0.75 × every customer's median.
+/// 7. "Recent engaged": median orders ≥ every customer's median and ≥ 2, and median recency
+///    ≤ 1.5 × the typical gap and ≤ 90 d.
+/// 8. "Repeat buyers": median orders ≥ 2 × every customer's median and ≥ 2.
+/// 9. "Loyal": median tenure ≥ 1.5 × every customer's median.
+/// 10. "Occasional": median orders below every customer's median.
+/// 11. "Regular" otherwise.
+pub fn name(seg: &Medians, all: &Medians) -> Named {
+    let s = |n: &str| (seg.value)(n);
+    let a = |n: &str| (all.value)(n);
+    let named = |base, rule: String| Named { base, rule };
+    let gap = seg.gap.or(all.gap);
+    let (Some(recency), Some(orders)) = (s("recency_days"), s("frequency")) else {
+        return named("Regular", "no recency or order counts to judge by".into());
+    };
+    let all_orders = a("frequency").unwrap_or(orders);
+    if recency >= LAPSED_DAYS {
+        return named(
+            "Lapsed",
+            format!("median recency {} ≥ {}", days(recency), days(LAPSED_DAYS)),
+        );
+    }
+    if let Some(g) = gap
+        && recency >= (LAPSED_GAPS * g).max(LAPSED_MIN_DAYS)
+    {
+        return named(
+            "Lapsed",
+            format!(
+                "median recency {} ≥ {LAPSED_GAPS:.0} × typical gap {}",
+                days(recency),
+                days(g)
+            ),
+        );
+    }
+    if orders <= 1.0 {
+        return named("One-time", "median orders 1".into());
+    }
+    if let (Some(m), Some(am)) = (s("monetary"), a("monetary"))
+        && m >= 2.0 * am
+        && orders >= all_orders.max(2.0)
+    {
+        return named(
+            "High-value frequent",
+            format!(
+                "median net spend {} ≥ 2 × all customers' {}, median orders {orders:.0} ≥ {all_orders:.0}",
+                amount(m),
+                amount(am)
+            ),
+        );
+    }
+    if let Some(r) = s("return_rate")
+        && r >= HEAVY_RETURN_RATE
+    {
+        return named(
+            "Heavy returners",
+            format!(
+                "median return rate {:.0}% ≥ {:.0}%",
+                r * 100.0,
+                HEAVY_RETURN_RATE * 100.0
+            ),
+        );
+    }
+    if let (Some(v), Some(av)) = (s("avg_order_value"), a("avg_order_value"))
+        && v >= 1.5 * av
+    {
+        return named(
+            "Big-ticket",
+            format!(
+                "median order value {} ≥ 1.5 × all customers' {}",
+                amount(v),
+                amount(av)
+            ),
+        );
+    }
+    if let (Some(p), Some(ap)) = (s("avg_unit_price"), a("avg_unit_price"))
+        && p <= 0.75 * ap
+    {
+        return named(
+            "Bargain hunters",
+            format!(
+                "median unit price {} ≤ 0.75 × all customers' {}",
+                amount(p),
+                amount(ap)
+            ),
+        );
+    }
+    if let Some(g) = gap
+        && orders >= all_orders.max(2.0)
+        && recency <= (1.5 * g).min(RECENT_MAX_DAYS)
+    {
+        return named(
+            "Recent engaged",
+            format!(
+                "median recency {} ≤ 1.5 × typical gap {} and ≤ 90 d, median orders {orders:.0} ≥ {all_orders:.0}",
+                days(recency),
+                days(g)
+            ),
+        );
+    }
+    if orders >= (2.0 * all_orders).max(2.0) {
+        return named(
+            "Repeat buyers",
+            format!("median orders {orders:.0} ≥ 2 × all customers' {all_orders:.0}"),
+        );
+    }
+    if let (Some(t), Some(at)) = (s("tenure_days"), a("tenure_days"))
+        && at > 0.0
+        && t >= 1.5 * at
+    {
+        return named(
+            "Loyal",
+            format!(
+                "median tenure {} ≥ 1.5 × all customers' {}",
+                days(t),
+                days(at)
+            ),
+        );
+    }
+    if orders < all_orders {
+        return named(
+            "Occasional",
+            format!("median orders {orders:.0} < all customers' {all_orders:.0}"),
+        );
+    }
+    named("Regular", "no other rule fits".into())
+}
+
+/// The features a rule judges by: a qualifier never repeats or contradicts its name
+/// ("Lapsed · recent", "High-value frequent · few orders").
+pub fn rule_features(base: &str) -> &'static [&'static str] {
+    match base {
+        "Lapsed" => &["recency_days"],
+        "One-time" | "Repeat buyers" | "Occasional" => &["frequency"],
+        "High-value frequent" => &["monetary", "frequency"],
+        "Heavy returners" => &["return_rate"],
+        "Big-ticket" => &["avg_order_value"],
+        "Bargain hunters" => &["avg_unit_price"],
+        "Recent engaged" => &["recency_days", "frequency"],
+        "Loyal" => &["tenure_days"],
+        _ => &[],
+    }
+}
+
+/// The words for a feature being high or low in a segment, for qualifiers ("Lapsed · big
+/// spenders"). `low_value` is the segment's median, so one order reads "one order".
+pub fn qualifier(feature: &str, high: bool, low_value: f64) -> String {
+    let pair = |h: &str, l: &str| if high { h.to_string() } else { l.to_string() };
+    match feature {
+        "recency_days" => pair("long gone", "recent"),
+        "frequency" if !high && low_value <= 1.0 => "one order".into(),
+        "frequency" => pair("frequent", "few orders"),
+        "monetary" => pair("big spenders", "small spenders"),
+        "avg_order_value" => pair("big baskets", "small baskets"),
+        "tenure_days" => pair("long-standing", "new"),
+        "distinct_categories" => pair("many categories", "few categories"),
+        "return_rate" => pair("many returns", "few returns"),
+        "total_quantity" => pair("bulk buyers", "few items"),
+        "avg_unit_price" => pair("premium", "low prices"),
+        f => match (f.strip_prefix("share_"), f.strip_prefix("region_")) {
+            (Some(c), _) => pair(&format!("mostly {c}"), &format!("little {c}")),
+            (_, Some(r)) => pair(r, &format!("outside {r}")),
+            _ => pair(&format!("high {f}"), &format!("low {f}")),
+        },
+    }
+}
+
+/// Final names: a base name that only one segment meets is used as it is; segments sharing a
+/// base each get the qualifier of the feature that sets them furthest apart from the others
+/// sharing it (`apart(segment, members)` gives, per feature, the segment's scaled median minus
+/// the members' mean, and its raw median), leaving out the features the name's rule judges
+/// by, and never a number.
+pub fn unique_names(
+    bases: &[&'static str],
+    apart: &dyn Fn(usize, &[usize]) -> Vec<(String, f64, f64)>,
+) -> Vec<String> {
+    let mut out: Vec<String> = bases.iter().map(|b| b.to_string()).collect();
+    for (i, base) in bases.iter().enumerate() {
+        let members: Vec<usize> = (0..bases.len()).filter(|&j| bases[j] == *base).collect();
+        if members.len() < 2 || members[0] != i {
+            continue;
+        }
+        let mut used: Vec<String> = Vec::new();
+        for &m in &members {
+            let mut diffs = apart(m, &members);
+            diffs.retain(|(f, _, _)| !rule_features(base).contains(&f.as_str()));
+            diffs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            let word = diffs
+                .iter()
+                .map(|(f, d, v)| qualifier(f, *d > 0.0, *v))
+                .find(|w| !used.contains(w))
+                .unwrap_or_else(|| format!("group {}", used.len() + 1));
+            out[m] = format!("{base} · {word}");
+            used.push(word);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn medians(pairs: &[(&str, f64)], gap: Option<f64>) -> (Vec<(String, f64)>, Option<f64>) {
+        (pairs.iter().map(|(n, v)| (n.to_string(), *v)).collect(), gap)
+    }
+
+    fn named(seg: &[(&str, f64)], seg_gap: Option<f64>, all: &[(&str, f64)]) -> Named {
+        let (s, g) = medians(seg, seg_gap);
+        let (a, ag) = medians(all, Some(60.0));
+        let sv = |n: &str| s.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
+        let av = |n: &str| a.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
+        name(&Medians { value: &sv, gap: g }, &Medians { value: &av, gap: ag })
+    }
+
+    const RETAIL: [(&str, f64); 6] = [
+        ("recency_days", 50.0),
+        ("frequency", 3.0),
+        ("monetary", 600.0),
+        ("avg_order_value", 200.0),
+        ("avg_unit_price", 4.0),
+        ("tenure_days", 200.0),
+    ];
+
+    fn with(changes: &[(&'static str, f64)]) -> Vec<(&'static str, f64)> {
+        let mut v: Vec<(&str, f64)> = RETAIL.to_vec();
+        for (n, x) in changes {
+            match v.iter_mut().find(|(k, _)| k == n) {
+                Some(slot) => slot.1 = *x,
+                None => v.push((n, *x)),
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn a_mostly_lapsed_cohort_is_lapsed_by_its_own_rhythm_or_a_year() {
+        // CDNOW-like: every segment's median recency is long past any rhythm.
+        let all = with(&[("recency_days", 480.0), ("frequency", 1.0)]);
+        let n = named(
+            &with(&[("recency_days", 492.0), ("frequency", 1.0), ("monetary", 19.0)]),
+            None,
+            &all,
+        );
+        assert_eq!(n.base, "Lapsed");
+        assert_eq!(n.rule, "median recency 492 d ≥ 365 d");
+        // 191 days for customers who order every 40 days is lapsed, not recent.
+        let n = named(
+            &with(&[("recency_days", 191.0), ("frequency", 6.0)]),
+            Some(40.0),
+            &all,
+        );
+        assert_eq!(n.base, "Lapsed");
+        assert_eq!(n.rule, "median recency 191 d ≥ 3 × typical gap 40 d");
+        // The 90-day floor: 100 days for weekly buyers is lapsed, 80 is not.
+        let weekly = with(&[("recency_days", 80.0), ("frequency", 20.0)]);
+        assert_ne!(named(&weekly, Some(7.0), &all).base, "Lapsed");
+        let gone = with(&[("recency_days", 100.0), ("frequency", 20.0)]);
+        assert_eq!(named(&gone, Some(7.0), &all).base, "Lapsed");
+    }
+
+    #[test]
+    fn returns_heavy_segments_are_never_bargain_hunters() {
+        let n = named(
+            &with(&[("return_rate", 0.35), ("avg_unit_price", 1.0)]),
+            Some(60.0),
+            &with(&[("return_rate", 0.0)]),
+        );
+        assert_eq!(n.base, "Heavy returners");
+        assert_eq!(n.rule, "median return rate 35% ≥ 20%");
+        let n = named(
+            &with(&[("return_rate", 0.05), ("avg_unit_price", 2.0)]),
+            Some(60.0),
+            &with(&[("return_rate", 0.0)]),
+        );
+        assert_eq!(n.base, "Bargain hunters");
+    }
+
+    #[test]
+    fn each_rule_in_order() {
+        let all = &RETAIL;
+        let first = |seg: &[(&str, f64)], gap| named(seg, gap, all).base;
+        assert_eq!(first(&with(&[("frequency", 1.0)]), None), "One-time");
+        assert_eq!(
+            first(&with(&[("monetary", 1200.0), ("frequency", 4.0)]), Some(60.0)),
+            "High-value frequent"
+        );
+        assert_eq!(
+            first(&with(&[("frequency", 6.0)]), Some(60.0)),
+            "Repeat buyers"
+        );
+        assert_eq!(
+            first(&with(&[("avg_order_value", 300.0)]), Some(60.0)),
+            "Big-ticket"
+        );
+        assert_eq!(
+            first(&with(&[("recency_days", 20.0)]), Some(30.0)),
+            "Recent engaged"
+        );
+        assert_eq!(
+            first(&with(&[("tenure_days", 300.0)]), Some(60.0)),
+            "Loyal"
+        );
+        assert_eq!(first(&with(&[("frequency", 2.0)]), Some(60.0)), "Occasional");
+        assert_eq!(first(&RETAIL, Some(60.0)), "Regular");
+    }
+
+    #[test]
+    fn shared_names_get_what_sets_them_apart_not_numerals() {
+        let bases = ["Lapsed", "Regular", "Lapsed", "Lapsed"];
+        // Per segment: (feature, scaled median minus the group's mean, raw median).
+        let apart = |s: usize, members: &[usize]| -> Vec<(String, f64, f64)> {
+            assert_eq!(members, &[0, 2, 3]);
+            match s {
+                0 => vec![("monetary".into(), 2.0, 900.0), ("frequency".into(), 1.0, 5.0)],
+                2 => vec![("frequency".into(), -1.5, 1.0), ("monetary".into(), -0.5, 20.0)],
+                _ => vec![
+                    ("monetary".into(), 1.0, 400.0),
+                    // A lapsed segment is never called "long gone" or "recent".
+                    ("recency_days".into(), 0.9, 500.0),
+                    ("tenure_days".into(), 0.4, 700.0),
+                ],
+            }
+        };
+        assert_eq!(
+            unique_names(&bases, &apart),
+            vec![
+                "Lapsed · big spenders",
+                "Regular",
+                "Lapsed · one order",
+                // "big spenders" is taken: the next thing that sets it apart.
+                "Lapsed · long-standing"
+            ]
+        );
+    }
+}
