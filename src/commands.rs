@@ -326,7 +326,14 @@ fn segment_text(s: &Segmentation, ari: Option<(f64, usize)>) -> Result<Vec<u8>> 
             .distinctive
             .iter()
             .take(3)
-            .map(|d| format!("{} {} (all {})", d.feature, short(d.median), short(d.overall_median)))
+            .map(|d| {
+                format!(
+                    "{} {} (all {})",
+                    d.feature,
+                    short(d.median),
+                    short(d.overall_median)
+                )
+            })
             .collect();
         writeln!(
             out,

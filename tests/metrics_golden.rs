@@ -92,6 +92,37 @@ fn kmeans_inertia_within_one_percent_of_scikit_learn_n_init_10() {
     }
 }
 
+/// Whether two labelings are the same partition (equal up to renaming the labels).
+fn same_partition(a: &[usize], b: &[usize]) -> bool {
+    let mut ab = std::collections::HashMap::new();
+    let mut ba = std::collections::HashMap::new();
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(&x, &y)| *ab.entry(x).or_insert(y) == y && *ba.entry(y).or_insert(x) == x)
+}
+
+#[test]
+fn ward_labels_equal_scikit_learn_agglomerative_clustering() {
+    let g = golden();
+    for name in ["m1", "m2", "m3"] {
+        let (x, _) = matrix(name);
+        for k in 2..=5 {
+            let ours = fit_labels(&x, k, Algo::Ward, 42).unwrap().0;
+            let theirs: Vec<usize> = g["cases"][name]["ward_labels"][k.to_string()]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect();
+            assert!(
+                same_partition(&ours, &theirs),
+                "{name} K={k}: Ward partition differs from scikit-learn's"
+            );
+        }
+    }
+}
+
 #[test]
 fn adjusted_rand_equals_scikit_learn() {
     for case in golden()["ari"].as_array().unwrap() {

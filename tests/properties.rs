@@ -2,10 +2,11 @@
 
 use ndarray::Array2;
 use proptest::prelude::*;
+use segscope::analysis::features::CustomerFeatures;
 use segscope::analysis::features::{ScalerKind, Transform};
-use segscope::analysis::lookalike::{all_top_n, top_n, unit_rows};
+use segscope::analysis::lookalike::{Metric, Space, all_top_n, top_n, unit_rows};
 use segscope::analysis::metrics;
-use segscope::analysis::segment::{Algo, fit_labels, lloyd_trace};
+use segscope::analysis::segment::{self, Algo, SegmentParams, fit_labels, lloyd_trace};
 
 /// A matrix of n rows and d columns with values in [-50, 50], and labels 0..k covering all k.
 fn labelled() -> impl Strategy<Value = (Array2<f64>, Vec<usize>)> {
@@ -51,6 +52,34 @@ proptest! {
         for (i, got) in fast.iter().enumerate() {
             let want = top_n(&u, u.row(i), n, min_score, &|j| j == i);
             prop_assert_eq!(got, &want, "row {}", i);
+        }
+    }
+
+    /// The same for the Euclidean score (the kernel ranks by a dot product with appended
+    /// norms, then scores exactly).
+    #[test]
+    fn euclidean_all_top_equals_brute_force(
+        (x, _) in labelled(),
+        repeats in 0usize..6,
+        n in 1usize..5,
+        min_score in prop::sample::select(vec![0.0, 0.02, 0.1]),
+    ) {
+        let mut rows: Vec<f64> = x.iter().copied().collect();
+        let d = x.ncols();
+        for r in 0..repeats.min(x.nrows()) {
+            let row: Vec<f64> = x.row(r).to_vec();
+            rows.extend(row);
+        }
+        let x = Array2::from_shape_vec((rows.len() / d, d), rows).unwrap();
+        let space = Space::new(&x, Metric::Euclidean);
+        let fast = space.all_top(n, min_score);
+        for (i, got) in fast.iter().enumerate() {
+            let want = space.top_of(i, n, min_score);
+            prop_assert_eq!(got, &want, "row {}", i);
+            for m in got {
+                let d: f64 = x.row(i).iter().zip(x.row(m.index)).map(|(a, b)| (a - b).powi(2)).sum();
+                prop_assert!(close(m.score, 1.0 / (1.0 + d.sqrt())));
+            }
         }
     }
 
@@ -126,6 +155,74 @@ proptest! {
         let b = Transform::fit(&names, &shifted, ScalerKind::Robust).apply(&shifted);
         for (p, q) in a.iter().zip(b.iter()) {
             prop_assert!((p - q).abs() <= 1e-9 * (1.0 + shift.abs()), "{} vs {}", p, q);
+        }
+    }
+}
+
+/// Features of `n` ordinary customers from `v` (uniform draws), shaped like a retail log.
+fn customers(v: &[f64], n: usize) -> Vec<[f64; 5]> {
+    (0..n)
+        .map(|i| {
+            let u = |j: usize| v[(i * 5 + j) % v.len()];
+            let orders = 1.0 + (u(1) * 12.0).floor();
+            let aov = 20.0 + 200.0 * u(2) * u(2);
+            [
+                (u(0) * 365.0).floor(),
+                orders,
+                orders * aov,
+                aov,
+                (u(4) * 700.0).floor(),
+            ]
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A few customers far beyond everyone else on a feature (a return rate of 57, a signup in
+    /// 1990, a wholesaler) never get a segment to themselves: the limits put them at the edge
+    /// of the crowd.
+    #[test]
+    fn a_few_extreme_customers_never_make_a_segment_of_their_own(
+        v in prop::collection::vec(0.0f64..1.0, 1000),
+        extremes in 1usize..4,
+        feature in 0usize..5,
+        factor in prop::sample::select(vec![50.0, 1e3, 1e6]),
+        k in 2usize..6,
+    ) {
+        let n = 300;
+        let mut rows = customers(&v, n);
+        for e in 0..extremes {
+            let mut r = rows[e * 7];
+            r[feature] = (r[feature] + 1.0) * factor;
+            rows.push(r);
+        }
+        let names: Vec<String> = ["recency_days", "frequency", "monetary", "avg_order_value", "tenure_days"]
+            .iter().map(|s| s.to_string()).collect();
+        let total = rows.len();
+        let f = CustomerFeatures {
+            ids: (0..total).map(|i| format!("c{i:04}")).collect(),
+            names,
+            raw: Array2::from_shape_vec((total, 5), rows.concat()).unwrap(),
+            region: None,
+            categories: None,
+            reference_us: 0,
+            from_table: false,
+        };
+        let s = segment::fit_unscored(&f, &SegmentParams {
+            k,
+            algo: Algo::Kmeans,
+            seed: 42,
+            features: "rfm+".into(),
+            scaler: ScalerKind::Robust,
+        }).unwrap();
+        for seg in 0..s.k {
+            let members: Vec<usize> = (0..total).filter(|&i| s.labels[i] == seg).collect();
+            prop_assert!(
+                members.iter().any(|&i| i < n),
+                "segment {} holds only the extreme customers {:?}", seg + 1, members
+            );
         }
     }
 }

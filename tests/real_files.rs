@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{approx, json, metric, refused, run, stderr, table};
+use common::{approx, cdnow_or_skip, json, metric, refused, run, stderr, table};
 use serde_json::Value;
 
 fn fixture(name: &str) -> String {
@@ -348,19 +348,8 @@ fn inspect_shows_layout_roles_types_and_formats() {
     );
 }
 
-/// ../shared/data/cdnow: required under CI, skipped (said on stderr) elsewhere.
 fn cdnow_master() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cdnow/CDNOW_master.txt");
-    if p.exists() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but {} is absent",
-        p.display()
-    );
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {} is absent", p.display());
-    None
+    cdnow_or_skip("real_files")
 }
 
 #[test]

@@ -43,11 +43,28 @@ fn cosine(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
-/// Brute force: every other customer's cosine, best first, ties by id.
+/// The default lookalike score: 1 / (1 + Euclidean distance).
+fn euclidean(a: &[f64], b: &[f64]) -> f64 {
+    let d2: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+    1.0 / (1.0 + d2.sqrt())
+}
+
+/// Brute force: every other customer's Euclidean score, best first, ties by id.
 fn brute_top(ids: &[String], rows: &[Vec<f64>], who: usize, top: usize) -> Vec<(String, f64)> {
+    brute_top_by(ids, rows, who, top, euclidean)
+}
+
+/// Brute force by any score.
+fn brute_top_by(
+    ids: &[String],
+    rows: &[Vec<f64>],
+    who: usize,
+    top: usize,
+    score: fn(&[f64], &[f64]) -> f64,
+) -> Vec<(String, f64)> {
     let mut all: Vec<(String, f64)> = (0..ids.len())
         .filter(|&j| j != who)
-        .map(|j| (ids[j].clone(), cosine(&rows[who], &rows[j])))
+        .map(|j| (ids[j].clone(), score(&rows[who], &rows[j])))
         .collect();
     all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     all.truncate(top);
@@ -134,8 +151,19 @@ fn zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips() {
         o.stdout,
         std::fs::read(dir.join("customer_segments.csv")).unwrap()
     );
-    // Lookalike.csv is the all-customer top 3 on the exported matrix.
-    let (ids, rows) = read_matrix(&dir.join("features.csv"));
+    // Lookalike.csv is the all-customer top 3 in the lookalike space: the same features scaled
+    // without the clustering's limits, as `lookalike --dump-matrix` writes it.
+    let space = out.path().join("space.csv");
+    let o = run(&[
+        "lookalike",
+        d,
+        "--customer",
+        "C0001",
+        "--dump-matrix",
+        space.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (ids, rows) = read_matrix(&space);
     let wide = std::fs::read_to_string(dir.join("Lookalike.csv")).unwrap();
     assert!(wide.starts_with("CustomerID,Lookalike1,Score1,Lookalike2,Score2,Lookalike3,Score3\n"));
     for (n, line) in wide.lines().skip(1).enumerate().step_by(37) {
@@ -170,8 +198,8 @@ fn zeotap_export_metrics_equal_scikit_learn_and_assign_round_trips() {
 }
 
 #[test]
-fn zeotap_lookalikes_agree_with_brute_force_cosine() {
-    let Some(data) = zeotap_or_skip("zeotap_lookalikes_agree_with_brute_force_cosine") else {
+fn zeotap_lookalikes_agree_with_brute_force() {
+    let Some(data) = zeotap_or_skip("zeotap_lookalikes_agree_with_brute_force") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -198,7 +226,10 @@ fn zeotap_lookalikes_agree_with_brute_force_cosine() {
         assert_eq!(g["customer"], id.as_str());
         assert!((g["score"].as_f64().unwrap() - score).abs() < 1e-12);
     }
-    // --min-score keeps only the close ones; the customer itself never appears.
+    // --min-score keeps only the close ones; the customer itself never appears. The threshold
+    // is the tenth best score, so some are kept and some are not.
+    let ranked = brute_top(&ids, &rows, who, 199);
+    let threshold = ranked[9].1;
     let close = json(&[
         "lookalike",
         data.to_str().unwrap(),
@@ -207,21 +238,55 @@ fn zeotap_lookalikes_agree_with_brute_force_cosine() {
         "--top",
         "20",
         "--min-score",
-        "0.9",
+        &threshold.to_string(),
         "--format",
         "json",
     ]);
     let close = close["lookalikes"].as_array().unwrap();
-    let want = brute_top(&ids, &rows, who, 199)
-        .into_iter()
-        .filter(|(_, s)| *s >= 0.9)
+    let want = ranked
+        .iter()
+        .filter(|(_, s)| *s >= threshold)
         .count()
         .min(20);
+    assert!((10..20).contains(&want), "{want}");
     assert_eq!(close.len(), want);
     assert!(
         close
             .iter()
-            .all(|m| m["customer"] != "C0001" && m["score"].as_f64().unwrap() >= 0.9)
+            .all(|m| m["customer"] != "C0001" && m["score"].as_f64().unwrap() >= threshold)
+    );
+    // --metric cosine keeps the direction-only similarity, on the same matrix.
+    let cos = json(&[
+        "lookalike",
+        data.to_str().unwrap(),
+        "--customer",
+        "C0001",
+        "--top",
+        "5",
+        "--metric",
+        "cosine",
+        "--format",
+        "json",
+    ]);
+    let expect = brute_top_by(&ids, &rows, who, 5, cosine);
+    for (g, (id, score)) in cos["lookalikes"].as_array().unwrap().iter().zip(&expect) {
+        assert_eq!(g["customer"], id.as_str());
+        assert!((g["score"].as_f64().unwrap() - score).abs() < 1e-12);
+    }
+    // A Euclidean score lies in 0..1: --min-score outside it is refused, naming the metric.
+    let o = run(&[
+        "lookalike",
+        data.to_str().unwrap(),
+        "--customer",
+        "C0001",
+        "--min-score",
+        "-0.5",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("a euclidean score lies between 0 and 1"),
+        "{}",
+        stderr(&o)
     );
 }
 
@@ -270,7 +335,7 @@ fn audience_expansion_and_all_customers_on_the_sample() {
         .iter()
         .zip(&rows)
         .filter(|(id, _)| !members.contains(*id))
-        .map(|(id, r)| (id.clone(), cosine(r, &centroid)))
+        .map(|(id, r)| (id.clone(), euclidean(r, &centroid)))
         .collect();
     expect.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let got = res["lookalikes"].as_array().unwrap();

@@ -367,3 +367,103 @@ fn the_overview_shows_a_banner_for_each_big_loss() {
     app.update(segscope::tui::worker::eda_job(&clean));
     assert!(!render(&app, 80, 24).contains("! "));
 }
+
+#[test]
+fn the_scaler_cycles_and_the_card_lookalikes_follow_the_segments_in_use() {
+    use segscope::analysis::features::ScalerKind;
+    let mut app = loaded();
+    press(&mut app, &[key('4')]);
+    let fx = app.update(key('c'));
+    assert!(
+        matches!(
+            fx.first(),
+            Some(Effect::Segments {
+                scaler: ScalerKind::Standard,
+                ..
+            })
+        ),
+        "{fx:?}"
+    );
+    settle(&mut app, fx);
+    assert_eq!(
+        app.seg.result.as_ref().unwrap().seg.transform.scaler,
+        ScalerKind::Standard
+    );
+    assert!(render(&app, 80, 24).contains("scaler standard"));
+    press(&mut app, &[key('c'), key('c')]);
+    assert_eq!(app.seg.scaler, ScalerKind::Robust);
+    // The feature set rfm: the card's lookalikes are the nearest customers on rfm alone.
+    press(&mut app, &[key('f')]);
+    let r = app.seg.result.clone().unwrap();
+    assert_eq!(r.features_spec, "rfm");
+    let f = app.features.ready().unwrap().features.clone();
+    let (t, _) = f.scaled("rfm", ScalerKind::Robust).unwrap();
+    let space = t.apply(&f.raw_matrix(&t.features));
+    press(
+        &mut app,
+        &[
+            key('5'),
+            key('/'),
+            key('C'),
+            key('0'),
+            key('0'),
+            key('0'),
+            key('1'),
+        ],
+    );
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let card = app.lookup.card.clone().unwrap();
+    let row = f.ids.binary_search(&card.id).unwrap();
+    let want: Vec<String> = segscope::analysis::lookalike::nearest(&space, row, 5)
+        .iter()
+        .map(|m| f.ids[m.index].clone())
+        .collect();
+    let got: Vec<String> = card.lookalikes.iter().map(|l| l.1.clone()).collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn the_segments_pane_shows_why_and_flags_a_degenerate_segmentation() {
+    use segscope::analysis::features::ScalerKind;
+    use segscope::analysis::segment::{self, Algo, SegmentParams};
+    use segscope::tui::action::SegResult;
+    let mut app = loaded();
+    press(&mut app, &[key('4')]);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("Why segment 1"), "{screen}");
+    let p = &app.seg.result.as_ref().unwrap().seg.profiles[0];
+    assert!(screen.contains(&p.rule[..20]), "{screen}");
+    // Three customers who signed up in 1990, clustered on raw features.
+    let mut f = (*app.features.ready().unwrap().features).clone();
+    let tenure = f.column("tenure_days").unwrap();
+    for i in 0..3 {
+        f.raw[[i, tenure]] = 12_000.0;
+    }
+    let seg = segment::fit(
+        &f,
+        &SegmentParams {
+            k: 4,
+            algo: Algo::Kmeans,
+            seed: 42,
+            features: "rfm+".into(),
+            scaler: ScalerKind::None,
+        },
+    )
+    .unwrap();
+    assert_eq!(seg.warnings.len(), 1);
+    let fx = app.update(key('c'));
+    assert!(!fx.is_empty());
+    app.update(Action::SegmentsReady {
+        generation: app.seg.generation,
+        result: Ok(std::sync::Arc::new(SegResult {
+            seg,
+            agreement: None,
+            features_spec: "rfm+".into(),
+        })),
+    });
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("⚠ segment") && screen.contains("tenure_days"),
+        "{screen}"
+    );
+}

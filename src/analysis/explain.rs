@@ -174,7 +174,10 @@ fn furthest_out(c: &Clustered, rows: &[usize], features: &[String]) -> Vec<Strin
     let far = |i: usize| cols.iter().map(|&j| c.x[[i, j]].abs()).sum::<f64>();
     let mut r: Vec<usize> = rows.to_vec();
     r.sort_by(|&a, &b| far(b).total_cmp(&far(a)).then(a.cmp(&b)));
-    r.into_iter().take(3).map(|i| c.ids[i].to_string()).collect()
+    r.into_iter()
+        .take(3)
+        .map(|i| c.ids[i].to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -187,7 +190,13 @@ mod tests {
     fn distinctive_ranks_by_robust_gap_and_gives_ratios() {
         let names = vec!["recency_days".to_string(), "tenure_days".to_string()];
         // recency IQR 100, tenure IQR 10.
-        let raw = array![[0.0, 0.0], [100.0, 10.0], [200.0, 20.0], [300.0, 30.0], [400.0, 40.0]];
+        let raw = array![
+            [0.0, 0.0],
+            [100.0, 10.0],
+            [200.0, 20.0],
+            [300.0, 30.0],
+            [400.0, 40.0]
+        ];
         let t = Transform::fit(&names, &raw, ScalerKind::Robust);
         let d = distinctive(&names, &[250.0, 40.0], &[200.0, 0.0], &t);
         assert_eq!(d[0].feature, "tenure_days");

@@ -1173,7 +1173,10 @@ fn center_and_scale(mut v: Vec<f64>, scaler: ScalerKind) -> (f64, f64, ScaleFrom
     let std_of = |v: &[f64]| {
         let n = v.len().max(1) as f64;
         let mean = v.iter().sum::<f64>() / n;
-        (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
+        (
+            mean,
+            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt(),
+        )
     };
     match scaler {
         ScalerKind::None => (0.0, 1.0, ScaleFrom::None),

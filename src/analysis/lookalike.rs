@@ -76,7 +76,11 @@ impl Space {
             // Summed in feature order, as the all-customer kernel does, so both agree to the bit.
             Metric::Cosine => row.iter().zip(q.iter()).map(|(a, b)| a * b).sum(),
             Metric::Euclidean => {
-                let d2: f64 = row.iter().zip(q.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                let d2: f64 = row
+                    .iter()
+                    .zip(q.iter())
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
                 1.0 / (1.0 + d2.sqrt())
             }
         }
@@ -169,7 +173,11 @@ pub fn nearest(x: &Array2<f64>, i: usize, n: usize) -> Vec<Match> {
         if j == i {
             continue;
         }
-        let d2: f64 = row.iter().zip(q.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+        let d2: f64 = row
+            .iter()
+            .zip(q.iter())
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum();
         top.offer(Match {
             index: j,
             score: 1.0 / (1.0 + d2.sqrt()),
@@ -556,7 +564,14 @@ mod tests {
     #[test]
     fn expansion_looks_outside_the_segment() {
         let x = array![[1.0, 0.0], [1.0, 0.1], [0.9, 0.2], [0.0, 1.0]];
-        let m = expand(&Space::new(&x, Metric::Cosine), &x, &[0, 0, 1, 1], 0, 5, -1.0);
+        let m = expand(
+            &Space::new(&x, Metric::Cosine),
+            &x,
+            &[0, 0, 1, 1],
+            0,
+            5,
+            -1.0,
+        );
         assert_eq!(m.iter().map(|m| m.index).collect::<Vec<_>>(), vec![2, 3]);
     }
 }

@@ -215,14 +215,23 @@ pub fn qualifier(feature: &str, high: bool, low_value: f64) -> String {
     }
 }
 
+/// How far a segment's median of one feature lies from the others sharing its name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Apart {
+    pub feature: String,
+    /// The segment's scaled median minus the mean of the scaled medians sharing the name.
+    pub diff: f64,
+    /// The segment's raw median.
+    pub median: f64,
+}
+
 /// Final names: a base name that only one segment meets is used as it is; segments sharing a
 /// base each get the qualifier of the feature that sets them furthest apart from the others
-/// sharing it (`apart(segment, members)` gives, per feature, the segment's scaled median minus
-/// the members' mean, and its raw median), leaving out the features the name's rule judges
+/// sharing it (`apart(segment, members)` gives each feature's [`Apart`]), leaving out the features the name's rule judges
 /// by, and never a number.
 pub fn unique_names(
     bases: &[&'static str],
-    apart: &dyn Fn(usize, &[usize]) -> Vec<(String, f64, f64)>,
+    apart: &dyn Fn(usize, &[usize]) -> Vec<Apart>,
 ) -> Vec<String> {
     let mut out: Vec<String> = bases.iter().map(|b| b.to_string()).collect();
     for (i, base) in bases.iter().enumerate() {
@@ -233,11 +242,16 @@ pub fn unique_names(
         let mut used: Vec<String> = Vec::new();
         for &m in &members {
             let mut diffs = apart(m, &members);
-            diffs.retain(|(f, _, _)| !rule_features(base).contains(&f.as_str()));
-            diffs.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            diffs.retain(|a| !rule_features(base).contains(&a.feature.as_str()));
+            diffs.sort_by(|a, b| {
+                b.diff
+                    .abs()
+                    .total_cmp(&a.diff.abs())
+                    .then(a.feature.cmp(&b.feature))
+            });
             let word = diffs
                 .iter()
-                .map(|(f, d, v)| qualifier(f, *d > 0.0, *v))
+                .map(|a| qualifier(&a.feature, a.diff > 0.0, a.median))
                 .find(|w| !used.contains(w))
                 .unwrap_or_else(|| format!("group {}", used.len() + 1));
             out[m] = format!("{base} · {word}");
@@ -252,7 +266,10 @@ mod tests {
     use super::*;
 
     fn medians(pairs: &[(&str, f64)], gap: Option<f64>) -> (Vec<(String, f64)>, Option<f64>) {
-        (pairs.iter().map(|(n, v)| (n.to_string(), *v)).collect(), gap)
+        (
+            pairs.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+            gap,
+        )
     }
 
     fn named(seg: &[(&str, f64)], seg_gap: Option<f64>, all: &[(&str, f64)]) -> Named {
@@ -260,11 +277,17 @@ mod tests {
         let (a, ag) = medians(all, Some(60.0));
         let sv = |n: &str| s.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
         let av = |n: &str| a.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
-        name(&Medians { value: &sv, gap: g }, &Medians { value: &av, gap: ag })
+        name(
+            &Medians { value: &sv, gap: g },
+            &Medians {
+                value: &av,
+                gap: ag,
+            },
+        )
     }
 
     const RETAIL: [(&str, f64); 6] = [
-        ("recency_days", 50.0),
+        ("recency_days", 100.0),
         ("frequency", 3.0),
         ("monetary", 600.0),
         ("avg_order_value", 200.0),
@@ -288,7 +311,11 @@ mod tests {
         // CDNOW-like: every segment's median recency is long past any rhythm.
         let all = with(&[("recency_days", 480.0), ("frequency", 1.0)]);
         let n = named(
-            &with(&[("recency_days", 492.0), ("frequency", 1.0), ("monetary", 19.0)]),
+            &with(&[
+                ("recency_days", 492.0),
+                ("frequency", 1.0),
+                ("monetary", 19.0),
+            ]),
             None,
             &all,
         );
@@ -332,11 +359,17 @@ mod tests {
         let first = |seg: &[(&str, f64)], gap| named(seg, gap, all).base;
         assert_eq!(first(&with(&[("frequency", 1.0)]), None), "One-time");
         assert_eq!(
-            first(&with(&[("monetary", 1200.0), ("frequency", 4.0)]), Some(60.0)),
+            first(
+                &with(&[("monetary", 1200.0), ("frequency", 4.0)]),
+                Some(60.0)
+            ),
             "High-value frequent"
         );
         assert_eq!(
-            first(&with(&[("frequency", 6.0)]), Some(60.0)),
+            first(
+                &with(&[("frequency", 6.0), ("recency_days", 100.0)]),
+                Some(60.0)
+            ),
             "Repeat buyers"
         );
         assert_eq!(
@@ -347,11 +380,11 @@ mod tests {
             first(&with(&[("recency_days", 20.0)]), Some(30.0)),
             "Recent engaged"
         );
+        assert_eq!(first(&with(&[("tenure_days", 300.0)]), Some(60.0)), "Loyal");
         assert_eq!(
-            first(&with(&[("tenure_days", 300.0)]), Some(60.0)),
-            "Loyal"
+            first(&with(&[("frequency", 2.0)]), Some(60.0)),
+            "Occasional"
         );
-        assert_eq!(first(&with(&[("frequency", 2.0)]), Some(60.0)), "Occasional");
         assert_eq!(first(&RETAIL, Some(60.0)), "Regular");
     }
 
@@ -359,16 +392,21 @@ mod tests {
     fn shared_names_get_what_sets_them_apart_not_numerals() {
         let bases = ["Lapsed", "Regular", "Lapsed", "Lapsed"];
         // Per segment: (feature, scaled median minus the group's mean, raw median).
-        let apart = |s: usize, members: &[usize]| -> Vec<(String, f64, f64)> {
+        let a = |f: &str, diff: f64, median: f64| Apart {
+            feature: f.into(),
+            diff,
+            median,
+        };
+        let apart = |s: usize, members: &[usize]| -> Vec<Apart> {
             assert_eq!(members, &[0, 2, 3]);
             match s {
-                0 => vec![("monetary".into(), 2.0, 900.0), ("frequency".into(), 1.0, 5.0)],
-                2 => vec![("frequency".into(), -1.5, 1.0), ("monetary".into(), -0.5, 20.0)],
+                0 => vec![a("monetary", 2.0, 900.0), a("frequency", 1.0, 5.0)],
+                2 => vec![a("frequency", -1.5, 1.0), a("monetary", -0.5, 20.0)],
                 _ => vec![
-                    ("monetary".into(), 1.0, 400.0),
+                    a("monetary", 1.0, 400.0),
                     // A lapsed segment is never called "long gone" or "recent".
-                    ("recency_days".into(), 0.9, 500.0),
-                    ("tenure_days".into(), 0.4, 700.0),
+                    a("recency_days", 0.9, 500.0),
+                    a("tenure_days", 0.4, 700.0),
                 ],
             }
         };

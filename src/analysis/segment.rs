@@ -158,11 +158,20 @@ pub struct Segmentation {
 impl Segmentation {
     /// Rows of the clustered customers, `None` when every row is clustered.
     pub fn clustered_rows(&self) -> Option<Vec<usize>> {
-        (self.net_returners > 0).then(|| (0..self.labels.len()).filter(|&i| self.labels[i] < self.k).collect())
+        (self.net_returners > 0).then(|| {
+            (0..self.labels.len())
+                .filter(|&i| self.labels[i] < self.k)
+                .collect()
+        })
     }
 
     /// The clustered customers' rows of the matrix and their labels.
-    pub fn clustered(&self) -> (std::borrow::Cow<'_, Array2<f64>>, std::borrow::Cow<'_, [usize]>) {
+    pub fn clustered(
+        &self,
+    ) -> (
+        std::borrow::Cow<'_, Array2<f64>>,
+        std::borrow::Cow<'_, [usize]>,
+    ) {
         match self.clustered_rows() {
             None => (
                 std::borrow::Cow::Borrowed(&self.matrix),
@@ -507,7 +516,10 @@ fn typical_gap(f: &CustomerFeatures, rows: &[usize]) -> Option<f64> {
 /// Median days between orders over every repeat customer among `rows`, however few.
 fn repeat_gap(f: &CustomerFeatures, rows: &[usize]) -> Option<f64> {
     let repeat: Vec<usize> = f.column("frequency").map_or(Vec::new(), |o| {
-        rows.iter().copied().filter(|&i| f.raw[[i, o]] >= 2.0).collect()
+        rows.iter()
+            .copied()
+            .filter(|&i| f.raw[[i, o]] >= 2.0)
+            .collect()
     });
     typical_gap(f, &repeat)
 }
@@ -522,7 +534,12 @@ struct Figures {
 
 /// Per-segment profiles and persona names; `labels` name `k` clustered segments, and `k`
 /// itself marks a net returner.
-pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize], k: usize) -> Vec<Profile> {
+pub fn profile(
+    f: &CustomerFeatures,
+    clustered: &[String],
+    labels: &[usize],
+    k: usize,
+) -> Vec<Profile> {
     let shown = shown_features(f, clustered);
     let raw = f.raw_matrix(&shown);
     let groups = labels.iter().copied().max().map_or(0, |m| m + 1).max(k);
@@ -532,9 +549,7 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize], k: 
     let overall: Vec<f64> =
         super::par_map(shown.len(), |j| median(raw_clustered.column(j).to_vec()));
     let explain_scale = Transform::fit(&shown, &raw_clustered, ScalerKind::Robust);
-    let total_revenue: f64 = f
-        .column(MONETARY)
-        .map_or(0.0, |j| f.raw.column(j).sum());
+    let total_revenue: f64 = f.column(MONETARY).map_or(0.0, |j| f.raw.column(j).sum());
     let n = labels.len() as f64;
     let figures = |seg: usize| -> Figures {
         let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == seg).collect();
@@ -542,7 +557,12 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize], k: 
         let mean: Vec<(String, f64)> = shown
             .iter()
             .enumerate()
-            .map(|(j, name)| (name.clone(), part.column(j).sum() / rows.len().max(1) as f64))
+            .map(|(j, name)| {
+                (
+                    name.clone(),
+                    part.column(j).sum() / rows.len().max(1) as f64,
+                )
+            })
             .collect();
         let medians: Vec<f64> = (0..shown.len())
             .map(|j| median(part.column(j).to_vec()))
@@ -580,7 +600,17 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize], k: 
     // Segments are independent: one thread each.
     let mut figures: Vec<Figures> = super::par_map(groups, figures);
     let all_gap = repeat_gap(f, &in_clusters);
-    name_segments(f, &shown, &overall, all_gap, &explain_scale, &mut figures[..k.min(groups)]);
+    name_segments(
+        f,
+        &Named {
+            shown: &shown,
+            clustered,
+            overall: &overall,
+            all_gap,
+            scale: &explain_scale,
+        },
+        &mut figures[..k.min(groups)],
+    );
     for fig in figures.iter_mut().skip(k) {
         fig.profile.persona = NET_RETURNERS.to_string();
         fig.profile.rule =
@@ -589,16 +619,21 @@ pub fn profile(f: &CustomerFeatures, clustered: &[String], labels: &[usize], k: 
     figures.into_iter().map(|fig| fig.profile).collect()
 }
 
+/// What naming reads besides each segment's figures.
+struct Named<'a> {
+    shown: &'a [String],
+    /// Qualifiers come from these (the clustered features), so the same clustering gets the
+    /// same names whatever other columns the data has.
+    clustered: &'a [String],
+    overall: &'a [f64],
+    all_gap: Option<f64>,
+    scale: &'a Transform,
+}
+
 /// Names the clustered segments by [`persona::name`], with qualifiers where names repeat. A
 /// customer table without recency, orders and spend gets plain names rather than guesses.
-fn name_segments(
-    f: &CustomerFeatures,
-    shown: &[String],
-    overall: &[f64],
-    all_gap: Option<f64>,
-    scale: &Transform,
-    figures: &mut [Figures],
-) {
+fn name_segments(f: &CustomerFeatures, n: &Named, figures: &mut [Figures]) {
+    let (shown, overall, all_gap, scale) = (n.shown, n.overall, n.all_gap, n.scale);
     let rules_apply = ["recency_days", "frequency", MONETARY]
         .iter()
         .all(|n| f.column(n).is_some());
@@ -635,19 +670,25 @@ fn name_segments(
         .iter()
         .map(|fig| explain::scaled_row(scale, &fig.medians))
         .collect();
-    let apart = |s: usize, members: &[usize]| -> Vec<(String, f64, f64)> {
+    let apart = |s: usize, members: &[usize]| -> Vec<persona::Apart> {
         (0..shown.len())
+            .filter(|&j| n.clustered.contains(&shown[j]))
             .map(|j| {
-                let mean = members.iter().map(|&m| scaled[m][j]).sum::<f64>() / members.len() as f64;
-                (shown[j].clone(), scaled[s][j] - mean, figures[s].medians[j])
+                let mean =
+                    members.iter().map(|&m| scaled[m][j]).sum::<f64>() / members.len() as f64;
+                persona::Apart {
+                    feature: shown[j].clone(),
+                    diff: scaled[s][j] - mean,
+                    median: figures[s].medians[j],
+                }
             })
             .collect()
     };
     let bases: Vec<&'static str> = named.iter().map(|n| n.base).collect();
     let names = persona::unique_names(&bases, &apart);
-    for ((fig, name), n) in figures.iter_mut().zip(names).zip(named) {
+    for ((fig, name), rule) in figures.iter_mut().zip(names).zip(named) {
         fig.profile.persona = name;
-        fig.profile.rule = format!("{}: {}", n.base, n.rule);
+        fig.profile.rule = format!("{}: {}", rule.base, rule.rule);
     }
 }
 
@@ -766,16 +807,20 @@ pub fn elbow(rows: &[SweepRow]) -> Option<usize> {
 
 /// The sweep's choice: silhouette among K without a tiny segment, else the elbow, else the
 /// K with the largest smallest segment.
-fn suggest(rows: &[SweepRow], k_min: usize, k_max: usize) -> (Option<usize>, Option<usize>, usize, String) {
-    let eligible = rows.iter().filter(|r| r.smallest_share >= explain::SMALL_SHARE);
-    let by_silhouette = eligible
-        .clone()
-        .max_by(|a, b| {
-            a.metrics
-                .silhouette
-                .total_cmp(&b.metrics.silhouette)
-                .then(b.k.cmp(&a.k))
-        });
+fn suggest(
+    rows: &[SweepRow],
+    k_min: usize,
+    k_max: usize,
+) -> (Option<usize>, Option<usize>, usize, String) {
+    let eligible = rows
+        .iter()
+        .filter(|r| r.smallest_share >= explain::SMALL_SHARE);
+    let by_silhouette = eligible.clone().max_by(|a, b| {
+        a.metrics
+            .silhouette
+            .total_cmp(&b.metrics.silhouette)
+            .then(b.k.cmp(&a.k))
+    });
     let elbow_k = elbow(rows);
     let excluded: Vec<String> = rows
         .iter()
@@ -969,7 +1014,9 @@ impl AgreementSample {
     /// The labels of the algorithm other than `algo`, at `k`, on the sample; `None` when it
     /// cannot fit.
     pub fn fit_other(&self, k: usize, algo: Algo, seed: u64) -> Option<Vec<usize>> {
-        fit_labels(&self.x, k, algo.other(), seed).ok().map(|(l, _)| l)
+        fit_labels(&self.x, k, algo.other(), seed)
+            .ok()
+            .map(|(l, _)| l)
     }
 
     /// The adjusted Rand index between `labels` (one per row of the whole matrix) on the
@@ -992,11 +1039,17 @@ pub fn agreement_with_other(s: &Segmentation) -> Option<(f64, usize)> {
 
 /// The ids of the clustered customers of `f`.
 pub fn clustered_ids(f: &CustomerFeatures) -> Vec<String> {
-    clustered_rows(f).into_iter().map(|i| f.ids[i].clone()).collect()
+    clustered_rows(f)
+        .into_iter()
+        .map(|i| f.ids[i].clone())
+        .collect()
 }
 
 /// The rows of a scaled matrix of `f` that are clustered (net returners left out).
-pub fn clustered_matrix<'a>(f: &CustomerFeatures, x: &'a Array2<f64>) -> std::borrow::Cow<'a, Array2<f64>> {
+pub fn clustered_matrix<'a>(
+    f: &CustomerFeatures,
+    x: &'a Array2<f64>,
+) -> std::borrow::Cow<'a, Array2<f64>> {
     let rows = clustered_rows(f);
     if rows.len() == x.nrows() {
         std::borrow::Cow::Borrowed(x)

@@ -43,11 +43,7 @@ fn condensed_distances(x: &Array2<f64>) -> Vec<f64> {
     for i in 0..n {
         let a = x.row(i);
         for j in i + 1..n {
-            let s: f64 = a
-                .iter()
-                .zip(x.row(j))
-                .map(|(p, q)| (p - q) * (p - q))
-                .sum();
+            let s: f64 = a.iter().zip(x.row(j)).map(|(p, q)| (p - q) * (p - q)).sum();
             d.push(s.sqrt());
         }
     }
@@ -98,7 +94,13 @@ mod tests {
 
     #[test]
     fn two_far_groups_split_at_k_2() {
-        let x = array![[0.0, 0.0], [0.1, 0.0], [10.0, 10.0], [10.1, 10.0], [0.0, 0.2]];
+        let x = array![
+            [0.0, 0.0],
+            [0.1, 0.0],
+            [10.0, 10.0],
+            [10.1, 10.0],
+            [0.0, 0.2]
+        ];
         let f = fit(&x, 2, 1);
         assert_eq!(f.labels, vec![0, 0, 1, 1, 0]);
         assert_eq!(f.tree_rows, 5);

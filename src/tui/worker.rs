@@ -302,7 +302,10 @@ fn segment_loop(
     let mut scaled: std::collections::HashMap<String, Scaled> = Default::default();
     let ready = match features_and_matrix(&ds) {
         Ok((ready, matrix)) => {
-            scaled.insert(format!("{DEFAULT_FEATURES}/{}", ScalerKind::Robust.name()), matrix);
+            scaled.insert(
+                format!("{DEFAULT_FEATURES}/{}", ScalerKind::Robust.name()),
+                matrix,
+            );
             let _ = slot.set(ready.features.clone());
             Ok(ready)
         }

@@ -90,6 +90,27 @@ pub fn zeotap_or_skip(test: &str) -> Option<PathBuf> {
     }
 }
 
+/// ../shared/data/cdnow/CDNOW_master.txt: required under CI=true, skipped (said on stderr)
+/// elsewhere.
+pub fn cdnow_or_skip(test: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/cdnow/CDNOW_master.txt");
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but {} is absent ({test})",
+        p.display()
+    );
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {} is absent",
+        p.display()
+    );
+    None
+}
+
 pub fn approx(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }

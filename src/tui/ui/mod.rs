@@ -150,7 +150,7 @@ fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Pane::Eda => "Enter open  s sort  / filter  e export  Esc back  ? help",
             Pane::Trends => "Left/Right group  Up/Down metric  PgUp/PgDn scroll  ? help",
             Pane::Segments => {
-                "+/- or 2-9 K  a algo  f features  Enter members  m migration  ? help"
+                "+/- 2-9 K  a algo  f features  c scaler  Enter members  m migration  ? help"
             }
             Pane::Lookup => "/ search  Enter open  Esc back  e export  ? help",
         };

@@ -24,8 +24,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.seg;
     let warnings = s.result.as_ref().map_or(0, |r| r.seg.warnings.len().min(2));
     let [head, body] =
-        Layout::vertical([Constraint::Length(2 + warnings as u16), Constraint::Min(0)])
-            .areas(area);
+        Layout::vertical([Constraint::Length(2 + warnings as u16), Constraint::Min(0)]).areas(area);
     let mut l1 = vec![
         Span::styled(format!(" K = {} ", s.k), theme.selected),
         Span::styled(
@@ -209,8 +208,8 @@ fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )
         } else {
             format!(
-                "{:>3} {:<19} {:>5} {:>6} {:>6} {:<11} {:>6} {:>5} {:>8}",
-                "seg", "persona", "size", "share", "rev%", "category", "recncy", "freq", "monetary"
+                "{:>3} {:<23} {:>5} {:>6} {:>6} {:<8} {:>5} {:>5} {:>8}",
+                "seg", "persona", "size", "share", "rev%", "category", "rcncy", "freq", "monetary"
             )
         },
         theme.accent,
@@ -240,13 +239,13 @@ fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             )
         } else {
             format!(
-                "{:>3} {:<19} {:>5} {:>5.1}% {:>5.1}% {:<11} {:>6.0} {:>5.1} {:>8}",
+                "{:>3} {:<23} {:>5} {:>5.1}% {:>5.1}% {:<8} {:>5.0} {:>5.1} {:>8}",
                 p.id,
-                fit(&p.persona, 19),
+                fit(&p.persona, 23),
                 p.size,
                 p.share * 100.0,
                 p.revenue_share * 100.0,
-                fit(cat, 11),
+                fit(cat, 8),
                 mean("recency_days"),
                 mean("frequency"),
                 human(mean("monetary"))
@@ -264,7 +263,10 @@ fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// then the features that set it apart (segment median against every clustered customer's).
 fn explanation(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(r) = &app.seg.result else { return };
-    let Some(p) = r.seg.profiles.get(app.seg.row.min(r.seg.profiles.len().saturating_sub(1)))
+    let Some(p) = r
+        .seg
+        .profiles
+        .get(app.seg.row.min(r.seg.profiles.len().saturating_sub(1)))
     else {
         return;
     };
@@ -273,7 +275,11 @@ fn explanation(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(b, area);
     let width = inner.width as usize;
     let mut lines = vec![Line::from(Span::styled(fit(&p.rule, width), theme.text))];
-    for d in p.distinctive.iter().take(inner.height.saturating_sub(1) as usize) {
+    for d in p
+        .distinctive
+        .iter()
+        .take(inner.height.saturating_sub(1) as usize)
+    {
         let ratio = d
             .ratio
             .map_or(String::new(), |r| format!(" {}×", human_ratio(r)));

@@ -2,7 +2,8 @@
 
 Writes tests/golden/metrics/m*.csv (matrices: x0..x{d-1}, label) and expected.json with
 scikit-learn's silhouette_score, davies_bouldin_score, calinski_harabasz_score, KMeans(n_init=10)
-inertia_, adjusted_rand_score, and RobustScaler/StandardScaler outputs. With a segscope binary
+inertia_, AgglomerativeClustering(linkage="ward") labels, adjusted_rand_score, and
+RobustScaler/StandardScaler outputs. With a segscope binary
 and ../shared/data/zeotap it also scores segscope's own export (features.csv + labels) on the real
 data. The Rust tests read these files and never need Python.
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.cluster import KMeans
+from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import (adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score,
                              silhouette_score)
 from sklearn.preprocessing import RobustScaler, StandardScaler
@@ -59,6 +60,11 @@ for name, (x, labels) in cases.items():
         "davies_bouldin": float(davies_bouldin_score(x, labels)),
         "calinski_harabasz": float(calinski_harabasz_score(x, labels)),
         "kmeans_inertia": inertia,
+        # Ward labels as scikit-learn's AgglomerativeClustering gives them, per K.
+        "ward_labels": {
+            str(k): AgglomerativeClustering(n_clusters=k, linkage="ward").fit(x).labels_.tolist()
+            for k in (2, 3, 4, 5)
+        },
     }
 
 # Scalers on m2 with log1p on the first column (named "monetary" in the test), shifted positive.
