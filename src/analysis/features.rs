@@ -1107,6 +1107,24 @@ impl Transform {
     /// is skewed, the scaler's centre and scale (with fallbacks, [`ScaleFrom`]), then the
     /// limits of the scaled columns.
     pub fn fit(features: &[String], raw: &Array2<f64>, scaler: ScalerKind) -> Transform {
+        let (mut t, logged) = Transform::fit_scale(features, raw, scaler);
+        if scaler != ScalerKind::None && raw.nrows() > 0 {
+            let x = t.scale_logged(logged);
+            t.limits = super::par_map(features.len(), |j| {
+                let mut v = x.column(j).to_vec();
+                LIMIT_QUANTILES.map(|q| quantile_unsorted(&mut v, q))
+            });
+        }
+        t
+    }
+
+    /// The log1p and scaling of [`Transform::fit`] without limits (explanations measure
+    /// distances in it), with the logged columns.
+    pub fn fit_scale(
+        features: &[String],
+        raw: &Array2<f64>,
+        scaler: ScalerKind,
+    ) -> (Transform, Array2<f64>) {
         let log1p: Vec<bool> = features
             .iter()
             .map(|f| LOG1P.contains(&f.as_str()))
@@ -1116,7 +1134,7 @@ impl Transform {
         // Every column is independent: one thread each.
         let fitted: Vec<(f64, f64, ScaleFrom)> =
             super::par_map(d, |j| center_and_scale(logged.column(j).to_vec(), scaler));
-        let mut t = Transform {
+        let t = Transform {
             features: features.to_vec(),
             log1p,
             scaler,
@@ -1125,14 +1143,7 @@ impl Transform {
             scale_from: fitted.iter().map(|f| f.2).collect(),
             limits: Vec::new(),
         };
-        if scaler != ScalerKind::None && raw.nrows() > 0 {
-            let x = t.scale_logged(logged);
-            t.limits = super::par_map(d, |j| {
-                let mut v = x.column(j).to_vec();
-                LIMIT_QUANTILES.map(|q| quantile_unsorted(&mut v, q))
-            });
-        }
-        t
+        (t, logged)
     }
 
     /// Applies the learnt log1p and scaling to raw rows with the same columns, without the

@@ -475,6 +475,9 @@ const PROFILE_FEATURES: &[&str] = &[
     "total_quantity",
 ];
 
+/// Customers the robust scale of explanations is learnt on at most (a seeded sample above).
+pub const EXPLAIN_SAMPLE: usize = 20_000;
+
 /// The median, as [`super::features::quantile`] at 0.5 gives it (by selection, not a sort).
 fn median(mut v: Vec<f64>) -> f64 {
     super::features::quantile_unsorted(&mut v, 0.5)
@@ -548,7 +551,15 @@ pub fn profile(
     // Every clustered customer's medians and robust scales: what "typical" means here.
     let overall: Vec<f64> =
         super::par_map(shown.len(), |j| median(raw_clustered.column(j).to_vec()));
-    let explain_scale = Transform::fit(&shown, &raw_clustered, ScalerKind::Robust);
+    // The robust units explanations are measured in: quartiles settle long before a million
+    // rows, so a seeded sample gives them.
+    let scale_rows = metrics::sample_rows(raw_clustered.nrows(), EXPLAIN_SAMPLE, DEFAULT_SEED);
+    let explain_scale = Transform::fit_scale(
+        &shown,
+        &raw_clustered.select(Axis(0), &scale_rows),
+        ScalerKind::Robust,
+    )
+    .0;
     let total_revenue: f64 = f.column(MONETARY).map_or(0.0, |j| f.raw.column(j).sum());
     let n = labels.len() as f64;
     let figures = |seg: usize| -> Figures {
