@@ -1358,11 +1358,60 @@ mod tests {
         // median 2.5, q25 1.75, q75 4.75 -> IQR 3
         assert_eq!(t.center[0], 2.5);
         assert_eq!(t.scale[0], 3.0);
-        assert_eq!(t.scale[1], 1.0, "zero IQR leaves the column unscaled");
+        assert_eq!(t.scale[1], 1.0, "a constant column is left unscaled");
+        assert_eq!(t.scale_from, vec![ScaleFrom::Iqr, ScaleFrom::Constant]);
         let x = t.apply(&raw);
         assert!(x.iter().all(|v| v.is_finite()));
         assert_eq!(x[[3, 0]], 2.5);
         assert_eq!(x[[0, 1]], 0.0);
+    }
+
+    #[test]
+    fn a_zero_iqr_falls_back_to_the_standard_deviation_never_raw() {
+        // Eight customers with no returns, two with: IQR 0, MAD 0 (most deviations are 0).
+        let v = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 5.0];
+        let raw = Array2::from_shape_vec((10, 1), v.to_vec()).unwrap();
+        let t = Transform::fit(&["return_rate".to_string()], &raw, ScalerKind::Robust);
+        // mean 0.6; variance (8 × 0.36 + 0.16 + 19.36) / 10 = 2.24.
+        assert_eq!(t.scale_from, vec![ScaleFrom::Std]);
+        assert_eq!(t.center[0], 0.0, "still centred on the median");
+        assert!((t.scale[0] - 2.24f64.sqrt()).abs() < 1e-15);
+        let x = t.apply(&raw);
+        assert!((x[[9, 0]] - 5.0 / 2.24f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_mad_is_the_scale_when_it_exists_and_the_iqr_does_not() {
+        assert_eq!(
+            center_and_scale(vec![3.0, 3.0, 3.0], ScalerKind::Robust),
+            (3.0, 1.0, ScaleFrom::Constant)
+        );
+        assert_eq!(
+            center_and_scale(vec![1.0, 2.0, 4.0, 8.0, 9.0], ScalerKind::Robust),
+            (4.0, 6.0, ScaleFrom::Iqr)
+        );
+        assert_eq!(
+            center_and_scale(vec![1.0, 2.0, 4.0], ScalerKind::None),
+            (0.0, 1.0, ScaleFrom::None)
+        );
+    }
+
+    #[test]
+    fn scaled_values_are_limited_to_the_1st_and_99th_percentiles() {
+        // 0..=100: median 50, IQR 50; the 1st and 99th percentiles are 1 and 99.
+        let raw = Array2::from_shape_fn((101, 1), |(i, _)| i as f64);
+        let names = vec!["recency_days".to_string()];
+        let t = Transform::fit(&names, &raw, ScalerKind::Robust);
+        assert_eq!(t.limits, vec![[-0.98, 0.98]]);
+        let probe = array![[100.0], [1000.0], [-5.0], [60.0]];
+        let x = t.apply_limited(&probe);
+        assert_eq!(x.column(0).to_vec(), vec![0.98, 0.98, -0.98, 0.2]);
+        // Without the limits (the lookalike space) the values stay as scaled.
+        assert_eq!(t.apply(&probe)[[1, 0]], 19.0);
+        // --scaler none: raw, nothing limited.
+        let none = Transform::fit(&names, &raw, ScalerKind::None);
+        assert!(none.limits.is_empty());
+        assert_eq!(none.apply_limited(&probe)[[1, 0]], 1000.0);
     }
 
     #[test]
