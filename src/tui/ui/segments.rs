@@ -126,7 +126,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
     explanation(f, why, app, theme);
 
-    let b = block("K sweep: silhouette, inertia", theme);
+    let title = match s.sweeps.get(&s.sweep_key()) {
+        Some(Slot::Ready(sw)) => {
+            format!("K sweep · suggests K = {}", sw.suggested_k)
+        }
+        _ => "K sweep: silhouette, inertia".to_string(),
+    };
+    let b = block(&title, theme);
     let inner = b.inner(sweep);
     f.render_widget(b, sweep);
     match s.sweeps.get(&s.sweep_key()) {
@@ -274,12 +280,14 @@ fn explanation(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let width = inner.width as usize;
-    let mut lines = vec![Line::from(Span::styled(fit(&p.rule, width), theme.text))];
-    for d in p
-        .distinctive
-        .iter()
-        .take(inner.height.saturating_sub(1) as usize)
-    {
+    // The rule without the persona's name (the title has it), over as many lines as it needs.
+    let rule = p.rule.split_once(": ").map_or(p.rule.as_str(), |(_, r)| r);
+    let mut lines: Vec<Line> = wrap_words(rule, width)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, theme.text)))
+        .collect();
+    let room = (inner.height as usize).saturating_sub(lines.len());
+    for d in p.distinctive.iter().take(room) {
         let ratio = d
             .ratio
             .map_or(String::new(), |r| format!(" {}×", human_ratio(r)));
@@ -303,6 +311,26 @@ fn explanation(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `text` cut into lines of at most `width` characters at spaces (a longer word is cut).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = line.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.into_iter().map(|l| fit(&l, width)).collect()
 }
 
 /// A ratio with two significant figures.
