@@ -440,21 +440,22 @@ fn fit_segments_with_agreement(
     segment::check_k(p.k, f.len())?;
     let (transform, x) = f.scaled(&p.features, p.scaler)?;
     let sample = segment::AgreementSample::draw(&segment::clustered_matrix(&f, &x), p.seed);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| {
+    let (theirs, fitted) = crate::parallel::beside(
+        || {
             let _t = crate::timing::phase("agreement");
             sample.fit_other(p.k, p.algo, p.seed)
-        });
-        let fitted = segment::fit_unscored_scaled(&f, &p, transform, x).and_then(|mut s| {
-            write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
-            segment::score(&mut s);
-            Ok(s)
-        });
-        let theirs = other.join().ok().flatten();
-        let s = fitted?;
-        let ari = theirs.map(|t| sample.agreement(&s.clustered().1, &t));
-        Ok((s, ari))
-    })
+        },
+        || {
+            segment::fit_unscored_scaled(&f, &p, transform, x).and_then(|mut s| {
+                write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
+                segment::score(&mut s);
+                Ok(s)
+            })
+        },
+    );
+    let s = fitted?;
+    let ari = theirs.map(|t| sample.agreement(&s.clustered().1, &t));
+    Ok((s, ari))
 }
 
 /// Loads, builds features, fits at K and writes `--dump-matrix`: what segment and export

@@ -8,6 +8,7 @@ pub mod data;
 pub mod error;
 pub mod guard;
 pub mod output;
+pub mod parallel;
 pub mod report;
 pub mod sample;
 pub mod timing;

@@ -540,9 +540,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         ids,
         region,
         indicators,
-    } = texts
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+    } = crate::parallel::joined(texts)?;
     for (name, values) in indicators {
         push(&name, values);
     }

@@ -153,10 +153,7 @@ pub fn nearest(x: &Columns, centres: &[f64], k: usize, threads: usize) -> (Vec<u
     (labels, dists)
 }
 
-/// Threads worth using on this machine.
-pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |p| p.get())
-}
+pub use crate::parallel::threads;
 
 /// scikit-learn's tolerance: 1e-4 times the mean feature variance, compared with the summed
 /// squared centre shift.
@@ -333,28 +330,20 @@ pub fn fit(x: &Array2<f64>, k: usize, seed: u64, runs: usize) -> Fit {
         .collect();
     let tol = tolerance(&cols);
     let workers = threads().min(inits.len()).max(1);
-    let mut fits: Vec<(usize, Fit)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                let (cols, inits) = (&cols, &inits);
-                s.spawn(move || {
-                    (w..inits.len())
-                        .step_by(workers)
-                        .map(|r| {
-                            (
-                                r,
-                                lloyd(cols, inits[r].clone(), k, MAX_ITERATIONS, tol, 1, None),
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
+    let mut fits: Vec<(usize, Fit)> = crate::parallel::map(workers, |w| {
+        (w..inits.len())
+            .step_by(workers)
+            .map(|r| {
+                (
+                    r,
+                    lloyd(&cols, inits[r].clone(), k, MAX_ITERATIONS, tol, 1, None),
+                )
             })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     fits.sort_by_key(|(r, _)| *r);
     fits.into_iter()
         .map(|(_, f)| f)

@@ -351,7 +351,7 @@ impl Groups {
         let init: Vec<f64> = (0..k)
             .flat_map(|g| unit.row(g * rows / k).to_vec())
             .collect();
-        let fit = super::kmeans::lloyd(&x, init, k, 4, -1.0, super::kmeans::threads(), None);
+        let fit = super::kmeans::lloyd(&x, init, k, 4, -1.0, crate::parallel::threads(), None);
         let mut row_of: Vec<usize> = (0..rows).collect();
         row_of.sort_by_key(|&i| fit.labels[i]);
         let mut pos_of = vec![0; rows];
@@ -472,39 +472,11 @@ fn all_top_n_by(
         return vec![];
     }
     let groups = Groups::build(unit);
-    let threads = super::kmeans::threads();
-    let chunk = rows.div_ceil(threads * 16).max(1);
-    let starts: Vec<usize> = (0..rows).step_by(chunk).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, Vec<Vec<Match>>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (groups, starts, next, query) = (&groups, &starts, &next, &query);
-                s.spawn(move || {
-                    let mut done = Vec::new();
-                    let mut out = [0.0f64; BLOCK];
-                    loop {
-                        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&start) = starts.get(c) else { break };
-                        let end = (start + chunk).min(rows);
-                        let part: Vec<Vec<Match>> = (start..end)
-                            .map(|i| groups.top(&query(i), i, n, min_score, &mut out))
-                            .collect();
-                        done.push((start, part));
-                    }
-                    done
-                })
-            })
-            .collect();
-        // A worker that panicked must not leave its rows out: that would shift every later
-        // customer's lookalikes onto the wrong id.
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    results.sort_by_key(|(start, _)| *start);
-    results.into_iter().flat_map(|(_, part)| part).collect()
+    let chunk = rows.div_ceil(crate::parallel::threads() * 16).max(1);
+    crate::parallel::map_chunked(rows, chunk, |i| {
+        let mut out = [0.0f64; BLOCK];
+        groups.top(&query(i), i, n, min_score, &mut out)
+    })
 }
 
 /// Audience expansion: rows outside `segment` most like that segment's centroid, by the

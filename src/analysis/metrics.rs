@@ -48,9 +48,7 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
             *slot = x[[i, f]];
         }
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .min(n.max(1));
+    let threads = crate::parallel::threads().min(n.max(1));
     // Row p has n − p − 1 later rows: thread t starts where the pairs left are (T − t) / T.
     let bounds: Vec<usize> = (0..=threads)
         .map(|t| {
@@ -60,42 +58,28 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
         .collect();
     let cluster_of = |p: usize| starts.partition_point(|&s| s <= p) - 1;
     // sums[c * n + p]: summed distance from row p to the rows of cluster c.
-    let parts: Vec<Vec<f64>> = std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let (lo, hi) = (w[0], w[1]);
-                let (cols, starts) = (&cols, &starts);
-                s.spawn(move || {
-                    let mut sums = vec![0.0; k * n];
-                    let mut point = vec![0.0; d];
-                    let mut dist = vec![0.0; n];
-                    for p in lo..hi {
-                        for (f, v) in point.iter_mut().enumerate() {
-                            *v = cols[f * n + p];
-                        }
-                        let own = cluster_of(p);
-                        for c in 0..k {
-                            let (a, b) = (starts[c].max(p + 1), starts[c + 1]);
-                            if a >= b {
-                                continue;
-                            }
-                            sums[c * n + p] += distances(cols, n, a, b, &point, &mut dist[a..b]);
-                            for (t, &dq) in
-                                sums[own * n + a..own * n + b].iter_mut().zip(&dist[a..b])
-                            {
-                                *t += dq;
-                            }
-                        }
-                    }
-                    sums
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let parts: Vec<Vec<f64>> = crate::parallel::map(threads, |t| {
+        let (lo, hi) = (bounds[t], bounds[t + 1]);
+        let mut sums = vec![0.0; k * n];
+        let mut point = vec![0.0; d];
+        let mut dist = vec![0.0; n];
+        for p in lo..hi {
+            for (f, v) in point.iter_mut().enumerate() {
+                *v = cols[f * n + p];
+            }
+            let own = cluster_of(p);
+            for c in 0..k {
+                let (a, b) = (starts[c].max(p + 1), starts[c + 1]);
+                if a >= b {
+                    continue;
+                }
+                sums[c * n + p] += distances(&cols, n, a, b, &point, &mut dist[a..b]);
+                for (t, &dq) in sums[own * n + a..own * n + b].iter_mut().zip(&dist[a..b]) {
+                    *t += dq;
+                }
+            }
+        }
+        sums
     });
     let mut sums = vec![0.0; k * n];
     for part in &parts {

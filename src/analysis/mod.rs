@@ -19,15 +19,4 @@ pub mod ward;
 
 pub use table::{Skipped, Table, Value};
 
-/// `f(0), .., f(n - 1)`, each on its own scoped thread, in order: independent pieces of one
-/// result (segments' profiles, parts of a scatter) spread over the cores.
-pub(crate) fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n).map(|i| s.spawn(move || f(i))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
-}
+pub(crate) use crate::parallel::map as par_map;

@@ -603,8 +603,9 @@ const SLICE_ROWS_MIN: usize = 100_000;
 /// polars runs the expressions of a select in parallel, but each over its whole column on one
 /// core (the date parse, and the lines' fates, were the longest single steps of cleaning).
 fn in_slices(df: &DataFrame, query: impl Fn(LazyFrame) -> LazyFrame) -> PolarsResult<DataFrame> {
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
-    let parts = threads.min(df.height() / SLICE_ROWS_MIN).max(1);
+    let parts = crate::parallel::threads()
+        .min(df.height() / SLICE_ROWS_MIN)
+        .max(1);
     if parts == 1 {
         return query(df.clone().lazy()).collect();
     }

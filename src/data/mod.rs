@@ -321,15 +321,10 @@ fn load_unchecked(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {
                     // The small files are read while the transactions are; errors come in
                     // the files' order, as if read one after the other.
                     let how = opts.folder_file();
-                    let (c, p, t) = std::thread::scope(|scope| {
-                        let small =
-                            scope.spawn(|| (read_path(&customers, how), read_path(&products, how)));
-                        let t = read_path(&transactions, how);
-                        let (c, p) = small
-                            .join()
-                            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                        (c, p, t)
-                    });
+                    let ((c, p), t) = crate::parallel::beside(
+                        || (read_path(&customers, how), read_path(&products, how)),
+                        || read_path(&transactions, how),
+                    );
                     load_folder(name, c?, p?, t?, opts, report)
                 }
                 Layout::TransactionLog(file) => {
@@ -858,8 +853,8 @@ fn load_folder(
     // on each other); errors are reported in the files' order, as if one after the other.
     let mut refs_report = LoadReport::default();
     let flag = opts.date_format.as_deref();
-    let (refs, cleaned) = std::thread::scope(|scope| {
-        let refs = scope.spawn(|| {
+    let (refs, cleaned) = crate::parallel::beside(
+        || {
             reference_files(
                 &customers,
                 &croles,
@@ -868,15 +863,9 @@ fn load_folder(
                 flag,
                 &mut refs_report,
             )
-        });
-        let cleaned = clean_lines(transactions, &troles, flag, &mut report);
-        let refs = refs.join().unwrap_or_else(|_| {
-            Err(anyhow::anyhow!(
-                "preparing the customer and product files failed"
-            ))
-        });
-        (refs, cleaned)
-    });
+        },
+        || clean_lines(transactions, &troles, flag, &mut report),
+    );
     let (cdf, pdf) = refs?;
     report.duplicate_ids += refs_report.duplicate_ids;
     report.bad_signup_dates += refs_report.bad_signup_dates;
@@ -893,21 +882,17 @@ fn load_folder(
     // only the key column).
     let product_codes = pdf.select(["product_id", "product_code"])?;
     let (lines_now, returns_now) = (purchases.clone(), returns.clone());
-    let (coded_products, coded_customers) = std::thread::scope(|scope| {
-        let products = scope.spawn(|| -> Result<(Column, Column)> {
+    let (coded_products, coded_customers) = crate::parallel::beside(
+        || -> Result<(Column, Column)> {
             let _t = crate::timing::phase("code products");
             let coder = codes::Coder::new(&product_codes, "product_id", "product_code")?;
             Ok((coder.codes(&lines_now)?, coder.codes(&returns_now)?))
-        });
-        let customers = {
+        },
+        || {
             let _t = crate::timing::phase("code customers");
             code_customers(purchases, returns, &cdf, &mut report)
-        };
-        let products = products
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (products, customers)
-    });
+        },
+    );
     let (product_lines, product_returns) = coded_products?;
     let (mut purchases, mut returns, customer_ids) = coded_customers?;
     purchases.with_column(product_lines)?;

@@ -118,7 +118,7 @@ impl Duplicates {
     pub fn wait(mut self) -> Option<Vec<bool>> {
         let scan = self.scan.take()?;
         let rows = self.rows;
-        scan.join().ok().flatten().filter(|mask| mask.len() == rows)
+        crate::parallel::joined(scan).filter(|mask| mask.len() == rows)
     }
 }
 
@@ -376,14 +376,13 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     // The duplicate scan starts beside the parse (and may go on into cleaning); the padding
     // test, which cleaning needs first, runs beside the parse too.
     let mut duplicates = Duplicates::scan(data.clone(), skip, quoted);
-    let (parsed, padded) = std::thread::scope(|s| {
-        let padded = s.spawn(|| padded_fields(bytes, separator));
-        let parsed = match read_typed(bytes, separator, quoted, how.overrides) {
+    let (padded, parsed) = crate::parallel::beside(
+        || padded_fields(bytes, separator),
+        || match read_typed(bytes, separator, quoted, how.overrides) {
             Some(df) => Ok(df),
             None => csv_reader(bytes, separator, quoted, Some(0), None),
-        };
-        (parsed, padded.join().unwrap_or(true))
-    });
+        },
+    );
     let df = match parsed {
         Ok(df) => df,
         Err(e) => match ragged_line(bytes, separator) {
