@@ -18,6 +18,10 @@ use crate::data::frame::{UNKNOWN, counts, nums, scalar, texts};
 pub struct Eda {
     pub tables: Vec<Table>,
     pub skipped: Vec<Skipped>,
+    /// Each weekday's share of revenue (Monday first), as the weekday table has it.
+    pub weekday_shares: Vec<(&'static str, f64)>,
+    /// Each hour's share of revenue, `None` when the dates carry no time of day.
+    pub hour_shares: Option<Vec<(i64, f64)>>,
 }
 
 /// Price tiers on unit price: below the first cut, up to the second (inclusive), above it.
@@ -90,6 +94,8 @@ pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
     let mut eda = Eda {
         tables: Vec::new(),
         skipped: Vec::new(),
+        weekday_shares: Vec::new(),
+        hour_shares: None,
     };
     let p = ds.present;
     let missing = |table: &str, role: &str| Skipped {
@@ -133,9 +139,13 @@ pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
         eda.skipped.push(missing("pareto_curve", "product_id"));
     }
     tables.push(monthly(ds, keys)?);
-    tables.push(weekday(ds, keys)?);
+    let (table, shares) = weekday(ds, keys)?;
+    tables.push(table);
+    eda.weekday_shares = shares;
     if p.time {
-        tables.push(hour_of_day(ds, keys)?);
+        let (table, shares) = hour_of_day(ds, keys)?;
+        tables.push(table);
+        eda.hour_shares = Some(shares);
     } else {
         eda.skipped.push(Skipped {
             table: "hour_of_day".into(),
@@ -179,7 +189,7 @@ pub(crate) fn grouped(
 }
 
 fn share(part: f64, whole: f64) -> Value {
-    Value::Num(if whole == 0.0 { 0.0 } else { part / whole })
+    Value::Num(fraction(part, whole))
 }
 
 /// Distinct customers, not counting lines without a customer id.
@@ -242,12 +252,7 @@ pub fn table_overview_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
     row("layout", Value::text(&ds.report.layout));
     row("customers", Value::count(table.features.height()));
     row("features", Value::text(table.feature_names().join(", ")));
-    for (label, n) in ds.report.entries() {
-        row(&format!("load: {label}"), Value::count(n));
-    }
-    for note in &ds.report.notes {
-        row("load: note", Value::text(note));
-    }
+    load_rows(ds, &mut row);
     let skipped = vec![Skipped {
         table: "every transaction table".into(),
         reason: "a customer-level table has no transactions".into(),
@@ -255,6 +260,8 @@ pub fn table_overview_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
     Ok(Eda {
         tables: vec![t],
         skipped,
+        weekday_shares: Vec::new(),
+        hour_shares: None,
     })
 }
 
@@ -332,28 +339,19 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     );
     row("returned lines", Value::Int(scalar(&r, "n")? as i64));
     row("returned value", Value::money(scalar(&r, "value")?.abs()));
-    for (label, n) in ds.report.entries() {
-        row(&format!("load: {label}"), Value::count(n));
-    }
-    for file in &ds.report.latin1_files {
-        row("load: read as Latin-1 (not UTF-8)", Value::text(file));
-    }
-    for loss in ds.report.losses() {
-        row("load: warning", Value::text(loss.describe(&ds.name)));
-    }
-    for c in &ds.report.conversions {
-        row("load: conversion", Value::text(c.describe()));
-    }
-    for n in &ds.report.non_products {
-        row(
-            "load: fee/adjustment code",
-            Value::text(format!("{} ({} lines, {:.2})", n.code, n.lines, n.revenue)),
-        );
-    }
-    for note in &ds.report.notes {
-        row("load: note", Value::text(note));
-    }
+    load_rows(ds, &mut row);
     Ok(t)
+}
+
+/// The overview's `load: …` rows, one per [`crate::data::LoadFact`].
+fn load_rows(ds: &Dataset, row: &mut impl FnMut(&str, Value)) {
+    for fact in ds.report.facts(&ds.name) {
+        let label = format!("load: {}", fact.label());
+        match fact {
+            crate::data::LoadFact::Count(_, n) => row(&label, Value::count(n)),
+            crate::data::LoadFact::Text(_, t) => row(&label, Value::text(t)),
+        }
+    }
 }
 
 fn by_region(ds: &Dataset, keys: Option<&Keys>, total: f64) -> Result<Table> {
@@ -949,7 +947,13 @@ fn by_date_part(
         .collect())
 }
 
-fn weekday(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
+/// `part / whole` as a number, 0 for an empty whole (what [`share`] puts in a table).
+fn fraction(part: f64, whole: f64) -> f64 {
+    if whole == 0.0 { 0.0 } else { part / whole }
+}
+
+/// The weekday table, with each weekday's share of revenue for the Trends pane.
+fn weekday(ds: &Dataset, keys: Option<&Keys>) -> Result<(Table, Vec<(&'static str, f64)>)> {
     let _t = crate::timing::phase("eda: weekday");
     let rows = by_date_part(ds, keys, DatePart::Weekday)?;
     let total: f64 = rows.iter().map(|r| r.1).sum();
@@ -964,19 +968,23 @@ fn weekday(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
             "orders",
         ],
     );
+    let mut shares = Vec::new();
     for (day, revenue, lines, orders) in rows {
+        let name = WEEKDAYS[(day - 1) as usize];
+        shares.push((name, fraction(revenue, total)));
         t.push(vec![
-            Value::text(WEEKDAYS[(day - 1) as usize]),
+            Value::text(name),
             Value::money(revenue),
             share(revenue, total),
             Value::Int(lines as i64),
             Value::Int(orders as i64),
         ]);
     }
-    Ok(t)
+    Ok((t, shares))
 }
 
-fn hour_of_day(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
+/// The hour-of-day table, with each hour's share of revenue for the Trends pane.
+fn hour_of_day(ds: &Dataset, keys: Option<&Keys>) -> Result<(Table, Vec<(i64, f64)>)> {
     let _t = crate::timing::phase("eda: hour_of_day");
     let rows = by_date_part(ds, keys, DatePart::Hour)?;
     let total: f64 = rows.iter().map(|r| r.1).sum();
@@ -985,7 +993,9 @@ fn hour_of_day(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
         "Revenue by hour of day",
         &["hour", "revenue", "revenue_share", "transactions", "orders"],
     );
+    let mut shares = Vec::new();
     for (hour, revenue, lines, orders) in rows {
+        shares.push((hour, fraction(revenue, total)));
         t.push(vec![
             Value::Int(hour),
             Value::money(revenue),
@@ -994,7 +1004,7 @@ fn hour_of_day(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
             Value::Int(orders as i64),
         ]);
     }
-    Ok(t)
+    Ok((t, shares))
 }
 
 /// Lines and revenue of each price tier, by a polars group-by.
@@ -1412,8 +1422,14 @@ mod tests {
         assert!(fast.rows.len() >= 12);
         assert_tables_agree(&fast, &slow);
         for (fast, slow) in [
-            (weekday(&ds, keys), weekday(&ds, None)),
-            (hour_of_day(&ds, keys), hour_of_day(&ds, None)),
+            (
+                weekday(&ds, keys).map(|w| w.0),
+                weekday(&ds, None).map(|w| w.0),
+            ),
+            (
+                hour_of_day(&ds, keys).map(|h| h.0),
+                hour_of_day(&ds, None).map(|h| h.0),
+            ),
             (price_tiers(&ds, keys), price_tiers(&ds, None)),
             (
                 category_share_by_region(&ds, keys),

@@ -18,7 +18,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 pub use layout::Layout;
-pub use report::LoadReport;
+pub use report::{LoadFact, LoadReport};
 pub use roles::{Role, RoleMap, RoleOverride};
 
 use crate::bail_input;

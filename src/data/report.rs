@@ -2,6 +2,21 @@
 
 use serde::Serialize;
 
+/// One thing loading did: a count of rows with a label, or a sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadFact {
+    Count(&'static str, usize),
+    Text(&'static str, String),
+}
+
+impl LoadFact {
+    pub fn label(&self) -> &'static str {
+        match self {
+            LoadFact::Count(l, _) | LoadFact::Text(l, _) => l,
+        }
+    }
+}
+
 /// Every quirk found while loading, with how many rows it touched.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct LoadReport {
@@ -238,6 +253,41 @@ impl LoadReport {
                 self.non_products.iter().map(|n| n.lines).sum(),
             ),
         ]
+    }
+
+    /// Everything loading did, typed: the counts of [`LoadReport::entries`], then the files
+    /// read as Latin-1, the loud losses, the conversions, the fee codes and the notes. The
+    /// overview table (`load: …` rows) and the TUI's "What loading did" both read these.
+    pub fn facts(&self, source: &str) -> Vec<LoadFact> {
+        let mut out: Vec<LoadFact> = self
+            .entries()
+            .into_iter()
+            .map(|(label, n)| LoadFact::Count(label, n))
+            .collect();
+        let text = |label: &'static str, t: String| LoadFact::Text(label, t);
+        out.extend(
+            self.latin1_files
+                .iter()
+                .map(|f| text("read as Latin-1 (not UTF-8)", f.clone())),
+        );
+        out.extend(
+            self.losses()
+                .iter()
+                .map(|l| text("warning", l.describe(source))),
+        );
+        out.extend(
+            self.conversions
+                .iter()
+                .map(|c| text("conversion", c.describe())),
+        );
+        out.extend(self.non_products.iter().map(|n| {
+            text(
+                "fee/adjustment code",
+                format!("{} ({} lines, {:.2})", n.code, n.lines, n.revenue),
+            )
+        }));
+        out.extend(self.notes.iter().map(|n| text("note", n.clone())));
+        out
     }
 
     /// The non-zero removals in one line, for messages.

@@ -41,6 +41,7 @@ fn startup() -> &'static Vec<Action> {
         let ds = sample();
         let mut app = App::new(&ds.name, Keymap::default());
         let mut log = vec![
+            Action::Loaded(std::sync::Arc::new(ds.report.clone())),
             worker::eda_job(ds),
             worker::trends_job(ds),
             worker::index_job(ds),

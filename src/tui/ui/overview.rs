@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, clean, fit, note, ready};
-use crate::analysis::Value;
+use crate::data::LoadFact;
 use crate::tui::app::{App, Slot};
 use crate::tui::theme::Theme;
 
@@ -55,21 +55,25 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let inner = (left.width as usize).saturating_sub(4);
-    let mut facts = Vec::new();
+    // The overview table ends with one row per load fact; the dataset's own facts come first,
+    // and the load facts are read typed from the LoadReport.
+    let load_facts = app
+        .load
+        .ready()
+        .map(|r| r.facts(&app.dataset))
+        .unwrap_or_default();
+    let own = overview.rows.len().saturating_sub(load_facts.len());
+    let facts: Vec<(String, String)> = overview.rows[..own]
+        .iter()
+        .map(|row| (row[0].display(), row[1].display()))
+        .collect();
     let mut load = Vec::new();
     let mut zero_checks = 0;
-    for row in &overview.rows {
-        let key = row[0].display();
-        let value = row[1].display();
-        match key.strip_prefix("load: ") {
-            Some(label) => {
-                if matches!(row[1], Value::Int(0)) {
-                    zero_checks += 1;
-                } else {
-                    load.push((label.to_string(), value));
-                }
-            }
-            None => facts.push((key, value)),
+    for fact in &load_facts {
+        match fact {
+            LoadFact::Count(_, 0) => zero_checks += 1,
+            LoadFact::Count(label, n) => load.push((label.to_string(), n.to_string())),
+            LoadFact::Text(label, t) => load.push((label.to_string(), t.clone())),
         }
     }
     // Labels as wide as the longest (up to half the box); values get the rest.

@@ -129,21 +129,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     let [wd, hr] = Layout::horizontal([Constraint::Length(40), Constraint::Min(0)]).areas(bars);
     let Some(eda) = app.eda.ready() else { return };
-    let bar_chart = |name: &str, label: &dyn Fn(&str) -> String| -> Option<Vec<(String, u64)>> {
-        let t = eda.tables.iter().find(|t| t.name == name)?;
-        let share = t.column("revenue_share")?;
-        Some(
-            t.rows
-                .iter()
-                .map(|r| {
-                    (
-                        label(&r[0].display()),
-                        (r[share].as_f64().unwrap_or(0.0) * 1000.0).round() as u64,
-                    )
-                })
-                .collect(),
-        )
-    };
+    // Shares in tenths of a percent: the bar chart takes whole numbers.
+    let permille = |share: f64| (share * 1000.0).round() as u64;
     let chart = |title: &str, data: &[(String, u64)], width: u16, gap: u16, values: bool| {
         let bars: Vec<Bar> = data
             .iter()
@@ -167,11 +154,22 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .bar_style(theme.chart)
             .value_style(theme.selected)
     };
-    if let Some(data) = bar_chart("weekday", &|d| d.chars().take(2).collect()) {
+    if !eda.weekday_shares.is_empty() {
+        let data: Vec<(String, u64)> = eda
+            .weekday_shares
+            .iter()
+            .map(|(d, s)| (d.chars().take(2).collect(), permille(*s)))
+            .collect();
         f.render_widget(chart("Weekday share of revenue", &data, 4, 1, true), wd);
     }
-    match bar_chart("hour_of_day", &|h| h.to_string()) {
-        Some(data) => f.render_widget(chart("Revenue by hour of day", &data, 1, 0, false), hr),
+    match &eda.hour_shares {
+        Some(hours) => {
+            let data: Vec<(String, u64)> = hours
+                .iter()
+                .map(|(h, s)| (h.to_string(), permille(*s)))
+                .collect();
+            f.render_widget(chart("Revenue by hour of day", &data, 1, 0, false), hr)
+        }
         None => {
             let b = block("Revenue by hour of day", theme);
             let inner = b.inner(hr);
