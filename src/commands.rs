@@ -252,23 +252,6 @@ fn segment_out(s: &Segmentation, ari: Option<(f64, usize)>) -> SegmentOut<'_> {
     }
 }
 
-/// The profile table without the median columns: what fits a terminal.
-fn compact(t: &Table) -> Table {
-    let keep: Vec<usize> = (0..t.columns.len())
-        .filter(|&i| !t.columns[i].starts_with("median_"))
-        .collect();
-    Table {
-        name: t.name.clone(),
-        title: t.title.clone(),
-        columns: keep.iter().map(|&i| t.columns[i].clone()).collect(),
-        rows: t
-            .rows
-            .iter()
-            .map(|r| keep.iter().map(|&i| r[i].clone()).collect())
-            .collect(),
-    }
-}
-
 fn segment_text(s: &Segmentation, ari: Option<(f64, usize)>) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let m = &s.metrics;
@@ -319,7 +302,7 @@ fn segment_text(s: &Segmentation, ari: Option<(f64, usize)>) -> Result<Vec<u8>> 
         )?;
     }
     writeln!(out)?;
-    write_text_table(&mut out, &compact(&segment::profile_table(s)))?;
+    write_text_table(&mut out, &segment::profile_table_with(s, false))?;
     writeln!(out)?;
     for p in &s.profiles {
         let apart: Vec<String> = p
@@ -827,7 +810,7 @@ pub fn run_migrate(a: &MigrateArgs, load_args: &LoadArgs) -> Result<()> {
             "algo": m.before.algo.name(),
             "features": m.before.transform.features,
             "segments_before": m.before.profiles.iter().map(segment_json).collect::<Vec<_>>(),
-            "tables": [m.counts, m.shares],
+            "tables": [m.count_table(), m.share_table()],
         }))?,
         _ => {
             let mut out = Vec::new();
@@ -835,8 +818,8 @@ pub fn run_migrate(a: &MigrateArgs, load_args: &LoadArgs) -> Result<()> {
                 out,
                 "Fitted on purchases before {split}; every customer assigned as of the last date with the same model.\n"
             )?;
-            write_text_table(&mut out, &m.counts)?;
-            write_text_table(&mut out, &m.shares)?;
+            write_text_table(&mut out, &m.count_table())?;
+            write_text_table(&mut out, &m.share_table())?;
             out
         }
     };

@@ -18,9 +18,12 @@ use crate::data::frame::{UNKNOWN, counts, nums, scalar, texts};
 pub struct Eda {
     pub tables: Vec<Table>,
     pub skipped: Vec<Skipped>,
-    /// Each weekday's share of revenue (Monday first), as the weekday table has it.
+    /// Each weekday's share of revenue (Monday first), as the weekday table has it (for the
+    /// TUI; the JSON contract has the table).
+    #[serde(skip)]
     pub weekday_shares: Vec<(&'static str, f64)>,
     /// Each hour's share of revenue, `None` when the dates carry no time of day.
+    #[serde(skip)]
     pub hour_shares: Option<Vec<(i64, f64)>>,
 }
 

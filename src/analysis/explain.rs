@@ -183,12 +183,15 @@ fn furthest_out(c: &Clustered, rows: &[usize], features: &[String]) -> Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::features::ScalerKind;
+    use crate::analysis::features::{ScalerKind, names};
     use ndarray::array;
 
     #[test]
     fn distinctive_ranks_by_robust_gap_and_gives_ratios() {
-        let names = vec!["recency_days".to_string(), "tenure_days".to_string()];
+        let names = vec![
+            names::RECENCY_DAYS.to_string(),
+            names::TENURE_DAYS.to_string(),
+        ];
         // recency IQR 100, tenure IQR 10.
         let raw = array![
             [0.0, 0.0],
@@ -199,7 +202,7 @@ mod tests {
         ];
         let t = Transform::fit(&names, &raw, ScalerKind::Robust);
         let d = distinctive(&names, &[250.0, 40.0], &[200.0, 0.0], &t);
-        assert_eq!(d[0].feature, "tenure_days");
+        assert_eq!(d[0].feature, names::TENURE_DAYS);
         assert_eq!(d[0].z, 2.0);
         assert_eq!(d[0].ratio, None, "overall median 0");
         assert_eq!(d[1].z, 0.25);
@@ -216,7 +219,7 @@ mod tests {
         labels[200] = 1;
         let ids: Vec<String> = (0..201).map(|i| format!("c{i}")).collect();
         let idr: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let features = vec!["monetary".to_string(), "return_rate".to_string()];
+        let features = vec![names::MONETARY.to_string(), names::RETURN_RATE.to_string()];
         let w = warnings(
             &Clustered {
                 x: &x,
@@ -230,7 +233,7 @@ mod tests {
         assert_eq!((w[0].segment, w[0].kind), (1, "dominant"));
         assert_eq!((w[1].segment, w[1].kind), (2, "small"));
         for w in &w {
-            assert_eq!(w.features, vec!["return_rate"]);
+            assert_eq!(w.features, vec![names::RETURN_RATE]);
             assert_eq!(w.customers[0], "c200");
         }
         assert!(w[1].message.contains("0.5%"), "{}", w[1].message);

@@ -12,16 +12,33 @@ use crate::data::{Dataset, ORDER_CODE};
 
 const DAY_US: f64 = 86_400_000_000.0;
 
-/// The net-spend feature: segments are ordered by it and net returners found by it.
-pub const MONETARY: &str = "monetary";
+/// The one table of feature names: analysis, the faces and model.json spell them from here.
+pub mod names {
+    pub const RECENCY_DAYS: &str = "recency_days";
+    pub const FREQUENCY: &str = "frequency";
+    /// Net spend: segments are ordered by it and net returners found by it.
+    pub const MONETARY: &str = "monetary";
+    pub const AVG_ORDER_VALUE: &str = "avg_order_value";
+    pub const TENURE_DAYS: &str = "tenure_days";
+    pub const DISTINCT_CATEGORIES: &str = "distinct_categories";
+    pub const RETURN_RATE: &str = "return_rate";
+    pub const TOTAL_QUANTITY: &str = "total_quantity";
+    pub const AVG_UNIT_PRICE: &str = "avg_unit_price";
+    /// `share_<category>`: the share of a customer's spend in a category.
+    pub const SHARE_PREFIX: &str = "share_";
+    /// `region_<region>`: 1 for the customer's region.
+    pub const REGION_PREFIX: &str = "region_";
+}
+
+pub use names::MONETARY;
 
 /// Features that get log1p (signed for money that can be negative): heavy right tails.
 pub const LOG1P: &[&str] = &[
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "total_quantity",
-    "avg_unit_price",
+    names::FREQUENCY,
+    names::MONETARY,
+    names::AVG_ORDER_VALUE,
+    names::TOTAL_QUANTITY,
+    names::AVG_UNIT_PRICE,
 ];
 
 /// The named feature sets of `--features`.
@@ -71,12 +88,12 @@ impl CustomerFeatures {
     /// Resolves `--features`: a set name, or a comma list of set and feature names.
     pub fn select(&self, spec: &str) -> Result<Vec<String>> {
         let has = |n: &str| self.column(n).is_some();
-        let rfm = ["recency_days", "frequency", "monetary"];
+        let rfm = [names::RECENCY_DAYS, names::FREQUENCY, names::MONETARY];
         let plus = [
-            "avg_order_value",
-            "tenure_days",
-            "distinct_categories",
-            "return_rate",
+            names::AVG_ORDER_VALUE,
+            names::TENURE_DAYS,
+            names::DISTINCT_CATEGORIES,
+            names::RETURN_RATE,
         ];
         let mut out: Vec<String> = Vec::new();
         for token in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -290,10 +307,10 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     let mut aggs = vec![
         col("date").max().cast(DataType::Int64).alias("last"),
         col("date").min().cast(DataType::Int64).alias("first"),
-        col(ORDER_CODE).n_unique().alias("frequency"),
+        col(ORDER_CODE).n_unique().alias(names::FREQUENCY),
         col("amount").sum().alias("gross"),
-        col("quantity").sum().alias("total_quantity"),
-        col("unit_price").mean().alias("avg_unit_price"),
+        col("quantity").sum().alias(names::TOTAL_QUANTITY),
+        col("unit_price").mean().alias(names::AVG_UNIT_PRICE),
     ];
     // Per category, a line's spend and whether it is of that category, as plain columns
     // before the group-by: plain sums and maxima are the group-by's fast path, where a
@@ -320,7 +337,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
                 col("category")
                     .drop_nulls()
                     .n_unique()
-                    .alias("distinct_categories"),
+                    .alias(names::DISTINCT_CATEGORIES),
             );
         }
     }
@@ -473,7 +490,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
 
     let last = i64s(&per, "last")?;
     let first = i64s(&per, "first")?;
-    let frequency = f64s(&per, "frequency")?;
+    let frequency = f64s(&per, names::FREQUENCY)?;
     let gross = f64s(&per, "gross")?;
     let days =
         |from: Option<i64>| from.map_or(0.0, |f| ((reference_us - f) as f64 / DAY_US).floor());
@@ -484,15 +501,18 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         names.push(name.to_string());
         columns.push(v);
     };
-    push("recency_days", last.iter().map(|&l| days(l)).collect());
-    push("frequency", frequency.clone());
-    push("monetary", (0..n).map(|i| gross[i] - returned[i]).collect());
+    push(names::RECENCY_DAYS, last.iter().map(|&l| days(l)).collect());
+    push(names::FREQUENCY, frequency.clone());
     push(
-        "avg_order_value",
+        names::MONETARY,
+        (0..n).map(|i| gross[i] - returned[i]).collect(),
+    );
+    push(
+        names::AVG_ORDER_VALUE,
         (0..n).map(|i| ratio(gross[i], frequency[i])).collect(),
     );
     push(
-        "tenure_days",
+        names::TENURE_DAYS,
         (0..n).map(|i| days(signup[i].or(first[i]))).collect(),
     );
     if ds.present.category {
@@ -506,13 +526,13 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
             }
             count
         } else {
-            f64s(&per, "distinct_categories")?
+            f64s(&per, names::DISTINCT_CATEGORIES)?
         };
-        push("distinct_categories", distinct);
+        push(names::DISTINCT_CATEGORIES, distinct);
     }
     if any_returns {
         push(
-            "return_rate",
+            names::RETURN_RATE,
             // Bounded in [0, 1]: returned over everything that passed through the till, so
             // returns of goods bought before the log starts cannot make it 57.
             (0..n)
@@ -520,8 +540,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
                 .collect(),
         );
     }
-    push("total_quantity", f64s(&per, "total_quantity")?);
-    push("avg_unit_price", f64s(&per, "avg_unit_price")?);
+    push(names::TOTAL_QUANTITY, f64s(&per, names::TOTAL_QUANTITY)?);
+    push(names::AVG_UNIT_PRICE, f64s(&per, names::AVG_UNIT_PRICE)?);
 
     let mut categories = None;
     if ds.present.category {
@@ -530,7 +550,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
             let spend = f64s(&per, &format!("__spend{j}"))?;
             m.column_mut(j).assign(&Array1::from(spend));
             push(
-                &format!("share_{}", slug(c)),
+                &format!("{}{}", names::SHARE_PREFIX, slug(c)),
                 (0..n).map(|i| ratio(m[[i, j]], gross[i])).collect(),
             );
         }
@@ -597,7 +617,7 @@ fn customer_texts(per: &DataFrame, region_column: Option<&str>) -> Result<Custom
                 .iter()
                 .map(|x| f64::from(u8::from(x == r)))
                 .collect();
-            (format!("region_{}", slug(r)), values)
+            (format!("{}{}", names::REGION_PREFIX, slug(r)), values)
         })
         .collect();
     Ok(CustomerTexts {
@@ -782,10 +802,10 @@ fn dense_aggregates(
         ),
         dates("last", &|s| s.last),
         dates("first", &|s| s.first),
-        column("frequency", &|s| f64::from(s.orders)),
+        column(names::FREQUENCY, &|s| f64::from(s.orders)),
         column("gross", &|s| s.gross),
-        column("total_quantity", &|s| s.quantity),
-        column("avg_unit_price", &|s| s.prices / f64::from(s.lines)),
+        column(names::TOTAL_QUANTITY, &|s| s.quantity),
+        column(names::AVG_UNIT_PRICE, &|s| s.prices / f64::from(s.lines)),
     ];
     for j in 0..categories {
         let cell = |c: usize| c / SCATTER_PARTS * categories + j;
@@ -1351,7 +1371,10 @@ mod tests {
     #[test]
     fn robust_scaling_matches_the_definition_and_survives_constant_columns() {
         let raw = array![[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [10.0, 5.0]];
-        let names = vec!["recency_days".to_string(), "tenure_days".to_string()];
+        let names = vec![
+            names::RECENCY_DAYS.to_string(),
+            names::TENURE_DAYS.to_string(),
+        ];
         let t = Transform::fit(&names, &raw, ScalerKind::Robust);
         // median 2.5, q25 1.75, q75 4.75 -> IQR 3
         assert_eq!(t.center[0], 2.5);
@@ -1369,7 +1392,7 @@ mod tests {
         // Eight customers with no returns, two with: IQR 0, MAD 0 (most deviations are 0).
         let v = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 5.0];
         let raw = Array2::from_shape_vec((10, 1), v.to_vec()).unwrap();
-        let t = Transform::fit(&["return_rate".to_string()], &raw, ScalerKind::Robust);
+        let t = Transform::fit(&[names::RETURN_RATE.to_string()], &raw, ScalerKind::Robust);
         // mean 0.6; variance (8 × 0.36 + 0.16 + 19.36) / 10 = 2.24.
         assert_eq!(t.scale_from, vec![ScaleFrom::Std]);
         assert_eq!(t.center[0], 0.0, "still centred on the median");
@@ -1398,7 +1421,7 @@ mod tests {
     fn scaled_values_are_limited_to_the_1st_and_99th_percentiles() {
         // 0..=100: median 50, IQR 50; the 1st and 99th percentiles are 1 and 99.
         let raw = Array2::from_shape_fn((101, 1), |(i, _)| i as f64);
-        let names = vec!["recency_days".to_string()];
+        let names = vec![names::RECENCY_DAYS.to_string()];
         let t = Transform::fit(&names, &raw, ScalerKind::Robust);
         assert_eq!(t.limits, vec![[-0.98, 0.98]]);
         let probe = array![[100.0], [1000.0], [-5.0], [60.0]];
@@ -1416,7 +1439,7 @@ mod tests {
     fn log1p_is_signed_and_only_on_skewed_money() {
         assert_eq!(signed_log1p(-(std::f64::consts::E - 1.0)), -1.0);
         let raw = array![[0.0, 0.0], [std::f64::consts::E - 1.0, 2.0]];
-        let names = vec!["monetary".to_string(), "recency_days".to_string()];
+        let names = vec![names::MONETARY.to_string(), names::RECENCY_DAYS.to_string()];
         let t = Transform::fit(&names, &raw, ScalerKind::None);
         assert_eq!(t.log1p, vec![true, false]);
         let x = t.apply(&raw);

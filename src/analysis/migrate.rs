@@ -16,10 +16,67 @@ use crate::data::Dataset;
 pub struct Migration {
     pub split: NaiveDate,
     pub before: Segmentation,
-    /// Counts: rows are segments before (then "(new)"), columns segments after.
-    pub counts: Table,
-    /// The same as shares of each row.
-    pub shares: Table,
+    /// Every group a customer can be in ("1 Lapsed", …, the net returners last): the rows
+    /// before the split (then the customers new after it) and the columns after it.
+    pub groups: Vec<String>,
+    /// `counts[before][after]`; row `groups.len()` is the customers new after the split.
+    pub counts: Vec<Vec<usize>>,
+    /// Per row of `counts`: customers who bought nothing after the split.
+    pub idle: Vec<usize>,
+}
+
+/// The label of the row of customers who first bought after the split.
+pub const NEW_AFTER_SPLIT: &str = "(new after split)";
+
+impl Migration {
+    /// The label of row `r` of [`Migration::counts`].
+    pub fn row_label(&self, r: usize) -> &str {
+        self.groups.get(r).map_or(NEW_AFTER_SPLIT, String::as_str)
+    }
+
+    /// The counts as a table (text, JSON): one column per group after, the row's total and
+    /// its customers who bought nothing after the split.
+    pub fn count_table(&self) -> Table {
+        let mut t = self.table("migration", "", &["customers", "no_purchase_after_split"]);
+        for (r, counts) in self.counts.iter().enumerate() {
+            let mut row = vec![Value::text(self.row_label(r))];
+            row.extend(counts.iter().map(|&c| Value::count(c)));
+            row.push(Value::count(counts.iter().sum()));
+            row.push(Value::count(self.idle[r]));
+            t.push(row);
+        }
+        t
+    }
+
+    /// The counts as shares of each row.
+    pub fn share_table(&self) -> Table {
+        let mut t = self.table("migration_shares", " (share of row)", &[]);
+        for (r, counts) in self.counts.iter().enumerate() {
+            let total: usize = counts.iter().sum();
+            let mut row = vec![Value::text(self.row_label(r))];
+            row.extend(counts.iter().map(|&c| {
+                Value::Num(if total > 0 {
+                    c as f64 / total as f64
+                } else {
+                    0.0
+                })
+            }));
+            t.push(row);
+        }
+        t
+    }
+
+    fn table(&self, name: &str, title: &str, extra: &[&str]) -> Table {
+        let mut columns: Vec<String> = vec!["before".into()];
+        columns.extend(self.groups.iter().map(|g| format!("after: {g}")));
+        columns.extend(extra.iter().map(|c| c.to_string()));
+        Table {
+            name: name.into(),
+            title: format!("Segment migration across {}{title}", self.split),
+            columns,
+            rows: vec![],
+        }
+    }
 }
 
 fn date_bounds(ds: &Dataset) -> Result<(NaiveDate, NaiveDate)> {
@@ -133,50 +190,11 @@ pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result
             idle[row] += 1;
         }
     }
-    let mut columns: Vec<String> = vec!["before".into()];
-    columns.extend(personas.iter().map(|p| format!("after: {p}")));
-    let mut count_t = Table {
-        name: "migration".into(),
-        title: format!("Segment migration across {split}"),
-        columns: columns.clone(),
-        rows: vec![],
-    };
-    count_t.columns.extend([
-        "customers".to_string(),
-        "no_purchase_after_split".to_string(),
-    ]);
-    let mut share_t = Table {
-        name: "migration_shares".into(),
-        title: format!("Segment migration across {split} (share of row)"),
-        columns,
-        rows: vec![],
-    };
-    for r in 0..=k {
-        let label = if r < k {
-            personas[r].clone()
-        } else {
-            "(new after split)".to_string()
-        };
-        let total: usize = counts[r].iter().sum();
-        let mut row = vec![Value::text(&label)];
-        row.extend(counts[r].iter().map(|&c| Value::count(c)));
-        row.push(Value::count(total));
-        row.push(Value::count(idle[r]));
-        count_t.push(row);
-        let mut srow = vec![Value::text(&label)];
-        srow.extend(counts[r].iter().map(|&c| {
-            Value::Num(if total > 0 {
-                c as f64 / total as f64
-            } else {
-                0.0
-            })
-        }));
-        share_t.push(srow);
-    }
     Ok(Migration {
         split,
         before,
-        counts: count_t,
-        shares: share_t,
+        groups: personas,
+        counts,
+        idle,
     })
 }

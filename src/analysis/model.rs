@@ -7,7 +7,7 @@ use anyhow::Result;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
-use super::features::{CustomerFeatures, Transform};
+use super::features::{CustomerFeatures, Transform, names};
 use super::segment::{Algo, GmmParts, Segmentation, assign};
 use crate::bail_input;
 
@@ -117,7 +117,8 @@ impl Model {
     ) -> Result<(Vec<usize>, Array2<f64>)> {
         // A share of a category or region nobody in this data bought in or lives in is 0
         // for everyone (a month without one category): only other features are missing.
-        let zero_share = |n: &str| n.starts_with("share_") || n.starts_with("region_");
+        let zero_share =
+            |n: &str| n.starts_with(names::SHARE_PREFIX) || n.starts_with(names::REGION_PREFIX);
         let missing: Vec<&str> = self
             .transform
             .features

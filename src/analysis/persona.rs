@@ -2,6 +2,8 @@
 //! every clustered customer and against the customers' own purchase rhythm, so they hold on a
 //! short, mostly lapsed cohort as well as on a long retail log. README lists every rule.
 
+use super::features::names;
+
 /// A segment's medians (raw features) and purchase rhythm, what the rules read.
 pub struct Medians<'a> {
     pub value: &'a dyn Fn(&str) -> Option<f64>,
@@ -61,10 +63,10 @@ pub fn name(seg: &Medians, all: &Medians) -> Named {
     let a = |n: &str| (all.value)(n);
     let named = |base, rule: String| Named { base, rule };
     let gap = seg.gap.or(all.gap);
-    let (Some(recency), Some(orders)) = (s("recency_days"), s("frequency")) else {
+    let (Some(recency), Some(orders)) = (s(names::RECENCY_DAYS), s(names::FREQUENCY)) else {
         return named("Regular", "no recency or order counts to judge by".into());
     };
-    let all_orders = a("frequency").unwrap_or(orders);
+    let all_orders = a(names::FREQUENCY).unwrap_or(orders);
     if recency >= LAPSED_DAYS {
         return named(
             "Lapsed",
@@ -86,7 +88,7 @@ pub fn name(seg: &Medians, all: &Medians) -> Named {
     if orders <= 1.0 {
         return named("One-time", "median orders 1".into());
     }
-    if let (Some(m), Some(am)) = (s("monetary"), a("monetary"))
+    if let (Some(m), Some(am)) = (s(names::MONETARY), a(names::MONETARY))
         && m >= 2.0 * am
         && orders >= all_orders.max(2.0)
     {
@@ -99,7 +101,7 @@ pub fn name(seg: &Medians, all: &Medians) -> Named {
             ),
         );
     }
-    if let Some(r) = s("return_rate")
+    if let Some(r) = s(names::RETURN_RATE)
         && r >= HEAVY_RETURN_RATE
     {
         return named(
@@ -111,7 +113,7 @@ pub fn name(seg: &Medians, all: &Medians) -> Named {
             ),
         );
     }
-    if let (Some(v), Some(av)) = (s("avg_order_value"), a("avg_order_value"))
+    if let (Some(v), Some(av)) = (s(names::AVG_ORDER_VALUE), a(names::AVG_ORDER_VALUE))
         && v >= 1.5 * av
     {
         return named(
@@ -123,7 +125,7 @@ pub fn name(seg: &Medians, all: &Medians) -> Named {
             ),
         );
     }
-    if let (Some(p), Some(ap)) = (s("avg_unit_price"), a("avg_unit_price"))
+    if let (Some(p), Some(ap)) = (s(names::AVG_UNIT_PRICE), a(names::AVG_UNIT_PRICE))
         && p <= 0.75 * ap
     {
         return named(
@@ -154,7 +156,7 @@ pub fn name(seg: &Medians, all: &Medians) -> Named {
             format!("median orders {orders:.0} ≥ 2 × all customers' {all_orders:.0}"),
         );
     }
-    if let (Some(t), Some(at)) = (s("tenure_days"), a("tenure_days"))
+    if let (Some(t), Some(at)) = (s(names::TENURE_DAYS), a(names::TENURE_DAYS))
         && at > 0.0
         && t >= 1.5 * at
     {
@@ -180,14 +182,14 @@ pub fn name(seg: &Medians, all: &Medians) -> Named {
 /// ("Lapsed · recent", "High-value frequent · few orders").
 pub fn rule_features(base: &str) -> &'static [&'static str] {
     match base {
-        "Lapsed" => &["recency_days"],
-        "One-time" | "Repeat buyers" | "Occasional" => &["frequency"],
-        "High-value frequent" => &["monetary", "frequency"],
-        "Heavy returners" => &["return_rate"],
-        "Big-ticket" => &["avg_order_value"],
-        "Bargain hunters" => &["avg_unit_price"],
-        "Recent engaged" => &["recency_days", "frequency"],
-        "Loyal" => &["tenure_days"],
+        "Lapsed" => &[names::RECENCY_DAYS],
+        "One-time" | "Repeat buyers" | "Occasional" => &[names::FREQUENCY],
+        "High-value frequent" => &[names::MONETARY, names::FREQUENCY],
+        "Heavy returners" => &[names::RETURN_RATE],
+        "Big-ticket" => &[names::AVG_ORDER_VALUE],
+        "Bargain hunters" => &[names::AVG_UNIT_PRICE],
+        "Recent engaged" => &[names::RECENCY_DAYS, names::FREQUENCY],
+        "Loyal" => &[names::TENURE_DAYS],
         _ => &[],
     }
 }
@@ -197,17 +199,20 @@ pub fn rule_features(base: &str) -> &'static [&'static str] {
 pub fn qualifier(feature: &str, high: bool, low_value: f64) -> String {
     let pair = |h: &str, l: &str| if high { h.to_string() } else { l.to_string() };
     match feature {
-        "recency_days" => pair("long gone", "recent"),
-        "frequency" if !high && low_value <= 1.0 => "one order".into(),
-        "frequency" => pair("frequent", "few orders"),
-        "monetary" => pair("big spenders", "small spenders"),
-        "avg_order_value" => pair("big baskets", "small baskets"),
-        "tenure_days" => pair("long-standing", "new"),
-        "distinct_categories" => pair("many categories", "few categories"),
-        "return_rate" => pair("many returns", "few returns"),
-        "total_quantity" => pair("bulk buyers", "few items"),
-        "avg_unit_price" => pair("premium", "low prices"),
-        f => match (f.strip_prefix("share_"), f.strip_prefix("region_")) {
+        names::RECENCY_DAYS => pair("long gone", "recent"),
+        names::FREQUENCY if !high && low_value <= 1.0 => "one order".into(),
+        names::FREQUENCY => pair("frequent", "few orders"),
+        names::MONETARY => pair("big spenders", "small spenders"),
+        names::AVG_ORDER_VALUE => pair("big baskets", "small baskets"),
+        names::TENURE_DAYS => pair("long-standing", "new"),
+        names::DISTINCT_CATEGORIES => pair("many categories", "few categories"),
+        names::RETURN_RATE => pair("many returns", "few returns"),
+        names::TOTAL_QUANTITY => pair("bulk buyers", "few items"),
+        names::AVG_UNIT_PRICE => pair("premium", "low prices"),
+        f => match (
+            f.strip_prefix(names::SHARE_PREFIX),
+            f.strip_prefix(names::REGION_PREFIX),
+        ) {
             (Some(c), _) => pair(&format!("mostly {c}"), &format!("little {c}")),
             (_, Some(r)) => pair(r, &format!("outside {r}")),
             _ => pair(&format!("high {f}"), &format!("low {f}")),
@@ -287,12 +292,12 @@ mod tests {
     }
 
     const RETAIL: [(&str, f64); 6] = [
-        ("recency_days", 100.0),
-        ("frequency", 3.0),
-        ("monetary", 600.0),
-        ("avg_order_value", 200.0),
-        ("avg_unit_price", 4.0),
-        ("tenure_days", 200.0),
+        (names::RECENCY_DAYS, 100.0),
+        (names::FREQUENCY, 3.0),
+        (names::MONETARY, 600.0),
+        (names::AVG_ORDER_VALUE, 200.0),
+        (names::AVG_UNIT_PRICE, 4.0),
+        (names::TENURE_DAYS, 200.0),
     ];
 
     fn with(changes: &[(&'static str, f64)]) -> Vec<(&'static str, f64)> {
@@ -309,12 +314,12 @@ mod tests {
     #[test]
     fn a_mostly_lapsed_cohort_is_lapsed_by_its_own_rhythm_or_a_year() {
         // CDNOW-like: every segment's median recency is long past any rhythm.
-        let all = with(&[("recency_days", 480.0), ("frequency", 1.0)]);
+        let all = with(&[(names::RECENCY_DAYS, 480.0), (names::FREQUENCY, 1.0)]);
         let n = named(
             &with(&[
-                ("recency_days", 492.0),
-                ("frequency", 1.0),
-                ("monetary", 19.0),
+                (names::RECENCY_DAYS, 492.0),
+                (names::FREQUENCY, 1.0),
+                (names::MONETARY, 19.0),
             ]),
             None,
             &all,
@@ -323,32 +328,32 @@ mod tests {
         assert_eq!(n.rule, "median recency 492 d ≥ 365 d");
         // 191 days for customers who order every 40 days is lapsed, not recent.
         let n = named(
-            &with(&[("recency_days", 191.0), ("frequency", 6.0)]),
+            &with(&[(names::RECENCY_DAYS, 191.0), (names::FREQUENCY, 6.0)]),
             Some(40.0),
             &all,
         );
         assert_eq!(n.base, "Lapsed");
         assert_eq!(n.rule, "median recency 191 d ≥ 3 × typical gap 40 d");
         // The 90-day floor: 100 days for weekly buyers is lapsed, 80 is not.
-        let weekly = with(&[("recency_days", 80.0), ("frequency", 20.0)]);
+        let weekly = with(&[(names::RECENCY_DAYS, 80.0), (names::FREQUENCY, 20.0)]);
         assert_ne!(named(&weekly, Some(7.0), &all).base, "Lapsed");
-        let gone = with(&[("recency_days", 100.0), ("frequency", 20.0)]);
+        let gone = with(&[(names::RECENCY_DAYS, 100.0), (names::FREQUENCY, 20.0)]);
         assert_eq!(named(&gone, Some(7.0), &all).base, "Lapsed");
     }
 
     #[test]
     fn returns_heavy_segments_are_never_bargain_hunters() {
         let n = named(
-            &with(&[("return_rate", 0.35), ("avg_unit_price", 1.0)]),
+            &with(&[(names::RETURN_RATE, 0.35), (names::AVG_UNIT_PRICE, 1.0)]),
             Some(60.0),
-            &with(&[("return_rate", 0.0)]),
+            &with(&[(names::RETURN_RATE, 0.0)]),
         );
         assert_eq!(n.base, "Heavy returners");
         assert_eq!(n.rule, "median return rate 35% ≥ 20%");
         let n = named(
-            &with(&[("return_rate", 0.05), ("avg_unit_price", 2.0)]),
+            &with(&[(names::RETURN_RATE, 0.05), (names::AVG_UNIT_PRICE, 2.0)]),
             Some(60.0),
-            &with(&[("return_rate", 0.0)]),
+            &with(&[(names::RETURN_RATE, 0.0)]),
         );
         assert_eq!(n.base, "Bargain hunters");
     }
@@ -357,32 +362,35 @@ mod tests {
     fn each_rule_in_order() {
         let all = &RETAIL;
         let first = |seg: &[(&str, f64)], gap| named(seg, gap, all).base;
-        assert_eq!(first(&with(&[("frequency", 1.0)]), None), "One-time");
+        assert_eq!(first(&with(&[(names::FREQUENCY, 1.0)]), None), "One-time");
         assert_eq!(
             first(
-                &with(&[("monetary", 1200.0), ("frequency", 4.0)]),
+                &with(&[(names::MONETARY, 1200.0), (names::FREQUENCY, 4.0)]),
                 Some(60.0)
             ),
             "High-value frequent"
         );
         assert_eq!(
             first(
-                &with(&[("frequency", 6.0), ("recency_days", 100.0)]),
+                &with(&[(names::FREQUENCY, 6.0), (names::RECENCY_DAYS, 100.0)]),
                 Some(60.0)
             ),
             "Repeat buyers"
         );
         assert_eq!(
-            first(&with(&[("avg_order_value", 300.0)]), Some(60.0)),
+            first(&with(&[(names::AVG_ORDER_VALUE, 300.0)]), Some(60.0)),
             "Big-ticket"
         );
         assert_eq!(
-            first(&with(&[("recency_days", 20.0)]), Some(30.0)),
+            first(&with(&[(names::RECENCY_DAYS, 20.0)]), Some(30.0)),
             "Recent engaged"
         );
-        assert_eq!(first(&with(&[("tenure_days", 300.0)]), Some(60.0)), "Loyal");
         assert_eq!(
-            first(&with(&[("frequency", 2.0)]), Some(60.0)),
+            first(&with(&[(names::TENURE_DAYS, 300.0)]), Some(60.0)),
+            "Loyal"
+        );
+        assert_eq!(
+            first(&with(&[(names::FREQUENCY, 2.0)]), Some(60.0)),
             "Occasional"
         );
         assert_eq!(first(&RETAIL, Some(60.0)), "Regular");
@@ -400,13 +408,19 @@ mod tests {
         let apart = |s: usize, members: &[usize]| -> Vec<Apart> {
             assert_eq!(members, &[0, 2, 3]);
             match s {
-                0 => vec![a("monetary", 2.0, 900.0), a("frequency", 1.0, 5.0)],
-                2 => vec![a("frequency", -1.5, 1.0), a("monetary", -0.5, 20.0)],
+                0 => vec![
+                    a(names::MONETARY, 2.0, 900.0),
+                    a(names::FREQUENCY, 1.0, 5.0),
+                ],
+                2 => vec![
+                    a(names::FREQUENCY, -1.5, 1.0),
+                    a(names::MONETARY, -0.5, 20.0),
+                ],
                 _ => vec![
-                    a("monetary", 1.0, 400.0),
+                    a(names::MONETARY, 1.0, 400.0),
                     // A lapsed segment is never called "long gone" or "recent".
-                    a("recency_days", 0.9, 500.0),
-                    a("tenure_days", 0.4, 700.0),
+                    a(names::RECENCY_DAYS, 0.9, 500.0),
+                    a(names::TENURE_DAYS, 0.4, 700.0),
                 ],
             }
         };

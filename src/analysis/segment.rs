@@ -3,6 +3,7 @@
 //! explained and named by documented persona rules. Net returners are never clustered: they
 //! are a fixed group of their own.
 
+use super::features::names;
 use anyhow::Result;
 use linfa::prelude::*;
 use linfa_clustering::GaussianMixtureModel;
@@ -466,13 +467,13 @@ fn segment_warnings(
 
 /// Raw features shown in every profile (besides the clustered ones): personas read them.
 const PROFILE_FEATURES: &[&str] = &[
-    "recency_days",
-    "frequency",
-    "monetary",
-    "avg_order_value",
-    "avg_unit_price",
-    "tenure_days",
-    "total_quantity",
+    names::RECENCY_DAYS,
+    names::FREQUENCY,
+    names::MONETARY,
+    names::AVG_ORDER_VALUE,
+    names::AVG_UNIT_PRICE,
+    names::TENURE_DAYS,
+    names::TOTAL_QUANTITY,
 ];
 
 /// Customers the robust scale of explanations is learnt on at most (a seeded sample above).
@@ -504,9 +505,9 @@ fn shown_features(f: &CustomerFeatures, clustered: &[String]) -> Vec<String> {
 /// rhythm).
 fn typical_gap(f: &CustomerFeatures, rows: &[usize]) -> Option<f64> {
     let (t, r, o) = (
-        f.column("tenure_days")?,
-        f.column("recency_days")?,
-        f.column("frequency")?,
+        f.column(names::TENURE_DAYS)?,
+        f.column(names::RECENCY_DAYS)?,
+        f.column(names::FREQUENCY)?,
     );
     let gaps: Vec<f64> = rows
         .iter()
@@ -518,7 +519,7 @@ fn typical_gap(f: &CustomerFeatures, rows: &[usize]) -> Option<f64> {
 
 /// Median days between orders over every repeat customer among `rows`, however few.
 fn repeat_gap(f: &CustomerFeatures, rows: &[usize]) -> Option<f64> {
-    let repeat: Vec<usize> = f.column("frequency").map_or(Vec::new(), |o| {
+    let repeat: Vec<usize> = f.column(names::FREQUENCY).map_or(Vec::new(), |o| {
         rows.iter()
             .copied()
             .filter(|&i| f.raw[[i, o]] >= 2.0)
@@ -645,7 +646,7 @@ struct Named<'a> {
 /// customer table without recency, orders and spend gets plain names rather than guesses.
 fn name_segments(f: &CustomerFeatures, n: &Named, figures: &mut [Figures]) {
     let (shown, overall, all_gap, scale) = (n.shown, n.overall, n.all_gap, n.scale);
-    let rules_apply = ["recency_days", "frequency", MONETARY]
+    let rules_apply = [names::RECENCY_DAYS, names::FREQUENCY, MONETARY]
         .iter()
         .all(|n| f.column(n).is_some());
     if !rules_apply {
@@ -951,8 +952,15 @@ fn log_det_spd(m: &[Vec<f64>]) -> f64 {
     logdet
 }
 
-/// The profile of every segment as a [`Table`] (the same table text, CSV, JSON and the TUI show).
+/// The profile of every segment as a [`Table`] (segment_summary.csv): mean and median of every
+/// shown feature.
 pub fn profile_table(s: &Segmentation) -> super::Table {
+    profile_table_with(s, true)
+}
+
+/// The profile table with the medians (`segment_summary.csv`) or without them (what fits a
+/// terminal).
+pub fn profile_table_with(s: &Segmentation, medians: bool) -> super::Table {
     use super::Value;
     let features: Vec<String> = s
         .profiles
@@ -974,7 +982,9 @@ pub fn profile_table(s: &Segmentation) -> super::Table {
     .collect::<Vec<_>>();
     for f in &features {
         columns.push(format!("mean_{f}"));
-        columns.push(format!("median_{f}"));
+        if medians {
+            columns.push(format!("median_{f}"));
+        }
     }
     let mut t = super::Table {
         name: "segments".into(),
@@ -995,7 +1005,9 @@ pub fn profile_table(s: &Segmentation) -> super::Table {
         ];
         for (m, d) in p.mean.iter().zip(&p.median) {
             row.push(Value::Num(m.1));
-            row.push(Value::Num(d.1));
+            if medians {
+                row.push(Value::Num(d.1));
+            }
         }
         t.push(row);
     }

@@ -1,6 +1,7 @@
 //! The app's state and how each Action changes it. No drawing and no slow work here: slow work
 //! is requested as an [`Effect`] and comes back as an Action.
 
+use crate::analysis::features::names;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -642,7 +643,7 @@ impl App {
         let mut m: Vec<usize> = (0..r.seg.labels.len())
             .filter(|&i| r.seg.labels[i] == s)
             .collect();
-        if let Some(j) = f.features.column("monetary") {
+        if let Some(j) = f.features.column(names::MONETARY) {
             m.sort_by(|&a, &b| {
                 f.features.raw[[b, j]]
                     .total_cmp(&f.features.raw[[a, j]])
@@ -856,9 +857,9 @@ impl App {
             index: who,
             id,
             name: index.names.get(who).cloned().flatten(),
-            recency_days: raw("recency_days"),
-            frequency: raw("frequency"),
-            monetary: raw("monetary"),
+            recency_days: raw(names::RECENCY_DAYS),
+            frequency: raw(names::FREQUENCY),
+            monetary: raw(names::MONETARY),
             segment,
             monthly_spend: index.monthly_spend(who, &months),
             months,
@@ -911,7 +912,7 @@ impl App {
                         .migrations
                         .get(&self.seg.migration_key())?
                         .ready()?;
-                    return Some(m.counts.clone());
+                    return Some(m.count_table());
                 }
                 let r = self.seg.result.as_ref()?;
                 if self.seg.members.is_some() {

@@ -1,14 +1,15 @@
 //! Segments: the profile table for the current K, algorithm and features; size and revenue
 //! bars; metrics; the K sweep with the current K marked; members and migration views.
 
+use crate::analysis::features::names;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, fit, human, note};
+use crate::analysis::migrate::Migration;
 use crate::analysis::segment::Algo;
-use crate::analysis::{Table, Value};
 use crate::tui::app::{App, Slot};
 use crate::tui::theme::Theme;
 
@@ -210,12 +211,20 @@ fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 "top region",
                 "recency",
                 "freq",
-                "monetary"
+                names::MONETARY
             )
         } else {
             format!(
                 "{:>3} {:<23} {:>5} {:>6} {:>6} {:<8} {:>5} {:>5} {:>8}",
-                "seg", "persona", "size", "share", "rev%", "category", "rcncy", "freq", "monetary"
+                "seg",
+                "persona",
+                "size",
+                "share",
+                "rev%",
+                "category",
+                "rcncy",
+                "freq",
+                names::MONETARY
             )
         },
         theme.accent,
@@ -239,9 +248,9 @@ fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 p.revenue_share * 100.0,
                 fit(cat, 14),
                 fit(p.top_region.as_deref().unwrap_or("-"), 14),
-                mean("recency_days"),
-                mean("frequency"),
-                human(mean("monetary"))
+                mean(names::RECENCY_DAYS),
+                mean(names::FREQUENCY),
+                human(mean(names::MONETARY))
             )
         } else {
             format!(
@@ -252,9 +261,9 @@ fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 p.share * 100.0,
                 p.revenue_share * 100.0,
                 fit(cat, 8),
-                mean("recency_days"),
-                mean("frequency"),
-                human(mean("monetary"))
+                mean(names::RECENCY_DAYS),
+                mean(names::FREQUENCY),
+                human(mean(names::MONETARY))
             )
         };
         lines.push(Line::from(Span::styled(text, style)));
@@ -371,7 +380,11 @@ fn members(f: &mut Frame, area: Rect, app: &App, row: usize, theme: &Theme) {
     let mut lines = vec![Line::from(Span::styled(
         format!(
             "{:<12} {:<24} {:>10} {:>6} {:>8}",
-            "customer", "name", "monetary", "freq", "recency"
+            "customer",
+            "name",
+            names::MONETARY,
+            "freq",
+            "recency"
         ),
         theme.accent,
     ))];
@@ -392,9 +405,9 @@ fn members(f: &mut Frame, area: Rect, app: &App, row: usize, theme: &Theme) {
                 "{:<12} {:<24} {:>10} {:>6.0} {:>8.0}",
                 fit(id, 12),
                 fit(&name, 24),
-                human(col("monetary", i)),
-                col("frequency", i),
-                col("recency_days", i)
+                human(col(names::MONETARY, i)),
+                col(names::FREQUENCY, i),
+                col(names::RECENCY_DAYS, i)
             ),
             style,
         )));
@@ -410,7 +423,7 @@ fn migration(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     match app.seg.migrations.get(&app.seg.migration_key()) {
-        Some(Slot::Ready(m)) => table_lines(f, inner, &m.counts, theme),
+        Some(Slot::Ready(m)) => migration_lines(f, inner, m, theme),
         Some(Slot::Failed(e)) => note(
             f,
             inner,
@@ -421,50 +434,32 @@ fn migration(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// A small table as fixed-width text (first column wide, the rest narrow numbers).
-fn table_lines(f: &mut Frame, area: Rect, t: &Table, theme: &Theme) {
+/// The migration counts as fixed-width text: a wide first column with each group before,
+/// then one narrow column per group after (its number), the row's total and its customers who
+/// bought nothing after the split.
+fn migration_lines(f: &mut Frame, area: Rect, m: &Migration, theme: &Theme) {
     let first = 24usize;
-    let rest = ((area.width as usize).saturating_sub(first)
-        / t.columns.len().saturating_sub(1).max(1))
-    .clamp(6, 14);
-    let fmt_row = |cells: Vec<String>| {
-        cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                if i == 0 {
-                    format!("{:<first$}", fit(c, first))
-                } else {
-                    format!("{:>rest$}", fit(c, rest - 1))
-                }
-            })
-            .collect::<String>()
+    let rest =
+        ((area.width as usize).saturating_sub(first) / (m.groups.len() + 2).max(1)).clamp(6, 14);
+    let fmt_row = |label: &str, cells: Vec<String>| {
+        let mut line = format!("{:<first$}", fit(label, first));
+        for c in cells {
+            line.push_str(&format!("{:>rest$}", fit(&c, rest - 1)));
+        }
+        line
     };
-    // Row labels carry the persona names; columns only need the segment number.
-    let header = t
-        .columns
-        .iter()
-        .map(|c| match c.strip_prefix("after: ") {
-            Some(rest) => format!("→{}", rest.split(' ').next().unwrap_or(rest)),
-            None if c == "customers" => "total".to_string(),
-            None if c == "no_purchase_after_split" => "no buy".to_string(),
-            None => c.clone(),
-        })
-        .collect();
-    let mut lines = vec![Line::from(Span::styled(fmt_row(header), theme.accent))];
-    for row in &t.rows {
+    let mut header: Vec<String> = (1..=m.groups.len()).map(|g| format!("→{g}")).collect();
+    header.extend(["total".to_string(), "no buy".to_string()]);
+    let mut lines = vec![Line::from(Span::styled(
+        fmt_row("before", header),
+        theme.accent,
+    ))];
+    for (r, counts) in m.counts.iter().enumerate() {
+        let mut cells: Vec<String> = counts.iter().map(|c| c.to_string()).collect();
+        cells.push(counts.iter().sum::<usize>().to_string());
+        cells.push(m.idle[r].to_string());
         lines.push(Line::from(Span::styled(
-            fmt_row(
-                row.iter()
-                    .map(|v| {
-                        if let Value::Num(x) = v {
-                            format!("{:.0}%", x * 100.0)
-                        } else {
-                            v.display()
-                        }
-                    })
-                    .collect(),
-            ),
+            fmt_row(m.row_label(r), cells),
             theme.text,
         )));
     }
