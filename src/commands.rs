@@ -14,6 +14,7 @@ use crate::analysis::metrics::Metrics;
 use crate::analysis::migrate;
 use crate::analysis::model::Model;
 use crate::analysis::segment::{self, Profile, SegmentParams, Segmentation};
+use crate::analysis::service::{Scored, Service};
 use crate::analysis::{Table, Value};
 use crate::bail_input;
 use crate::cli::{
@@ -409,61 +410,32 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
     emit(None, false, &bytes)
 }
 
-/// [`fit_segments`] plus the agreement with the other algorithm. Its fit on the agreement
-/// sample starts as soon as the matrix is scaled and runs beside this fit and the metrics (a
-/// mixture fit is single-threaded; the rest use every core).
+/// Loads, builds features, fits at K with the agreement index (the segmentation service's one
+/// path) and writes `--dump-matrix`.
 fn fit_segments_with_agreement(
     data: Option<&Path>,
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
-) -> Result<(Segmentation, Option<(f64, usize)>)> {
+) -> Result<Scored> {
     let (_, f) = load_features(data, load_args)?;
-    let p = params(m, k);
-    segment::check_k(p.k, f.len())?;
-    let (transform, x) = f.scaled(&p.features, p.scaler)?;
-    let sample = segment::AgreementSample::draw(&segment::clustered_matrix(&f, &x), p.seed);
-    let (theirs, fitted) = crate::parallel::beside(
-        || {
-            let _t = crate::timing::phase("agreement");
-            sample.fit_other(p.k, p.algo, p.seed)
-        },
-        || {
-            segment::fit_unscored_scaled(&f, &p, transform, x).and_then(|mut s| {
-                write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
-                segment::score(&mut s);
-                Ok(s)
-            })
-        },
-    );
-    let s = fitted?;
-    let ari = theirs.map(|t| sample.agreement(&s.clustered().1, &t));
+    let (s, ari) = Service::new(&f).fit_scored(&params(m, k))?;
+    write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
     Ok((s, ari))
 }
 
-/// Loads, builds features, fits at K and writes `--dump-matrix`: what segment and export
-/// share. Returns the dataset's name with the segmentation.
+/// Loads, builds features, fits and scores at K (no agreement index) and writes
+/// `--dump-matrix`. Returns the dataset's name with the segmentation.
 fn fit_segments(
     data: Option<&Path>,
     load_args: &LoadArgs,
     m: &ModelArgs,
     k: usize,
 ) -> Result<(String, Segmentation)> {
-    let (name, mut s) = fit_unscored(data, load_args, m, k)?;
-    segment::score(&mut s);
-    Ok((name, s))
-}
-
-/// [`fit_segments`] without the metrics.
-fn fit_unscored(
-    data: Option<&Path>,
-    load_args: &LoadArgs,
-    m: &ModelArgs,
-    k: usize,
-) -> Result<(String, Segmentation)> {
     let (name, f) = load_features(data, load_args)?;
-    let s = segment::fit_unscored(&f, &params(m, k))?;
+    let mut s = Service::new(&f).fit(&params(m, k))?;
     write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
+    segment::score(&mut s);
     Ok((name, s))
 }
 

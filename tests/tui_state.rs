@@ -469,3 +469,65 @@ fn the_segments_pane_shows_why_and_flags_a_degenerate_segmentation() {
         "{screen}"
     );
 }
+
+/// The worker's segment service, driven as the TUI drives it: the newest of several waiting
+/// requests is the only one answered, first with its profile and then scored, and a feature
+/// set is scaled once whatever K is asked.
+#[test]
+fn the_segment_service_answers_the_newest_request_in_two_phases_from_its_cache() {
+    use segscope::analysis::features::ScalerKind;
+    use segscope::analysis::segment::{Algo, is_scored};
+    use segscope::analysis::service::Service;
+    let app = loaded();
+    let f = app.features.ready().unwrap().features.clone();
+    let mut service = Service::new(&f);
+    let request = |generation, k, scaler| Effect::Segments {
+        generation,
+        k,
+        algo: Algo::Kmeans,
+        features: "rfm+".into(),
+        scaler,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (out, results) = std::sync::mpsc::channel();
+    for (g, k) in [(1, 3), (2, 5), (3, 4)] {
+        tx.send(request(g, k, ScalerKind::Robust)).unwrap();
+    }
+    drop(tx);
+    let scored = std::cell::Cell::new(0);
+    segscope::tui::worker::serve_segments(&mut service, &rx, &out, &mut |_| None, &|| {
+        scored.set(scored.get() + 1)
+    });
+    let got: Vec<Action> = results.try_iter().collect();
+    assert_eq!(
+        got.len(),
+        2,
+        "requests 1 and 2 were superseded before they ran"
+    );
+    for (i, a) in got.iter().enumerate() {
+        let Action::SegmentsReady { generation, result } = a else {
+            panic!("{a:?}")
+        };
+        assert_eq!(*generation, 3);
+        let r = result.as_ref().unwrap();
+        assert_eq!(r.seg.k, 4);
+        assert_eq!(is_scored(&r.seg), i == 1, "profile first, then scored");
+        assert_eq!(r.agreement.is_some(), i == 1);
+    }
+    assert_eq!(scored.get(), 1);
+    assert_eq!(service.cached(), 1);
+    // Another K on the same features fits from the cache; another scaler scales once more.
+    let (tx, rx) = std::sync::mpsc::channel();
+    tx.send(request(4, 6, ScalerKind::Robust)).unwrap();
+    tx.send(request(5, 6, ScalerKind::Standard)).unwrap();
+    drop(tx);
+    // Both wait, so only the standard-scaled one is answered; it is scaled once, beside the
+    // robust matrix already kept.
+    segscope::tui::worker::serve_segments(&mut service, &rx, &out, &mut |_| None, &|| {});
+    assert_eq!(service.cached(), 2);
+    let last: Vec<Action> = results.try_iter().collect();
+    assert!(
+        last.iter()
+            .all(|a| matches!(a, Action::SegmentsReady { generation: 5, .. }))
+    );
+}

@@ -1000,7 +1000,7 @@ fn table_features(t: &crate::data::table::CustomerTable) -> Result<CustomerFeatu
 }
 
 /// How features are scaled after log1p.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum ScalerKind {
     /// (x - median) / IQR, scikit-learn's RobustScaler.

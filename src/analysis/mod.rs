@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod model;
 pub mod persona;
 pub mod segment;
+pub mod service;
 pub mod simd;
 pub mod table;
 pub mod trends;

@@ -297,9 +297,10 @@ fn stable_order(labels: &[usize], key: &[f64]) -> (Vec<usize>, Vec<usize>) {
     (labels.iter().map(|&l| new_of[l]).collect(), order)
 }
 
-/// Fits a segmentation of the customers in `f`, with its quality metrics.
+/// Fits a segmentation of the customers in `f`, with its quality metrics (no agreement index):
+/// [`super::service::Service`]'s fit, then [`score`].
 pub fn fit(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
-    let mut s = fit_unscored(f, p)?;
+    let mut s = super::service::Service::new(f).fit(p)?;
     score(&mut s);
     Ok(s)
 }
@@ -320,8 +321,7 @@ pub fn is_scored(s: &Segmentation) -> bool {
 /// Fits a segmentation with profiles but without metrics (NaN until [`score`]): the TUI shows
 /// the profile first, and the silhouette when it is ready.
 pub fn fit_unscored(f: &CustomerFeatures, p: &SegmentParams) -> Result<Segmentation> {
-    let (transform, x) = f.scaled(&p.features, p.scaler)?;
-    fit_unscored_scaled(f, p, transform, x)
+    super::service::Service::new(f).fit(p)
 }
 
 /// The rows that are clustered: every customer but the net returners.

@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, OnceLock};
 
 use crate::analysis::customers::CustomerIndex;
-use crate::analysis::features::{CustomerFeatures, ScalerKind, Transform, customer_features};
+use crate::analysis::features::{CustomerFeatures, ScalerKind, customer_features};
 use crate::analysis::grouped::Keys;
 use crate::analysis::segment::{self, Algo, SegmentParams, Segmentation};
 use crate::analysis::{eda, migrate, trends};
@@ -68,8 +68,7 @@ fn features_and_matrix(ds: &Dataset) -> Result<(FeaturesReady, Scaled), String> 
     Ok((ready, scaled))
 }
 
-/// A feature set's transform and scaled matrix.
-type Scaled = (Transform, ndarray::Array2<f64>);
+use crate::analysis::service::{Scaled, Service};
 
 fn params(k: usize, algo: Algo, features: &str, scaler: ScalerKind) -> SegmentParams {
     SegmentParams {
@@ -91,10 +90,10 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
             features,
             scaler,
         } => {
-            let result = segment::fit(f, &params(*k, *algo, features, *scaler))
+            let result = Service::new(f)
+                .fit_scored(&params(*k, *algo, features, *scaler))
                 .map_err(msg)
-                .map(|seg| {
-                    let agreement = segment::agreement_with_other(&seg);
+                .map(|(seg, agreement)| {
                     Arc::new(SegResult {
                         seg,
                         agreement,
@@ -289,9 +288,8 @@ impl Gate {
     }
 }
 
-/// Features first, then segment requests, always the newest one (older requests are dropped:
-/// the app ignores their results anyway). Each result is sent twice: the profile as soon as
-/// the fit is done, then with its metrics, unless a newer request is already waiting.
+/// Features first, then segment requests (see [`serve_segments`]); other effects that reach
+/// this thread run as they come.
 fn segment_loop(
     ds: Dataset,
     out: Sender<Action>,
@@ -299,23 +297,41 @@ fn segment_loop(
     rx: Receiver<Effect>,
     gate: Gate,
 ) {
-    let mut scaled: std::collections::HashMap<String, Scaled> = Default::default();
-    let ready = match features_and_matrix(&ds) {
+    let ready = features_and_matrix(&ds);
+    let (ready, matrix) = match ready {
         Ok((ready, matrix)) => {
-            scaled.insert(
-                format!("{DEFAULT_FEATURES}/{}", ScalerKind::Robust.name()),
-                matrix,
-            );
             let _ = slot.set(ready.features.clone());
-            Ok(ready)
+            (Ok(ready), Some(matrix))
         }
-        Err(e) => Err(e),
+        Err(e) => (Err(e), None),
     };
     let _ = out.send(Action::FeaturesReady(ready));
-    let Some(f) = slot.get().cloned() else {
+    let (Some(f), Some(matrix)) = (slot.get().cloned(), matrix) else {
         gate.open();
         return;
     };
+    let mut service = Service::new(&f).with_scaled(DEFAULT_FEATURES, ScalerKind::Robust, matrix);
+    serve_segments(
+        &mut service,
+        &rx,
+        &out,
+        &mut |job| run_effect(&ds, &f, job),
+        &|| gate.open(),
+    );
+}
+
+/// Answers segment requests until the channel closes, always the newest one (older requests
+/// are dropped: the app ignores their results anyway). Each result is sent twice: the profile
+/// as soon as the fit is done, then scored with the agreement index, unless a newer request
+/// is already waiting. `other` runs any other effect; `scored` is called after each scored
+/// result (the K sweep waits for the first).
+pub fn serve_segments(
+    service: &mut Service,
+    rx: &Receiver<Effect>,
+    out: &Sender<Action>,
+    other: &mut dyn FnMut(&Effect) -> Option<Action>,
+    scored: &dyn Fn(),
+) {
     let mut next: Option<Effect> = None;
     loop {
         let mut job = match next.take() {
@@ -336,55 +352,42 @@ fn segment_loop(
             scaler,
         } = &job
         else {
-            if let Some(a) = run_effect(&ds, &f, &job)
+            if let Some(a) = other(&job)
                 && out.send(a).is_err()
             {
                 return;
             }
             continue;
         };
-        // The scaled matrix of a feature set and scaler is kept: a K change then only fits.
-        let p = params(*k, *algo, features, *scaler);
-        let cache_key = format!("{features}/{}", scaler.name());
-        let scaled = match scaled.get(&cache_key) {
-            Some(m) => Ok(m.clone()),
-            None => f.scaled(&p.features, p.scaler).inspect(|m| {
-                scaled.insert(cache_key.clone(), m.clone());
-            }),
-        };
-        let fitted = scaled.and_then(|(t, x)| segment::fit_unscored_scaled(&f, &p, t, x));
-        let send = |seg: Segmentation, agreement| {
+        let send = |result: Result<(Segmentation, Option<(f64, usize)>), String>| {
             out.send(Action::SegmentsReady {
                 generation: *generation,
-                result: Ok(Arc::new(SegResult {
-                    seg,
-                    agreement,
-                    features_spec: features.clone(),
-                })),
+                result: result.map(|(seg, agreement)| {
+                    Arc::new(SegResult {
+                        seg,
+                        agreement,
+                        features_spec: features.clone(),
+                    })
+                }),
             })
         };
-        let mut seg = match fitted {
+        let seg = match service.fit(&params(*k, *algo, features, *scaler)) {
             Ok(seg) => seg,
             Err(e) => {
-                let _ = out.send(Action::SegmentsReady {
-                    generation: *generation,
-                    result: Err(msg(e)),
-                });
+                let _ = send(Err(msg(e)));
                 continue;
             }
         };
-        if send(seg.clone(), None).is_err() {
+        if send(Ok((seg.clone(), None))).is_err() {
             return;
         }
         if let Ok(newer) = rx.try_recv() {
             next = Some(newer);
             continue;
         }
-        segment::score(&mut seg);
-        let agreement = segment::agreement_with_other(&seg);
-        if send(seg, agreement).is_err() {
+        if send(Ok(Service::score(seg))).is_err() {
             return;
         }
-        gate.open();
+        scored();
     }
 }
