@@ -155,7 +155,7 @@ impl CustomerIndex {
     /// columns, no sorted copy), and each customer's rows are found by a counting sort on
     /// the codes, not a sort of every line. `cols` are the card's columns.
     fn by_code(ds: &Dataset, cols: &[Expr]) -> Result<Option<CustomerIndex>> {
-        let (Some(ids), true) = (&ds.customer_ids, ds.present.customer_code) else {
+        let Some(ids) = ds.coded_customers() else {
             return Ok(None);
         };
         let _t = crate::timing::phase("index: by code");

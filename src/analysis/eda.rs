@@ -1216,11 +1216,7 @@ const MAX_PAIR_CATEGORIES: usize = 256;
 /// join pairs every category of a customer with every other. `None` without customer codes
 /// or with very many categories.
 fn category_pairs_by_code(ds: &Dataset, keys: Option<&Keys>) -> Result<Option<DataFrame>> {
-    let Some(ids) = ds
-        .customer_ids
-        .as_ref()
-        .filter(|_| ds.present.customer_code)
-    else {
+    let Some(ids) = ds.coded_customers() else {
         return Ok(None);
     };
     let coded = match keys {

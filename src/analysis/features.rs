@@ -222,12 +222,12 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     ];
     // Where the lines look their category up by product code, each product's category: the
     // lines then carry the code, not a text per line.
-    let by_product = match (&ds.products, ds.present.category) {
-        (Some(p), true) if p.column("category").is_ok() => Some((
-            frame::opt_texts(p, "category")?,
-            p.column("category")?.as_materialized_series().clone(),
+    let by_product = match ds.category_by_product() {
+        Some(c) => Some((
+            frame::column_opt_texts(c)?,
+            c.as_materialized_series().clone(),
         )),
-        _ => None,
+        None => None,
     };
     if by_product.is_some() {
         needed.push(col("product_code"));
@@ -245,8 +245,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         needed.push(col("region"));
     }
     // Integer-coded customers (a folder's customer file) group and join far faster than text,
-    // and are named only at the end (the ids are not copied with the lines).
-    let coded = ds.customer_ids.is_some() && ds.present.customer_code;
+    // and are named only at the end (the ids are not copied with the lines): `key` is then
+    // the code.
     let key = ds.present.customer_key();
     needed.push(col(key));
     let t = crate::timing::phase("features: lines");
@@ -366,11 +366,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     drop(t_before);
     // Where codes are the rows of the id table (a folder's customer file), a code finds its
     // customer directly: the dense pass, and lookups instead of joins below.
-    let lookup = coded
-        && match &ds.customer_ids {
-            Some(ids) => codes_are_rows(ids)?,
-            None => false,
-        };
+    let lookup = ds.codes_are_rows()?;
     let dense = if line_region || !dense || !lookup {
         None
     } else {
@@ -397,7 +393,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         has_signup = schema.get("signup_date").is_some();
         has_region = schema.get("region").is_some();
         let table = if lookup {
-            Some(customers.clone().collect()?).filter(|t| codes_are_rows(t).unwrap_or(false))
+            Some(customers.clone().collect()?)
+                .filter(|t| crate::data::codes_are_rows(t).unwrap_or(false))
         } else {
             None
         };
@@ -435,7 +432,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
             );
         }
     }
-    if let (true, Some(ids)) = (coded, &ds.customer_ids) {
+    if let Some(ids) = ds.coded_customers() {
         query = if lookup {
             let names = ids.column("customer_id")?.as_materialized_series().clone();
             query.with_column(lit(names).gather(col(key), true).alias("customer_id"))
@@ -451,7 +448,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     let t = crate::timing::phase("features: per customer");
     // Customers in id order: by code when codes follow the ids (a customer file sorted by
     // id), which is far cheaper than sorting the texts.
-    let by_code = match (&ds.customer_ids, lookup) {
+    let by_code = match (ds.coded_customers(), lookup) {
         (Some(ids), true) => frame::strictly_ascending(ids, "customer_id")?,
         _ => false,
     };
@@ -642,7 +639,7 @@ fn dense_aggregates(
     of_product: Option<&[Option<String>]>,
 ) -> Result<Option<DataFrame>> {
     let categories = category_names.len();
-    let (Some(ids), true) = (&ds.customer_ids, ds.present.customer_code) else {
+    let Some(ids) = ds.coded_customers() else {
         return Ok(None);
     };
     if categories > MAX_CATEGORY_INDICATORS {
@@ -846,20 +843,6 @@ fn dense_aggregates(
     let returned: Vec<f64> = bought_by.iter().map(|&c| returned[c]).collect();
     columns.push(Column::new("returned".into(), returned));
     Ok(Some(DataFrame::new(bought_by.len(), columns)?))
-}
-
-/// Whether row i of `table` holds `customer_code` i (the customer and id tables of a folder),
-/// so a code looks its row up directly.
-fn codes_are_rows(table: &DataFrame) -> Result<bool> {
-    let Ok(codes) = table.column("customer_code") else {
-        return Ok(false);
-    };
-    Ok(codes
-        .cast(&DataType::UInt32)?
-        .u32()?
-        .iter()
-        .enumerate()
-        .all(|(i, c)| c == Some(i as u32)))
 }
 
 /// Threads of [`dense_aggregates`], each summing the customers whose code is its number

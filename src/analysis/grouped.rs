@@ -130,15 +130,11 @@ impl Keys {
     /// lines, and no date or number is missing.
     pub fn build(ds: &Dataset) -> Result<Option<Keys>> {
         let _t = crate::timing::phase("grouped: keys");
-        let (Some(ids), true) = (&ds.customer_ids, ds.present.customer_code) else {
+        let Some(ids) = ds.coded_customers() else {
             return Ok(None);
         };
         // Categories by product code: only where the lines look them up in the product file.
-        let by_product = ds
-            .products
-            .as_ref()
-            .and_then(|p| p.column("category").ok())
-            .filter(|_| ds.present.category);
+        let by_product = ds.category_by_product();
         let mut select = vec![
             col("customer_code"),
             col(ORDER_CODE),

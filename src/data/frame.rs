@@ -34,7 +34,12 @@ pub fn texts(df: &DataFrame, name: &str) -> Result<Vec<String>> {
 
 /// Text cells, keeping missing ones as None.
 pub fn opt_texts(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>> {
-    let c = df.column(name)?.cast(&DataType::String)?;
+    column_opt_texts(df.column(name)?)
+}
+
+/// [`opt_texts`] of a column already in hand.
+pub fn column_opt_texts(c: &Column) -> Result<Vec<Option<String>>> {
+    let c = c.cast(&DataType::String)?;
     Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
 }
 

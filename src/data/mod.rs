@@ -126,6 +126,20 @@ impl Present {
     }
 }
 
+/// Whether row i of `table` holds `customer_code` i (the customer and id tables of a folder),
+/// so a code looks its row up directly.
+pub fn codes_are_rows(table: &DataFrame) -> Result<bool> {
+    let Ok(codes) = table.column("customer_code") else {
+        return Ok(false);
+    };
+    Ok(codes
+        .cast(&DataType::UInt32)?
+        .u32()?
+        .iter()
+        .enumerate()
+        .all(|(i, c)| c == Some(i as u32)))
+}
+
 /// A loaded dataset. Column names are [`Role::key`]s: `customer_id` (text, may be missing),
 /// `order_id` (and its integer [`ORDER_CODE`]), `date` (datetime), `quantity`, `unit_price`, `amount` (f64), and where present
 /// `product_id`, `product_name`, `category`, `region`.
@@ -163,6 +177,34 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The `customer_code` → `customer_id` table when the lines carry integer customer codes
+    /// (a folder's customer file): per-customer results group by code and are named at the
+    /// end. `None` when lines carry the ids themselves.
+    pub fn coded_customers(&self) -> Option<&DataFrame> {
+        self.customer_ids
+            .as_ref()
+            .filter(|_| self.present.customer_code)
+    }
+
+    /// Whether a customer's code is its row in the id table (and so its row in any
+    /// per-customer array indexed by code): then a code finds its customer directly, with no
+    /// join.
+    pub fn codes_are_rows(&self) -> Result<bool> {
+        match self.coded_customers() {
+            Some(ids) => codes_are_rows(ids),
+            None => Ok(false),
+        }
+    }
+
+    /// Each product's category, row = `product_code`, where the lines look their category up
+    /// by product code (a folder's product file) instead of carrying it.
+    pub fn category_by_product(&self) -> Option<&Column> {
+        self.products
+            .as_ref()
+            .filter(|_| self.present.category)
+            .and_then(|p| p.column("category").ok())
+    }
+
     /// The same dataset with its lines and returns computed once, for callers that query them
     /// many times (EDA, trends, the TUI).
     pub fn materialized(&self) -> Result<Dataset> {
