@@ -20,8 +20,8 @@ use segscope::tui;
 /// the user's environment variable of the same name):
 /// - `arenas` arenas (MALLOC_ARENA_MAX): glibc gives threads their own arenas, so memory polars
 ///   frees on one thread is not reused by the next, and the peak grows. Two for the commands;
-///   one for the TUI, whose load and jobs all run off the main thread (its peak drops by
-///   ~20 MB at a million lines, no slower);
+///   one for the TUI, whose load and jobs all run off the main thread (its peak is lower,
+///   BENCHMARKS.md's TUI row);
 /// - no mmap for large blocks (MALLOC_MMAP_MAX_), and freed memory kept (MALLOC_TRIM_THRESHOLD_):
 ///   otherwise every column above 32 MB is fresh pages from the kernel, zeroed and faulted in
 ///   one by one, and handed back on free; reused, they cost nothing. The peak is unchanged.

@@ -47,7 +47,9 @@ pub fn json_safe(json: &str) -> String {
     out
 }
 
-fn is_unsafe(c: char) -> bool {
+/// Characters that must never reach a terminal or a joined file raw: controls, zero-width
+/// and bidi formatting characters.
+pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{180e}' | '\u{feff}')
 }

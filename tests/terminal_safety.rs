@@ -5,11 +5,10 @@ mod common;
 
 use common::*;
 
+/// Any character the app counts as unsafe, other than the output's own line breaks.
 fn has_raw_control(s: &str) -> bool {
-    s.chars().any(|c| {
-        (c.is_control() && c != '\n')
-            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{200b}'..='\u{200f}')
-    })
+    s.chars()
+        .any(|c| c != '\n' && segscope::report::is_unsafe(c))
 }
 
 #[test]

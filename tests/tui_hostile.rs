@@ -10,9 +10,9 @@ use segscope::tui::action::Action;
 use segscope::tui::app::App;
 use segscope::tui::worker;
 
+/// What the app itself counts as unsafe on a terminal.
 fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    segscope::report::is_unsafe(c)
 }
 
 #[test]

@@ -626,8 +626,7 @@ fn customer_texts(per: &DataFrame, region_column: Option<&str>) -> Result<Custom
 
 /// The per-customer aggregates of the group-by in [`customer_features`] (same columns), by
 /// adding each line into its customer's slot: customers are dense integer codes, so this is
-/// one pass over numeric columns, where a hash group-by over a million customers takes
-/// seconds. `None` when the lines don't allow it: no codes, too many categories, missing
+/// one pass over numeric columns instead of a hash group-by over every customer. `None` when the lines don't allow it: no codes, too many categories, missing
 /// values, or orders not in runs, that is an order whose lines are not one run in the file
 /// (its code descends), or one order that changes customer (then the distinct orders of a customer are not
 /// its runs of lines, and the group-by counts them). Codes must be the rows of the id table

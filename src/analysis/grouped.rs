@@ -2,8 +2,8 @@
 //! or category) and month, from one pass over integer-coded lines.
 //!
 //! The EDA tables and trends ask this of a million lines several times. As polars group-bys
-//! each is a hash of every line plus a hash set per group for each distinct count (~100 ms at
-//! a million lines, and the TUI runs a dozen of them while the segments fit). Here the lines
+//! each is a hash of every line plus a hash set per group for each distinct count (and the TUI
+//! runs a dozen of them while the segments fit). Here the lines
 //! already carry dense codes (customers, products, orders), so a group is an array index,
 //! distinct orders are counted as runs (an order's lines are one run when its code never
 //! descends) and distinct customers as bits. Where the data lacks the codes, [`Keys::build`]

@@ -143,7 +143,7 @@ impl RawFile {
 ///
 /// A large file is mapped rather than copied into memory: its pages come from the page cache
 /// as they are parsed, instead of a fresh buffer of the file's size that the kernel must zero
-/// first (at 10M lines that buffer was 600 MB of page faults).
+/// first.
 pub fn read_path(path: &Path, how: ReadAs) -> Result<RawFile> {
     let name = path.display().to_string();
     if super::sheet::is_spreadsheet(path) {

@@ -160,6 +160,63 @@ fn ready_name(a: &Action) -> Option<&'static str> {
     })
 }
 
+/// The `SEGSCOPE_TIMINGS` observer of the event loop (bench/tui_pty.py reads its lines): when
+/// each result first reaches the screen, how long a key takes to its frame, and how long a K
+/// change takes to its new profile. Silent unless timings are on.
+#[derive(Default)]
+struct Probes {
+    /// The action being handled: when it arrived, whether it is a key, what result it is.
+    at: Option<std::time::Instant>,
+    is_key: bool,
+    ready: Option<&'static str>,
+    segments_of: Option<u64>,
+    /// The key that asked for new segments, and when: its frame is logged as a K change.
+    k_change: Option<(u64, std::time::Instant)>,
+    segments_seen: bool,
+}
+
+impl Probes {
+    fn received(&mut self, a: &Action) {
+        self.at = Some(std::time::Instant::now());
+        self.is_key = matches!(a, Action::Key(_));
+        self.ready = ready_name(a);
+        self.segments_of = match a {
+            Action::SegmentsReady { generation, .. } => Some(*generation),
+            _ => None,
+        };
+    }
+
+    fn asked(&mut self, e: &Effect) {
+        if let (Effect::Segments { generation, .. }, true, Some(at)) = (e, self.is_key, self.at) {
+            self.k_change = Some((*generation, at));
+        }
+    }
+
+    fn drawn(&mut self) {
+        if !crate::timing::enabled() {
+            return;
+        }
+        if let (true, Some(at)) = (self.is_key, self.at) {
+            let ms = at.elapsed().as_secs_f64() * 1e3;
+            crate::timing::log(&format!("tui key frame: {ms:.2} ms"));
+        }
+        if let (Some(g), Some((want, at))) = (self.segments_of, self.k_change)
+            && g == want
+        {
+            let ms = at.elapsed().as_secs_f64() * 1e3;
+            crate::timing::log(&format!("tui K change frame: {ms:.1} ms"));
+            self.k_change = None;
+        }
+        // Only the first segmentation on screen is a "ready" event.
+        if self.segments_of.is_some() && std::mem::replace(&mut self.segments_seen, true) {
+            self.ready = None;
+        }
+        if let Some(r) = self.ready.take() {
+            crate::timing::event(&format!("tui {r}"));
+        }
+    }
+}
+
 /// Runs the app until the user quits (or a signal asks it to). The terminal is restored on
 /// every exit path: normal quit, error, panic (ratatui's hook, then exit 101), and every
 /// signal that ends a process; Ctrl-Z and SIGTSTP suspend with the terminal restored. A dataset
@@ -181,11 +238,9 @@ pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Them
         // Test-only: with SEGSCOPE_TEST_PANIC set, Shift-P panics, to prove a crash restores
         // the terminal (tests/tui_e2e.rs).
         let test_panic = std::env::var_os("SEGSCOPE_TEST_PANIC").is_some();
-        // The key that asked for new segments, and when: its frame is logged as a K change.
-        let mut k_change: Option<(u64, std::time::Instant)> = None;
-        let mut first_segments = true;
+        let mut probes = Probes::default();
         while let Ok(action) = rx.recv() {
-            let received = std::time::Instant::now();
+            probes.received(&action);
             if test_panic
                 && matches!(&action, Action::Key(k) if k.code == crossterm::event::KeyCode::Char('P'))
             {
@@ -204,12 +259,6 @@ pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Them
                 }
                 _ => {}
             }
-            let is_key = matches!(action, Action::Key(_));
-            let mut ready = ready_name(&action);
-            let segments_of = match &action {
-                Action::SegmentsReady { generation, .. } => Some(*generation),
-                _ => None,
-            };
             let before = app.redraw_key();
             let effects = app.update(action);
             for e in effects {
@@ -220,11 +269,7 @@ pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Them
                         app.update(Action::Exported(r));
                     }
                     other => {
-                        if let Effect::Segments { generation, .. } = &other
-                            && is_key
-                        {
-                            k_change = Some((*generation, received));
-                        }
+                        probes.asked(&other);
                         worker.submit(other)
                     }
                 }
@@ -234,25 +279,7 @@ pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Them
             }
             if app.redraw_key() != before {
                 terminal.draw(|f| ui::draw(f, &app, &theme))?;
-                if crate::timing::enabled() {
-                    let ms = received.elapsed().as_secs_f64() * 1e3;
-                    if is_key {
-                        crate::timing::log(&format!("tui key frame: {ms:.2} ms"));
-                    }
-                    if let (Some(g), Some((want, at))) = (segments_of, k_change)
-                        && g == want
-                    {
-                        let ms = at.elapsed().as_secs_f64() * 1e3;
-                        crate::timing::log(&format!("tui K change frame: {ms:.1} ms"));
-                        k_change = None;
-                    }
-                    if segments_of.is_some() && !std::mem::take(&mut first_segments) {
-                        ready = None;
-                    }
-                    if let Some(r) = ready {
-                        crate::timing::event(&format!("tui {r}"));
-                    }
-                }
+                probes.drawn();
             }
         }
         Ok(())
