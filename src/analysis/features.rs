@@ -212,7 +212,111 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     if let Some(t) = &ds.table {
         return table_features(t);
     }
-    // The columns features read, joined and collected once for the queries below.
+    let lines = feature_lines(ds)?;
+    let t_before = crate::timing::phase("features: reference date and categories");
+    let reference_us = reference_date(&lines.lines)?;
+    let category_names = bought_categories(ds, &lines)?;
+    let (aggs, bought, indicators) = aggregations(ds, &lines, &category_names);
+    let (returns, any_returns) = returns_by_customer(ds, lines.key)?;
+    drop(t_before);
+    // Where codes are the rows of the id table (a folder's customer file), a code finds its
+    // customer directly: the dense pass, and lookups instead of joins below.
+    let lookup = ds.codes_are_rows()?;
+    let dense = if lines.line_region || !dense || !lookup {
+        None
+    } else {
+        let _t = crate::timing::phase("features: dense aggregates");
+        let of_product = lines.by_product.as_ref().map(|(c, _)| c.as_slice());
+        dense_aggregates(ds, &bought, &category_names, of_product)?
+    };
+    let key = lines.key;
+    let query = match dense {
+        Some(per) => per.lazy(),
+        None => bought.group_by([col(key)]).agg(aggs).join(
+            returns,
+            [col(key)],
+            [col(key)],
+            JoinArgs::new(JoinType::Left),
+        ),
+    };
+    let (query, file) = with_customer_file(ds, query, key, lookup)?;
+    let query = with_customer_ids(ds, query, key, lookup)?;
+    let per = sorted_by_customer(ds, query, key, lookup)?;
+    let _t_columns = crate::timing::phase("features: columns");
+    if per.height() == 0 {
+        bail_input!(
+            "{}: no purchase carries a customer id, so there are no customers to segment",
+            ds.name
+        );
+    }
+    let texts = {
+        // The texts (ids, regions and the regions' indicator columns) are made on another
+        // core beside the numbers: one String per customer each.
+        let region_column = if file.region {
+            Some("__region")
+        } else if lines.line_region {
+            Some("__line_region")
+        } else {
+            None
+        };
+        let per = per.clone();
+        std::thread::spawn(move || customer_texts(&per, region_column))
+    };
+    let mut columns = FeatureColumns::default();
+    rfm_columns(&per, reference_us, file.signup, &mut columns)?;
+    if ds.present.category {
+        columns.push(
+            names::DISTINCT_CATEGORIES,
+            distinct_categories(&per, category_names.len(), indicators)?,
+        );
+    }
+    if any_returns {
+        columns.push(names::RETURN_RATE, return_rates(&per)?);
+    }
+    columns.push(names::TOTAL_QUANTITY, f64s(&per, names::TOTAL_QUANTITY)?);
+    columns.push(names::AVG_UNIT_PRICE, f64s(&per, names::AVG_UNIT_PRICE)?);
+    let categories = if ds.present.category {
+        Some(category_shares(&per, category_names, &mut columns)?)
+    } else {
+        None
+    };
+    let CustomerTexts {
+        ids,
+        region,
+        indicators,
+    } = crate::parallel::joined(texts)?;
+    for (name, values) in indicators {
+        columns.push(&name, values);
+    }
+    let raw = columns.row_major(per.height());
+    Ok(CustomerFeatures {
+        ids,
+        names: columns.names,
+        raw,
+        region,
+        categories,
+        reference_us,
+        from_table: false,
+    })
+}
+
+/// The lines features read, collected once, and how they name customers and categories.
+struct FeatureLines {
+    lines: LazyFrame,
+    /// The lines with a customer id.
+    bought: LazyFrame,
+    /// Where the lines look their category up by product code: each product's category, as
+    /// texts and as the series the lookup gathers from.
+    by_product: Option<(Vec<Option<String>>, Series)>,
+    /// Region comes from the lines (a log), not from a customer file.
+    line_region: bool,
+    /// The customer column: the integer code where customers are coded (a folder's customer
+    /// file; they group and join far faster than text and are named only at the end).
+    key: &'static str,
+}
+
+/// Collects the columns features read, once for every query below.
+fn feature_lines(ds: &Dataset) -> Result<FeatureLines> {
     let mut needed = vec![
         col(ORDER_CODE),
         col("date"),
@@ -220,8 +324,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         col("quantity"),
         col("unit_price"),
     ];
-    // Where the lines look their category up by product code, each product's category: the
-    // lines then carry the code, not a text per line.
+    // Lines that look their category up by product code carry the code, not a text per line.
     let by_product = match ds.category_by_product() {
         Some(c) => Some((
             frame::column_opt_texts(c)?,
@@ -234,8 +337,8 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     } else if ds.present.category {
         needed.push(col("category"));
     }
-    // Region comes from the customer table where it has one (joined per customer below, not
-    // per line); from the lines only for a log.
+    // Region comes from the customer table where it has one (joined per customer, not per
+    // line); from the lines only for a log.
     let table_region = match &ds.customers {
         Some(c) => c.clone().collect_schema()?.get("region").is_some(),
         None => false,
@@ -244,9 +347,6 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     if line_region {
         needed.push(col("region"));
     }
-    // Integer-coded customers (a folder's customer file) group and join far faster than text,
-    // and are named only at the end (the ids are not copied with the lines): `key` is then
-    // the code.
     let key = ds.present.customer_key();
     needed.push(col(key));
     let t = crate::timing::phase("features: lines");
@@ -257,8 +357,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         let category = lit(categories.clone()).gather(col("product_code"), true);
         lines = lines.with_column(category.alias("category"));
     }
-    // Lines of customers who are known (the filter copies every line, so it runs only when
-    // some id is missing).
+    // The filter copies every line, so it runs only when some id is missing.
     let missing = lines
         .clone()
         .select([col(key).null_count().alias("n")])
@@ -268,17 +367,33 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     } else {
         lines.clone()
     };
-    let t_before = crate::timing::phase("features: reference date and categories");
+    Ok(FeatureLines {
+        lines,
+        bought,
+        by_product,
+        line_region,
+        key,
+    })
+}
+
+/// The last purchase date (microseconds): recency and tenure count to it.
+fn reference_date(lines: &LazyFrame) -> Result<i64> {
     let reference = lines
+        .clone()
         .select([col("date").max().cast(DataType::Int64).alias("d")])
         .collect()?;
-    let reference_us = i64s(&reference, "d")?
+    Ok(i64s(&reference, "d")?
         .first()
         .copied()
         .flatten()
-        .unwrap_or(0);
-    let category_names: Vec<String> = if let Some((of_product, _)) = &by_product {
-        let bought_products = bought
+        .unwrap_or(0))
+}
+
+/// The categories customers bought, sorted.
+fn bought_categories(ds: &Dataset, l: &FeatureLines) -> Result<Vec<String>> {
+    if let Some((of_product, _)) = &l.by_product {
+        let bought_products = l
+            .bought
             .clone()
             .select([col("product_code").drop_nulls().unique()])
             .collect()?;
@@ -291,19 +406,29 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
             .collect();
         names.sort();
         names.dedup();
-        names
+        Ok(names)
     } else if ds.present.category {
-        let c = bought
+        let c = l
+            .bought
             .clone()
             .select([col("category")
                 .drop_nulls()
                 .unique()
                 .sort(SortOptions::default())])
             .collect()?;
-        strs(&c, "category")?
+        strs(&c, "category")
     } else {
-        vec![]
-    };
+        Ok(vec![])
+    }
+}
+
+/// The group-by's aggregations, the bought lines with the per-category columns they read,
+/// and whether distinct categories are counted from one indicator per category.
+fn aggregations(
+    ds: &Dataset,
+    l: &FeatureLines,
+    category_names: &[String],
+) -> (Vec<Expr>, LazyFrame, bool) {
     let mut aggs = vec![
         col("date").max().cast(DataType::Int64).alias("last"),
         col("date").min().cast(DataType::Int64).alias("first"),
@@ -342,247 +467,253 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         }
     }
     let bought = if per_line.is_empty() {
-        bought
+        l.bought.clone()
     } else {
-        bought.with_columns(per_line)
+        l.bought.clone().with_columns(per_line)
     };
-    if line_region {
+    if l.line_region {
         aggs.push(col("region").drop_nulls().max().alias("__line_region"));
     }
+    (aggs, bought, indicators)
+}
 
+/// Each customer's returned value (a lazy group-by), and whether anyone returned anything.
+fn returns_by_customer(ds: &Dataset, key: &str) -> Result<(LazyFrame, bool)> {
     let returns = ds
         .returns
         .clone()
         .filter(col(key).is_not_null())
         .group_by([col(key)])
         .agg([col("amount").abs().sum().alias("returned")]);
-    // Whether any customer returned anything: a count of lines, not the group-by above.
-    let any_returns = ds
+    // A count of lines, not the group-by above.
+    let any = ds
         .returns
         .clone()
         .select([col(key).is_not_null().any(true).alias("any")])
         .collect()?;
-    let any_returns = any_returns.column("any")?.bool()?.get(0) == Some(true);
-    drop(t_before);
-    // Where codes are the rows of the id table (a folder's customer file), a code finds its
-    // customer directly: the dense pass, and lookups instead of joins below.
-    let lookup = ds.codes_are_rows()?;
-    let dense = if line_region || !dense || !lookup {
-        None
-    } else {
-        let t = crate::timing::phase("features: dense aggregates");
-        let of_product = by_product.as_ref().map(|(c, _)| c.as_slice());
-        let dense = dense_aggregates(ds, &bought, &category_names, of_product)?;
-        drop(t);
-        dense
+    Ok((returns, any.column("any")?.bool()?.get(0) == Some(true)))
+}
+
+/// What the customer file adds per customer.
+struct FileColumns {
+    signup: bool,
+    region: bool,
+}
+
+/// Signup and region from the customer file, where there is one: looked up by code where
+/// codes are its rows too, else joined.
+fn with_customer_file(
+    ds: &Dataset,
+    mut query: LazyFrame,
+    key: &str,
+    lookup: bool,
+) -> Result<(LazyFrame, FileColumns)> {
+    let Some(customers) = &ds.customers else {
+        return Ok((
+            query,
+            FileColumns {
+                signup: false,
+                region: false,
+            },
+        ));
     };
-    let mut query = match dense {
-        Some(per) => per.lazy(),
-        None => bought.group_by([col(key)]).agg(aggs).join(
-            returns,
+    let schema = customers.clone().collect_schema()?;
+    let file = FileColumns {
+        signup: schema.get("signup_date").is_some(),
+        region: schema.get("region").is_some(),
+    };
+    let table = if lookup {
+        Some(customers.clone().collect()?)
+            .filter(|t| crate::data::codes_are_rows(t).unwrap_or(false))
+    } else {
+        None
+    };
+    if let Some(table) = table {
+        let by_code = |name: &str, alias: &str, dtype: Option<DataType>| -> Result<Expr> {
+            let mut values = table.column(name)?.as_materialized_series().clone();
+            if let Some(dtype) = dtype {
+                values = values.cast(&dtype)?;
+            }
+            Ok(lit(values).gather(col(key), true).alias(alias))
+        };
+        let mut exprs = Vec::new();
+        if file.signup {
+            exprs.push(by_code("signup_date", "__signup", Some(DataType::Int64))?);
+        }
+        if file.region {
+            exprs.push(by_code("region", "__region", None)?);
+        }
+        if !exprs.is_empty() {
+            query = query.with_columns(exprs);
+        }
+    } else {
+        let mut cols = vec![col(key)];
+        if file.signup {
+            cols.push(col("signup_date").cast(DataType::Int64).alias("__signup"));
+        }
+        if file.region {
+            cols.push(col("region").alias("__region"));
+        }
+        query = query.join(
+            customers.clone().select(cols),
             [col(key)],
             [col(key)],
             JoinArgs::new(JoinType::Left),
-        ),
+        );
+    }
+    Ok((query, file))
+}
+
+/// Coded customers get their ids back: by code where codes are rows, else joined.
+fn with_customer_ids(ds: &Dataset, query: LazyFrame, key: &str, lookup: bool) -> Result<LazyFrame> {
+    let Some(ids) = ds.coded_customers() else {
+        return Ok(query);
     };
-    // Signup and region from the customer table, where there is one: looked up by code where
-    // codes are its rows too, else joined.
-    let (mut has_signup, mut has_region) = (false, false);
-    if let Some(customers) = &ds.customers {
-        let schema = customers.clone().collect_schema()?;
-        has_signup = schema.get("signup_date").is_some();
-        has_region = schema.get("region").is_some();
-        let table = if lookup {
-            Some(customers.clone().collect()?)
-                .filter(|t| crate::data::codes_are_rows(t).unwrap_or(false))
-        } else {
-            None
-        };
-        if let Some(table) = table {
-            let by_code = |name: &str, alias: &str, dtype: Option<DataType>| -> Result<Expr> {
-                let mut values = table.column(name)?.as_materialized_series().clone();
-                if let Some(dtype) = dtype {
-                    values = values.cast(&dtype)?;
-                }
-                Ok(lit(values).gather(col(key), true).alias(alias))
-            };
-            let mut exprs = Vec::new();
-            if has_signup {
-                exprs.push(by_code("signup_date", "__signup", Some(DataType::Int64))?);
-            }
-            if has_region {
-                exprs.push(by_code("region", "__region", None)?);
-            }
-            if !exprs.is_empty() {
-                query = query.with_columns(exprs);
-            }
-        } else {
-            let mut cols = vec![col(key)];
-            if has_signup {
-                cols.push(col("signup_date").cast(DataType::Int64).alias("__signup"));
-            }
-            if has_region {
-                cols.push(col("region").alias("__region"));
-            }
-            query = query.join(
-                customers.clone().select(cols),
-                [col(key)],
-                [col(key)],
-                JoinArgs::new(JoinType::Left),
-            );
-        }
-    }
-    if let Some(ids) = ds.coded_customers() {
-        query = if lookup {
-            let names = ids.column("customer_id")?.as_materialized_series().clone();
-            query.with_column(lit(names).gather(col(key), true).alias("customer_id"))
-        } else {
-            query.join(
-                ids.clone().lazy(),
-                [col(key)],
-                [col(key)],
-                JoinArgs::new(JoinType::Left),
-            )
-        };
-    }
-    let t = crate::timing::phase("features: per customer");
-    // Customers in id order: by code when codes follow the ids (a customer file sorted by
-    // id), which is far cheaper than sorting the texts.
+    Ok(if lookup {
+        let names = ids.column("customer_id")?.as_materialized_series().clone();
+        query.with_column(lit(names).gather(col(key), true).alias("customer_id"))
+    } else {
+        query.join(
+            ids.clone().lazy(),
+            [col(key)],
+            [col(key)],
+            JoinArgs::new(JoinType::Left),
+        )
+    })
+}
+
+/// One row per customer, in id order: by code when codes follow the ids (a customer file
+/// sorted by id), which is far cheaper than sorting the texts.
+fn sorted_by_customer(
+    ds: &Dataset,
+    query: LazyFrame,
+    key: &str,
+    lookup: bool,
+) -> Result<DataFrame> {
+    let _t = crate::timing::phase("features: per customer");
     let by_code = match (ds.coded_customers(), lookup) {
         (Some(ids), true) => frame::strictly_ascending(ids, "customer_id")?,
         _ => false,
     };
     let order = if by_code { key } else { "customer_id" };
-    let per = query
+    Ok(query
         .sort([order], SortMultipleOptions::default())
-        .collect()?;
-    drop(t);
-    let _t_columns = crate::timing::phase("features: columns");
-    let n = per.height();
-    if n == 0 {
-        bail_input!(
-            "{}: no purchase carries a customer id, so there are no customers to segment",
-            ds.name
-        );
+        .collect()?)
+}
+
+/// Feature columns in the order they are made, with their names.
+#[derive(Default)]
+struct FeatureColumns {
+    names: Vec<String>,
+    columns: Vec<Vec<f64>>,
+}
+
+impl FeatureColumns {
+    fn push(&mut self, name: &str, values: Vec<f64>) {
+        self.names.push(name.to_string());
+        self.columns.push(values);
     }
-    let returned = f64s(&per, "returned")?;
+
+    /// Row-major, as the models read it; filled in row blocks so writes stay in cache.
+    fn row_major(&self, n: usize) -> Array2<f64> {
+        let d = self.names.len();
+        let mut raw = Array2::<f64>::zeros((n, d));
+        if let Some(flat) = raw.as_slice_mut() {
+            for (block, rows) in flat.chunks_mut(d.max(1) * 1024).enumerate() {
+                let base = block * 1024;
+                for (j, c) in self.columns.iter().enumerate() {
+                    for (r, row) in rows.chunks_mut(d).enumerate() {
+                        row[j] = c[base + r];
+                    }
+                }
+            }
+        }
+        raw
+    }
+}
+
+/// Recency, frequency, net spend, average order value and tenure (from signup where the
+/// customer file has it, else from the first purchase).
+fn rfm_columns(
+    per: &DataFrame,
+    reference_us: i64,
+    has_signup: bool,
+    out: &mut FeatureColumns,
+) -> Result<()> {
+    let n = per.height();
+    let returned = f64s(per, "returned")?;
     let signup: Vec<Option<i64>> = if has_signup {
-        i64s(&per, "__signup")?
+        i64s(per, "__signup")?
     } else {
         vec![None; n]
     };
-    // The texts (ids, regions and the regions' indicator columns) are made on another core
-    // beside the numbers: one String per customer each, a third of this step on one core.
-    let region_column = if has_region {
-        Some("__region")
-    } else if line_region {
-        Some("__line_region")
-    } else {
-        None
-    };
-    let texts = {
-        let per = per.clone();
-        std::thread::spawn(move || customer_texts(&per, region_column))
-    };
-
-    let last = i64s(&per, "last")?;
-    let first = i64s(&per, "first")?;
-    let frequency = f64s(&per, names::FREQUENCY)?;
-    let gross = f64s(&per, "gross")?;
+    let last = i64s(per, "last")?;
+    let first = i64s(per, "first")?;
+    let frequency = f64s(per, names::FREQUENCY)?;
+    let gross = f64s(per, "gross")?;
     let days =
         |from: Option<i64>| from.map_or(0.0, |f| ((reference_us - f) as f64 / DAY_US).floor());
-
-    let mut names: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
-    let mut push = |name: &str, v: Vec<f64>| {
-        names.push(name.to_string());
-        columns.push(v);
-    };
-    push(names::RECENCY_DAYS, last.iter().map(|&l| days(l)).collect());
-    push(names::FREQUENCY, frequency.clone());
-    push(
+    out.push(names::RECENCY_DAYS, last.iter().map(|&l| days(l)).collect());
+    out.push(names::FREQUENCY, frequency.clone());
+    out.push(
         names::MONETARY,
         (0..n).map(|i| gross[i] - returned[i]).collect(),
     );
-    push(
+    out.push(
         names::AVG_ORDER_VALUE,
         (0..n).map(|i| ratio(gross[i], frequency[i])).collect(),
     );
-    push(
+    out.push(
         names::TENURE_DAYS,
         (0..n).map(|i| days(signup[i].or(first[i]))).collect(),
     );
-    if ds.present.category {
-        let distinct = if indicators {
-            let mut count = vec![0.0; n];
-            for j in 0..category_names.len() {
-                let is = per.column(&format!("__is{j}"))?.bool()?;
-                for (c, v) in count.iter_mut().zip(is.iter()) {
-                    *c += f64::from(u8::from(v.unwrap_or(false)));
-                }
-            }
-            count
-        } else {
-            f64s(&per, names::DISTINCT_CATEGORIES)?
-        };
-        push(names::DISTINCT_CATEGORIES, distinct);
+    Ok(())
+}
+
+/// Distinct categories per customer: from the indicator columns, or counted by the group-by.
+fn distinct_categories(per: &DataFrame, categories: usize, indicators: bool) -> Result<Vec<f64>> {
+    if !indicators {
+        return f64s(per, names::DISTINCT_CATEGORIES);
     }
-    if any_returns {
-        push(
-            names::RETURN_RATE,
-            // Bounded in [0, 1]: returned over everything that passed through the till, so
-            // returns of goods bought before the log starts cannot make it 57.
-            (0..n)
-                .map(|i| ratio(returned[i], gross[i] + returned[i]))
-                .collect(),
+    let mut count = vec![0.0; per.height()];
+    for j in 0..categories {
+        let is = per.column(&format!("__is{j}"))?.bool()?;
+        for (c, v) in count.iter_mut().zip(is.iter()) {
+            *c += f64::from(u8::from(v.unwrap_or(false)));
+        }
+    }
+    Ok(count)
+}
+
+/// Return rate, bounded in [0, 1]: returned over everything that passed through the till, so
+/// returns of goods bought before the log starts cannot make it 57.
+fn return_rates(per: &DataFrame) -> Result<Vec<f64>> {
+    let returned = f64s(per, "returned")?;
+    let gross = f64s(per, "gross")?;
+    Ok((0..per.height())
+        .map(|i| ratio(returned[i], gross[i] + returned[i]))
+        .collect())
+}
+
+/// Each customer's spend per category (kept for profiles) and a `share_<category>` column
+/// per category.
+fn category_shares(
+    per: &DataFrame,
+    category_names: Vec<String>,
+    out: &mut FeatureColumns,
+) -> Result<(Vec<String>, Array2<f64>)> {
+    let n = per.height();
+    let gross = f64s(per, "gross")?;
+    let mut m = Array2::<f64>::zeros((n, category_names.len()));
+    for (j, c) in category_names.iter().enumerate() {
+        let spend = f64s(per, &format!("__spend{j}"))?;
+        m.column_mut(j).assign(&Array1::from(spend));
+        out.push(
+            &format!("{}{}", names::SHARE_PREFIX, slug(c)),
+            (0..n).map(|i| ratio(m[[i, j]], gross[i])).collect(),
         );
     }
-    push(names::TOTAL_QUANTITY, f64s(&per, names::TOTAL_QUANTITY)?);
-    push(names::AVG_UNIT_PRICE, f64s(&per, names::AVG_UNIT_PRICE)?);
-
-    let mut categories = None;
-    if ds.present.category {
-        let mut m = Array2::<f64>::zeros((n, category_names.len()));
-        for (j, c) in category_names.iter().enumerate() {
-            let spend = f64s(&per, &format!("__spend{j}"))?;
-            m.column_mut(j).assign(&Array1::from(spend));
-            push(
-                &format!("{}{}", names::SHARE_PREFIX, slug(c)),
-                (0..n).map(|i| ratio(m[[i, j]], gross[i])).collect(),
-            );
-        }
-        categories = Some((category_names, m));
-    }
-    let CustomerTexts {
-        ids,
-        region,
-        indicators,
-    } = crate::parallel::joined(texts)?;
-    for (name, values) in indicators {
-        push(&name, values);
-    }
-    // Row-major, as the models read it; filled in row blocks so writes stay in cache.
-    let d = names.len();
-    let mut raw = Array2::<f64>::zeros((n, d));
-    if let Some(flat) = raw.as_slice_mut() {
-        for (block, rows) in flat.chunks_mut(d * 1024).enumerate() {
-            let base = block * 1024;
-            for (j, c) in columns.iter().enumerate() {
-                for (r, row) in rows.chunks_mut(d).enumerate() {
-                    row[j] = c[base + r];
-                }
-            }
-        }
-    }
-    Ok(CustomerFeatures {
-        ids,
-        names,
-        raw,
-        region,
-        categories,
-        reference_us,
-        from_table: false,
-    })
+    Ok((category_names, m))
 }
 
 /// What [`customer_texts`] makes.
