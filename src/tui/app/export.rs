@@ -1,0 +1,87 @@
+//! The `e` key: the table on screen, as it is shown.
+
+use super::*;
+
+impl App {
+    /// The table on screen, as it is shown (filtered and sorted), for `e`.
+    pub fn visible_table(&self) -> Option<Table> {
+        match self.pane {
+            Pane::Overview => self.eda.ready()?.tables.first().cloned(),
+            Pane::Eda => {
+                let (t, rows) = self.eda_rows()?;
+                Some(Table {
+                    rows: rows.iter().map(|&i| t.rows[i].clone()).collect(),
+                    ..t.clone()
+                })
+            }
+            Pane::Trends => {
+                let t = self.trends.ready()?;
+                let series = self.trend_series();
+                let mut columns = vec!["month".to_string()];
+                columns.extend(series.iter().map(|s| s.name.clone()));
+                let metric = ["revenue", "orders", "active_customers"][self.trends_view.metric];
+                let mut table = Table {
+                    name: format!("monthly_{metric}"),
+                    title: format!("Monthly {metric}"),
+                    columns,
+                    rows: vec![],
+                };
+                for (i, m) in t.months.iter().enumerate() {
+                    let mut row = vec![Value::text(m)];
+                    for s in &series {
+                        let v =
+                            [&s.revenue, &s.orders, &s.active_customers][self.trends_view.metric];
+                        row.push(Value::Num(v.get(i).copied().unwrap_or(0.0)));
+                    }
+                    table.push(row);
+                }
+                Some(table)
+            }
+            Pane::Segments => {
+                if self.seg.migration {
+                    let m = self
+                        .seg
+                        .migrations
+                        .get(&self.seg.migration_key())?
+                        .ready()?;
+                    return Some(m.count_table());
+                }
+                let r = self.seg.result.as_ref()?;
+                if self.seg.members.is_some() {
+                    let index = self.index.ready()?;
+                    let mut t = Table::new(
+                        "segment_members",
+                        "Segment members",
+                        &["CustomerID", "name"],
+                    );
+                    for who in self.members(self.seg.row) {
+                        let id = r.seg.ids[who].clone();
+                        let name = index
+                            .position(&id)
+                            .and_then(|i| index.names[i].clone())
+                            .unwrap_or_default();
+                        t.push(vec![Value::text(id), Value::text(name)]);
+                    }
+                    return Some(t);
+                }
+                Some(crate::analysis::segment::profile_table(&r.seg))
+            }
+            Pane::Lookup => {
+                let card = self.lookup.card.as_ref()?;
+                let mut t = Table::new(
+                    "lookalikes",
+                    &format!("Lookalikes of {}", card.id),
+                    &["rank", "customer", "score"],
+                );
+                for (i, (_, id, score)) in card.lookalikes.iter().enumerate() {
+                    t.push(vec![
+                        Value::count(i + 1),
+                        Value::text(id),
+                        Value::Num(*score),
+                    ]);
+                }
+                Some(t)
+            }
+        }
+    }
+}

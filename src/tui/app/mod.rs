@@ -1,0 +1,346 @@
+//! The app's state and how each Action changes it. No drawing and no slow work here: slow work
+//! is requested as an [`Effect`] and comes back as an Action.
+
+use crate::analysis::features::names;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher};
+
+use super::action::{Action, Command, Effect, FeaturesReady, SegResult};
+use super::keymap::{Key, Keymap};
+use crate::analysis::customers::{CustomerIndex, Purchase};
+use crate::analysis::eda::Eda;
+use crate::analysis::features::ScalerKind;
+use crate::analysis::lookalike;
+use crate::analysis::migrate::Migration;
+use crate::analysis::segment::{Algo, Sweep};
+use crate::analysis::trends::{Series, Trends};
+use crate::analysis::{Table, Value};
+
+/// The five panes, in tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Overview,
+    Eda,
+    Trends,
+    Segments,
+    Lookup,
+}
+
+pub const PANES: [(Pane, &str); 5] = [
+    (Pane::Overview, "Overview"),
+    (Pane::Eda, "EDA"),
+    (Pane::Trends, "Trends"),
+    (Pane::Segments, "Segments"),
+    (Pane::Lookup, "Customer lookup"),
+];
+
+/// Feature sets the Segments pane cycles through.
+pub const FEATURE_SETS: [&str; 3] = ["rfm+", "rfm", "all"];
+/// Smallest terminal the layout is drawn for; below it a "too small" message.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Something computed on the worker: not yet there, there, or failed with a reason.
+#[derive(Clone, Debug)]
+pub enum Slot<T> {
+    Waiting,
+    Ready(T),
+    Failed(String),
+}
+
+impl<T> Slot<T> {
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Slot::Ready(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    fn from(r: Result<T, String>) -> Slot<T> {
+        match r {
+            Ok(t) => Slot::Ready(t),
+            Err(e) => Slot::Failed(e),
+        }
+    }
+}
+
+mod eda;
+mod export;
+mod lookup;
+mod segments;
+mod trends;
+
+pub use eda::EdaView;
+pub use lookup::{Card, LookupView};
+pub use segments::SegView;
+pub use trends::TrendsView;
+
+/// The whole app state.
+pub struct App {
+    pub pane: Pane,
+    pub dataset: String,
+    pub keymap: Keymap,
+    pub eda: Slot<Arc<Eda>>,
+    pub trends: Slot<Arc<Trends>>,
+    pub index: Slot<Arc<CustomerIndex>>,
+    pub features: Slot<FeaturesReady>,
+    /// The load report, once the dataset has loaded in the background.
+    pub load: Slot<Arc<crate::data::LoadReport>>,
+    /// Why the app had to close (a failed load), and whether it was bad input.
+    pub fatal: Option<(String, bool)>,
+    pub eda_view: EdaView,
+    pub trends_view: TrendsView,
+    pub seg: SegView,
+    pub lookup: LookupView,
+    pub help: bool,
+    pub status: Option<String>,
+    pub quit: bool,
+    pub size: (u16, u16),
+    /// Bumped by every change of state: the runner redraws only when it moved.
+    pub revision: u64,
+}
+
+impl App {
+    pub fn new(dataset: &str, keymap: Keymap) -> App {
+        App {
+            pane: Pane::Overview,
+            dataset: dataset.to_string(),
+            keymap,
+            eda: Slot::Waiting,
+            trends: Slot::Waiting,
+            index: Slot::Waiting,
+            features: Slot::Waiting,
+            load: Slot::Waiting,
+            fatal: None,
+            eda_view: EdaView {
+                in_list: true,
+                ..Default::default()
+            },
+            trends_view: TrendsView::default(),
+            seg: SegView {
+                k: 4,
+                algo: Algo::Kmeans,
+                scaler: ScalerKind::Robust,
+                features: 0,
+                generation: 0,
+                pending: None,
+                result: None,
+                error: None,
+                row: 0,
+                members: None,
+                migration: false,
+                migrations: BTreeMap::new(),
+                sweeps: BTreeMap::new(),
+            },
+            lookup: LookupView::default(),
+            help: false,
+            status: None,
+            quit: false,
+            size: (80, 24),
+            revision: 0,
+        }
+    }
+
+    /// What the runner compares to decide whether to redraw.
+    pub fn redraw_key(&self) -> u64 {
+        self.revision
+    }
+
+    /// A text field has focus: typed characters go into it.
+    pub fn typing(&self) -> bool {
+        !self.help
+            && ((self.pane == Pane::Eda && self.eda_view.editing)
+                || (self.pane == Pane::Lookup && self.lookup.editing))
+    }
+
+    /// Turns a key press into Actions and applies them.
+    pub fn handle_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return vec![];
+        }
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return self.update(Action::Command(Command::Quit));
+        }
+        if self.typing() {
+            match key.code {
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    return self.update(Action::Input(c));
+                }
+                KeyCode::Backspace => return self.update(Action::DeleteChar),
+                KeyCode::Esc => return self.update(Action::Command(Command::Back)),
+                KeyCode::Enter => return self.update(Action::Command(Command::Enter)),
+                _ => {}
+            }
+        }
+        // The Segments pane has keys of its own (by default the digits 2-9 set K there).
+        let pressed = Key::from_event(&key);
+        let cmd = if self.pane == Pane::Segments && !self.help {
+            self.keymap.segments_command(&pressed)
+        } else {
+            self.keymap.command(&pressed)
+        };
+        match cmd {
+            Some(cmd) => self.update(Action::Command(cmd)),
+            None => vec![],
+        }
+    }
+
+    /// Applies one Action; returns the slow work it asks for.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if !matches!(action, Action::Key(_)) {
+            self.revision += 1;
+        }
+        match action {
+            Action::Key(k) => self.handle_key(k),
+            Action::Command(c) => self.command(c),
+            Action::Input(c) => {
+                self.input(Some(c));
+                vec![]
+            }
+            Action::DeleteChar => {
+                self.input(None);
+                vec![]
+            }
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                vec![]
+            }
+            Action::Suspend | Action::Resume => vec![],
+            Action::Loaded(report) => {
+                self.load = Slot::Ready(report);
+                vec![]
+            }
+            Action::LoadFailed { message, input } => {
+                self.load = Slot::Failed(message.clone());
+                self.fatal = Some((message, input));
+                self.quit = true;
+                vec![]
+            }
+            Action::EdaReady(r) => {
+                self.eda = Slot::from(r);
+                vec![]
+            }
+            Action::TrendsReady(r) => {
+                self.trends = Slot::from(r);
+                self.refresh_card();
+                vec![]
+            }
+            Action::IndexReady(r) => {
+                self.index = Slot::from(r);
+                self.refresh_matches();
+                vec![]
+            }
+            Action::FeaturesReady(r) => {
+                self.features = Slot::from(r);
+                if self.features.ready().is_some() {
+                    let mut fx = self.request_segments();
+                    fx.extend(self.request_sweep());
+                    fx
+                } else {
+                    if let Slot::Failed(e) = &self.features {
+                        self.seg.error = Some(e.clone());
+                    }
+                    vec![]
+                }
+            }
+            Action::SegmentsReady { generation, result } => {
+                if generation == self.seg.generation {
+                    self.seg.pending = None;
+                    match result {
+                        Ok(r) => {
+                            self.seg.row = self.seg.row.min(r.seg.groups().saturating_sub(1));
+                            self.seg.result = Some(r);
+                            self.seg.error = None;
+                        }
+                        Err(e) => self.seg.error = Some(e),
+                    }
+                    self.refresh_card();
+                }
+                vec![]
+            }
+            Action::SweepReady { key, result } => {
+                self.seg.sweeps.insert(key, Slot::from(result));
+                vec![]
+            }
+            Action::MigrationReady { key, result } => {
+                self.seg.migrations.insert(key, Slot::from(result));
+                vec![]
+            }
+            Action::Exported(r) => {
+                self.status = Some(match r {
+                    Ok(path) => format!("wrote {path}"),
+                    Err(e) => format!("export failed: {e}"),
+                });
+                vec![]
+            }
+        }
+    }
+
+    fn command(&mut self, c: Command) -> Vec<Effect> {
+        if self.help {
+            // Any of these close the overlay; everything else is ignored while it is open.
+            if matches!(c, Command::Help | Command::Back | Command::Enter) {
+                self.help = false;
+            } else if c == Command::Quit {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            return vec![];
+        }
+        self.status = None;
+        match c {
+            Command::Quit => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            Command::Help => self.help = true,
+            Command::NextPane => self.pane = PANES[(self.pane_index() + 1) % 5].0,
+            Command::PrevPane => self.pane = PANES[(self.pane_index() + 4) % 5].0,
+            Command::Pane(n) if (1..=5).contains(&n) => self.pane = PANES[n as usize - 1].0,
+            Command::Export => {
+                return match self.visible_table() {
+                    Some(t) => vec![Effect::ExportCsv(t)],
+                    None => {
+                        self.status = Some("nothing to export yet".into());
+                        vec![]
+                    }
+                };
+            }
+            Command::Search => match self.pane {
+                Pane::Eda => {
+                    self.eda_view.in_list = false;
+                    self.eda_view.editing = true;
+                }
+                _ => {
+                    self.pane = Pane::Lookup;
+                    self.lookup.editing = true;
+                }
+            },
+            _ => return self.pane_command(c),
+        }
+        vec![]
+    }
+
+    fn pane_index(&self) -> usize {
+        PANES.iter().position(|p| p.0 == self.pane).unwrap_or(0)
+    }
+
+    fn page(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(10).max(1)
+    }
+
+    fn pane_command(&mut self, c: Command) -> Vec<Effect> {
+        match self.pane {
+            Pane::Overview => {}
+            Pane::Eda => self.eda_command(c),
+            Pane::Trends => self.trends_command(c),
+            Pane::Segments => return self.segments_command(c),
+            Pane::Lookup => self.lookup_command(c),
+        }
+        vec![]
+    }
+}

@@ -1,0 +1,47 @@
+//! The Trends pane's state and keys: the group, the metric, the scroll.
+
+use super::*;
+
+#[derive(Clone, Debug, Default)]
+pub struct TrendsView {
+    /// 0 overall, 1 by region, 2 by category.
+    pub group: usize,
+    /// 0 revenue, 1 orders, 2 active customers.
+    pub metric: usize,
+    /// First series shown in a group.
+    pub offset: usize,
+}
+
+impl App {
+    /// The series of the chosen group (overall, regions or categories).
+    pub fn trend_series(&self) -> Vec<&Series> {
+        let Some(t) = self.trends.ready() else {
+            return vec![];
+        };
+        match self.trends_view.group {
+            1 => t.by_region.iter().collect(),
+            2 => t.by_category.iter().collect(),
+            _ => vec![&t.overall],
+        }
+    }
+
+    pub(super) fn trends_command(&mut self, c: Command) {
+        let n = self.trend_series().len();
+        let v = &mut self.trends_view;
+        match c {
+            Command::Left => {
+                v.group = (v.group + 2) % 3;
+                v.offset = 0;
+            }
+            Command::Right => {
+                v.group = (v.group + 1) % 3;
+                v.offset = 0;
+            }
+            Command::Up => v.metric = (v.metric + 2) % 3,
+            Command::Down => v.metric = (v.metric + 1) % 3,
+            Command::PageDown => v.offset = (v.offset + 1).min(n.saturating_sub(1)),
+            Command::PageUp => v.offset = v.offset.saturating_sub(1),
+            _ => {}
+        }
+    }
+}
