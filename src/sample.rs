@@ -231,25 +231,25 @@ pub fn generate(spec: SampleSpec, out: &Path, force: bool) -> Result<SampleSumma
         bail_input!("{}: cannot create the output folder ({e})", out.display());
     }
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
-    let (customers_csv, products_csv, transactions_csv, n_products) = build(spec, &mut rng);
+    let files = build(spec, &mut rng);
     crate::output::write_files_atomically(
         &[
-            (&paths[0], customers_csv.as_slice()),
-            (&paths[1], products_csv.as_slice()),
-            (&paths[2], transactions_csv.as_slice()),
+            (&paths[0], files.customers.as_slice()),
+            (&paths[1], files.products.as_slice()),
+            (&paths[2], files.transactions.as_slice()),
         ],
         force,
     )?;
     Ok(SampleSummary {
         files: paths,
         customers: spec.customers,
-        products: n_products,
+        products: files.n_products,
         transactions: spec.transactions,
     })
 }
 
 /// Builds the three files' bytes in memory.
-fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, Vec<u8>, usize) {
+fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
     let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
     let epoch = ymd(2019, 1, 1);
     let period_start = ymd(2023, 1, 1);
@@ -440,10 +440,36 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
     }
     lines.sort_unstable();
 
-    let cw = digits(spec.customers).max(4);
-    let pw = digits(n_products).max(3);
-    let tw = digits(spec.transactions).max(5);
-    let mut cbuf = Vec::with_capacity(spec.customers * 48);
+    let calendar = Calendar {
+        day_text: &day_text,
+        first_day: d0,
+    };
+    SampleFiles {
+        customers: customers_csv(&customers, &calendar),
+        products: products_csv(&products),
+        transactions: transactions_csv(&lines, &products, customers.len(), &calendar),
+        n_products,
+    }
+}
+
+/// The generated files' bytes, and how many products they hold.
+struct SampleFiles {
+    customers: Vec<u8>,
+    products: Vec<u8>,
+    transactions: Vec<u8>,
+    n_products: usize,
+}
+
+/// Day `d` (a day number) as text: `day_text[d - first_day]`.
+struct Calendar<'a> {
+    day_text: &'a [String],
+    first_day: i64,
+}
+
+/// Customers.csv: id, name, region, signup date.
+fn customers_csv(customers: &[Customer], calendar: &Calendar) -> Vec<u8> {
+    let cw = digits(customers.len()).max(4);
+    let mut cbuf = Vec::with_capacity(customers.len() * 48);
     let _ = writeln!(cbuf, "CustomerID,CustomerName,Region,SignupDate");
     for (i, c) in customers.iter().enumerate() {
         let _ = writeln!(
@@ -452,10 +478,16 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
             i + 1,
             c.name,
             REGIONS[c.region].0,
-            day_text[(c.signup - d0) as usize]
+            calendar.day_text[(c.signup - calendar.first_day) as usize]
         );
     }
-    let mut pbuf = Vec::with_capacity(n_products * 48);
+    cbuf
+}
+
+/// Products.csv: id, name, category, price.
+fn products_csv(products: &[Product]) -> Vec<u8> {
+    let pw = digits(products.len()).max(3);
+    let mut pbuf = Vec::with_capacity(products.len() * 48);
     let _ = writeln!(pbuf, "ProductID,ProductName,Category,Price");
     for (i, p) in products.iter().enumerate() {
         let _ = writeln!(
@@ -468,7 +500,21 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
             p.cents % 100
         );
     }
-    let mut tbuf = Vec::with_capacity(spec.transactions * 72 + 100);
+    pbuf
+}
+
+/// Transactions.csv from the sorted lines (seconds since the epoch day, customer, product,
+/// quantity): ids numbered in time order.
+fn transactions_csv(
+    lines: &[(i64, u32, u32, u8)],
+    products: &[Product],
+    n_customers: usize,
+    calendar: &Calendar,
+) -> Vec<u8> {
+    let cw = digits(n_customers).max(4);
+    let pw = digits(products.len()).max(3);
+    let tw = digits(lines.len()).max(5);
+    let mut tbuf = Vec::with_capacity(lines.len() * 72 + 100);
     let _ = writeln!(
         tbuf,
         "TransactionID,CustomerID,ProductID,TransactionDate,Quantity,TotalValue,Price"
@@ -484,7 +530,7 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
             n + 1,
             c + 1,
             p + 1,
-            day_text[day],
+            calendar.day_text[day],
             s / 3600,
             s / 60 % 60,
             s % 60,
@@ -494,7 +540,7 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> (Vec<u8>, Vec<u8>, V
             cents % 100
         );
     }
-    (cbuf, pbuf, tbuf, n_products)
+    tbuf
 }
 
 #[cfg(test)]
@@ -519,9 +565,9 @@ mod tests {
         let a = build(spec, &mut Xoshiro256PlusPlus::seed_from_u64(7));
         let b = build(spec, &mut Xoshiro256PlusPlus::seed_from_u64(7));
         let c = build(spec, &mut Xoshiro256PlusPlus::seed_from_u64(8));
-        assert_eq!(a.2, b.2);
-        assert_ne!(a.2, c.2);
-        let text = String::from_utf8(a.2).unwrap();
+        assert_eq!(a.transactions, b.transactions);
+        assert_ne!(a.transactions, c.transactions);
+        let text = String::from_utf8(a.transactions).unwrap();
         assert_eq!(
             text.lines().count(),
             401,
