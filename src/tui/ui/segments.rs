@@ -26,6 +26,40 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let warnings = s.result.as_ref().map_or(0, |r| r.seg.warnings.len().min(2));
     let [head, body] =
         Layout::vertical([Constraint::Length(2 + warnings as u16), Constraint::Min(0)]).areas(area);
+    header(f, head, app, theme);
+
+    if let Some(e) = &s.error
+        && s.result.is_none()
+    {
+        return note(
+            f,
+            body,
+            &format!("Segments cannot be computed: {e}"),
+            theme.bad,
+        );
+    }
+    if s.result.is_none() {
+        return note(f, body, "Computing segments…", theme.muted);
+    }
+    if s.migration {
+        return migration(f, body, app, theme);
+    }
+    let [table_area, lower] =
+        Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(body);
+    if let Some(row) = s.members {
+        members(f, table_area, app, row, theme);
+    } else {
+        profiles(f, table_area, app, theme);
+    }
+    let [why, sweep] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
+    explanation(f, why, app, theme);
+    sweep_box(f, sweep, app, theme);
+}
+
+/// The settings line, the metrics line and up to two warnings.
+fn header(f: &mut Frame, head: Rect, app: &App, theme: &Theme) {
+    let s = &app.seg;
     let mut l1 = vec![
         Span::styled(format!(" K = {} ", s.k), theme.selected),
         Span::styled(
@@ -99,34 +133,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     f.render_widget(Paragraph::new(head_lines), head);
+}
 
-    if let Some(e) = &s.error
-        && s.result.is_none()
-    {
-        return note(
-            f,
-            body,
-            &format!("Segments cannot be computed: {e}"),
-            theme.bad,
-        );
-    }
-    if s.result.is_none() {
-        return note(f, body, "Computing segments…", theme.muted);
-    }
-    if s.migration {
-        return migration(f, body, app, theme);
-    }
-    let [table_area, lower] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(body);
-    if let Some(row) = s.members {
-        members(f, table_area, app, row, theme);
-    } else {
-        profiles(f, table_area, app, theme);
-    }
-    let [why, sweep] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
-    explanation(f, why, app, theme);
-
+/// The K sweep: silhouette and inertia per K, the current K marked, the suggested K named.
+fn sweep_box(f: &mut Frame, sweep: Rect, app: &App, theme: &Theme) {
+    let s = &app.seg;
     let title = match s.sweeps.get(&s.sweep_key()) {
         Some(Slot::Ready(sw)) => {
             format!("K sweep · suggests K = {}", sw.suggested_k)
