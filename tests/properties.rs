@@ -24,6 +24,16 @@ fn labelled() -> impl Strategy<Value = (Array2<f64>, Vec<usize>)> {
     })
 }
 
+/// `x` with its first `repeats` rows appended again (exact ties for the lookalike searches).
+fn with_repeats(x: &Array2<f64>, repeats: usize) -> Array2<f64> {
+    let mut rows: Vec<f64> = x.iter().copied().collect();
+    let d = x.ncols();
+    for r in 0..repeats.min(x.nrows()) {
+        rows.extend(x.row(r).iter().copied());
+    }
+    Array2::from_shape_vec((rows.len() / d, d), rows).unwrap()
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
@@ -40,13 +50,7 @@ proptest! {
         n in 1usize..5,
         min_score in prop::sample::select(vec![-1.0, 0.0, 0.5]),
     ) {
-        let mut rows: Vec<f64> = x.iter().copied().collect();
-        let d = x.ncols();
-        for r in 0..repeats.min(x.nrows()) {
-            let row: Vec<f64> = x.row(r).to_vec();
-            rows.extend(row);
-        }
-        let x = Array2::from_shape_vec((rows.len() / d, d), rows).unwrap();
+        let x = with_repeats(&x, repeats);
         let u = unit_rows(&x);
         let fast = all_top_n(&u, n, min_score);
         for (i, got) in fast.iter().enumerate() {
@@ -64,13 +68,7 @@ proptest! {
         n in 1usize..5,
         min_score in prop::sample::select(vec![0.0, 0.02, 0.1]),
     ) {
-        let mut rows: Vec<f64> = x.iter().copied().collect();
-        let d = x.ncols();
-        for r in 0..repeats.min(x.nrows()) {
-            let row: Vec<f64> = x.row(r).to_vec();
-            rows.extend(row);
-        }
-        let x = Array2::from_shape_vec((rows.len() / d, d), rows).unwrap();
+        let x = with_repeats(&x, repeats);
         let space = Space::new(&x, Metric::Euclidean);
         let fast = space.all_top(n, min_score);
         for (i, got) in fast.iter().enumerate() {

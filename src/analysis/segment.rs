@@ -625,8 +625,9 @@ pub fn profile(
     );
     for fig in figures.iter_mut().skip(k) {
         fig.profile.persona = NET_RETURNERS.to_string();
-        fig.profile.rule =
-            "net spend ≤ 0: returned as much as they bought, or more; not clustered".to_string();
+        fig.profile.rule = format!(
+            "{NET_RETURNERS}: net spend ≤ 0 (returned as much as they bought, or more); not clustered"
+        );
     }
     figures.into_iter().map(|fig| fig.profile).collect()
 }
