@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::{block, fit, human, note, ready};
-use crate::tui::app::App;
+use crate::analysis::customers::CustomerIndex;
+use crate::tui::app::{App, Card};
 use crate::tui::theme::Theme;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -17,6 +18,36 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let l = &app.lookup;
     let [left, right] =
         Layout::horizontal([Constraint::Length(30), Constraint::Min(0)]).areas(area);
+    search_box(f, left, app, index, theme);
+    let Some(card) = &l.card else {
+        let hint = if app.features.ready().is_none() {
+            "Computing customer features…"
+        } else {
+            "Press / and type part of an id or a name; Enter opens the customer."
+        };
+        return note(f, right, hint, theme.muted);
+    };
+    let title = format!("{}  {}", card.id, card.name.clone().unwrap_or_default());
+    let b = block(&title, theme);
+    let inner = b.inner(right);
+    f.render_widget(b, right);
+    let [facts, spark, lower] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(3),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    card_facts(f, facts, app, index, card, theme);
+    monthly_spend(f, spark, card, theme);
+    let [recent, alike] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(lower);
+    latest_purchases(f, recent, card, theme);
+    lookalikes(f, alike, app, card, theme);
+}
+
+/// The search field, the match count and the list of matches.
+fn search_box(f: &mut Frame, left: Rect, app: &App, index: &CustomerIndex, theme: &Theme) {
+    let l = &app.lookup;
     let search = block("Search id or name", theme).border_style(if l.editing {
         theme.accent
     } else {
@@ -65,30 +96,23 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), list);
+}
 
-    let Some(card) = &l.card else {
-        let hint = if app.features.ready().is_none() {
-            "Computing customer features…"
-        } else {
-            "Press / and type part of an id or a name; Enter opens the customer."
-        };
-        return note(f, right, hint, theme.muted);
-    };
+/// Recency, orders and spend, the segment, and the path through lookalikes.
+fn card_facts(
+    f: &mut Frame,
+    facts: Rect,
+    app: &App,
+    index: &CustomerIndex,
+    card: &Card,
+    theme: &Theme,
+) {
+    let l = &app.lookup;
     let trail: Vec<String> = l
         .path
         .iter()
         .filter_map(|&i| index.ids.get(i).cloned())
         .collect();
-    let title = format!("{}  {}", card.id, card.name.clone().unwrap_or_default());
-    let b = block(&title, theme);
-    let inner = b.inner(right);
-    f.render_widget(b, right);
-    let [facts, spark, lower] = Layout::vertical([
-        Constraint::Length(3),
-        Constraint::Length(3),
-        Constraint::Min(0),
-    ])
-    .areas(inner);
     let seg = match &card.segment {
         Some((id, persona)) => format!("segment {id} · {persona}"),
         None => "segment: computing…".to_string(),
@@ -103,17 +127,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::styled(human(card.monetary), theme.text),
                 Span::styled(" spent", theme.muted),
             ]),
-            Line::from(Span::styled(fit(&seg, inner.width as usize), theme.accent)),
+            Line::from(Span::styled(fit(&seg, facts.width as usize), theme.accent)),
             Line::from(Span::styled(
                 fit(
                     &format!("path: {}", trail.join(" › ")),
-                    inner.width as usize,
+                    facts.width as usize,
                 ),
                 theme.muted,
             )),
         ]),
         facts,
     );
+}
+
+/// The customer's spend per month as a sparkline, with its range.
+fn monthly_spend(f: &mut Frame, spark: Rect, card: &Card, theme: &Theme) {
     let [st, sp] = Layout::vertical([Constraint::Length(1), Constraint::Length(2)]).areas(spark);
     let max = card.monthly_spend.iter().copied().fold(0.0, f64::max);
     let range = match (card.months.first(), card.months.last()) {
@@ -136,9 +164,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .style(theme.chart),
         sp,
     );
+}
 
-    let [recent, alike] =
-        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(lower);
+/// The top categories and the latest purchases.
+fn latest_purchases(f: &mut Frame, recent: Rect, card: &Card, theme: &Theme) {
     let w = recent.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     if !card.top_categories.is_empty() {
@@ -170,6 +199,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(lines).block(block("Latest purchases", theme)),
         recent,
     );
+}
+
+/// The customer's lookalikes with their scores (Enter opens one).
+fn lookalikes(f: &mut Frame, alike: Rect, app: &App, card: &Card, theme: &Theme) {
+    let l = &app.lookup;
     let w = alike.width.saturating_sub(2) as usize;
     let lines: Vec<Line> = card
         .lookalikes
