@@ -57,14 +57,6 @@ impl Space {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.rows.nrows()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.nrows() == 0
-    }
-
     /// The score between rows `i` and `j`.
     pub fn score(&self, i: usize, j: usize) -> f64 {
         self.score_to(self.rows.row(i), j)

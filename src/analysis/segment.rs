@@ -1051,16 +1051,6 @@ impl AgreementSample {
     }
 }
 
-/// Agreement (adjusted Rand index) between this segmentation and the other algorithm at the
-/// same K on the same matrix, with the number of rows compared: above [`AGREEMENT_SAMPLE`]
-/// customers the other algorithm is fitted on a seeded sample. `None` when it cannot fit.
-pub fn agreement_with_other(s: &Segmentation) -> Option<(f64, usize)> {
-    let (x, labels) = s.clustered();
-    let sample = AgreementSample::draw(&x, s.seed);
-    let theirs = sample.fit_other(s.k, s.algo, s.seed)?;
-    Some(sample.agreement(&labels, &theirs))
-}
-
 /// The ids of the clustered customers of `f`.
 pub fn clustered_ids(f: &CustomerFeatures) -> Vec<String> {
     clustered_rows(f)
