@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::analysis::features::ScalerKind;
 use crate::analysis::lookalike::Metric;
 use crate::analysis::segment::Algo;
+use crate::analysis::value::cohorts::CohortMetric;
 use crate::report::Format;
 
 /// Customer analytics in the terminal: what sells where and when, which kinds of customers
@@ -90,6 +91,13 @@ pub enum Command {
     Export(ExportArgs),
     /// Label a dataset's customers with a model saved by export.
     Assign(AssignArgs),
+    /// RFM scores (R rfm's definitions) and named RFM segments (Champions … Lost).
+    Rfm(RfmArgs),
+    /// Lifetime value: BG/NBD and Gamma-Gamma fitted by maximum likelihood (lifetimes'
+    /// definitions), P(alive), expected purchases and spend, CLV over a horizon.
+    Clv(ClvArgs),
+    /// Cohort retention: customers by month of first purchase, active in each later month.
+    Cohorts(CohortsArgs),
     /// Generate a synthetic dataset in the eCommerce Transactions layout.
     Sample(SampleArgs),
 }
@@ -277,4 +285,85 @@ pub struct SampleArgs {
     /// Replace existing files in the folder.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Where a value command writes and how.
+#[derive(Debug, Args, Clone)]
+pub struct ValueOut {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the result to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace --out if it is a regular file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = RFM_HELP)]
+pub struct RfmArgs {
+    /// Dataset (folder or transaction file); defaults to the bundled sample.
+    pub data: Option<PathBuf>,
+    /// Score levels per measure (default: what the rules are written for, 5 by default).
+    #[arg(long, value_name = "N")]
+    pub bins: Option<u8>,
+    /// The named segments' rules (TOML; see below), replacing the defaults.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: ValueOut,
+}
+
+/// How RFM scores and segments are defined, under `rfm --help`.
+pub const RFM_HELP: &str =
+    "Scores (R rfm 0.3's rfm_table_order): each of recency_days, frequency (distinct orders)
+and monetary (net spend) is cut at its type-7 quantiles 1/N ... (N-1)/N, intervals [low, high)
+from the minimum to the maximum + 1, so equal values share a score; recency is reversed (the
+most recent score N). rfm = 100 R + 10 F + M.
+Segments: the first rule a customer matches names it, else Others. The default rules:
+  Champions R4-5 F4-5 M4-5          Need Attention R2-3 F2-3 M2-3
+  Loyal Customers R2-5 F3-5 M3-5    About To Sleep R2-3 F1-2 M1-2
+  Potential Loyalist R3-5 F1-3 M1-3 At Risk R1-2 F2-5 M2-5
+  New Customers R4-5 F1 M1          Can't Lose Them R1 F4-5 M4-5
+  Promising R3-4 F1 M1              Lost R1-2 F1-2 M1-2
+A rules file: bins = 5, then per segment
+  [[segment]]
+  name = \"Champions\"
+  r = [4, 5]
+  f = [4, 5]
+  m = [4, 5]";
+
+#[derive(Debug, Args)]
+pub struct ClvArgs {
+    /// Dataset (folder or transaction file); defaults to the bundled sample.
+    pub data: Option<PathBuf>,
+    /// End of the calibration period (YYYY-MM-DD, inclusive); default the last purchase day.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Days ahead the expected purchases and CLV count.
+    #[arg(long, value_name = "DAYS", default_value_t = 365)]
+    pub horizon: u32,
+    /// Monthly discount rate of the CLV (lifetimes' discount_rate).
+    #[arg(long, value_name = "RATE", default_value_t = 0.01)]
+    pub discount: f64,
+    /// Compare predicted with actual purchases from --until to this date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub holdout: Option<String>,
+    /// Also total the values per K-means segment at this K (default features and seed).
+    #[arg(long)]
+    pub k: Option<usize>,
+    #[command(flatten)]
+    pub output: ValueOut,
+}
+
+#[derive(Debug, Args)]
+pub struct CohortsArgs {
+    /// Dataset (folder or transaction file); defaults to the bundled sample.
+    pub data: Option<PathBuf>,
+    /// What each cell holds: the share of the cohort that bought, or its revenue.
+    #[arg(long, value_enum, default_value = "customers")]
+    pub metric: CohortMetric,
+    #[command(flatten)]
+    pub output: ValueOut,
 }

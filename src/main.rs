@@ -125,6 +125,9 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Migrate(args)) => commands::run_migrate(&args, &cli.load),
         Some(Command::Export(args)) => commands::run_export(&args, &cli.load),
         Some(Command::Assign(args)) => commands::run_assign(&args, &cli.load),
+        Some(Command::Rfm(args)) => commands::value::run_rfm(&args, &cli.load),
+        Some(Command::Clv(args)) => commands::value::run_clv(&args, &cli.load),
+        Some(Command::Cohorts(args)) => commands::value::run_cohorts(&args, &cli.load),
         None => run_tui(&cli),
     }
 }

@@ -16,6 +16,7 @@ pub mod service;
 pub mod simd;
 pub mod table;
 pub mod trends;
+pub mod value;
 pub mod ward;
 
 pub use table::{Skipped, Table, Value};

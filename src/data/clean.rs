@@ -36,6 +36,8 @@ const DAY_US: i64 = 86_400_000_000;
 pub struct CleanLines {
     pub purchases: DataFrame,
     pub returns: DataFrame,
+    /// [`FreePurchases`]: the zero-price lines of known customers.
+    pub free: DataFrame,
     /// Some purchase carries a time of day (not all midnight).
     pub has_time: bool,
 }
@@ -1035,6 +1037,11 @@ pub fn clean_lines(
     let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], false, false));
     // Clean data (every row a purchase) keeps its columns as they are: no filtered copy.
     let all_purchases = all_purchase_fates(&fates);
+    let free = if all_purchases {
+        no_free_purchases()
+    } else {
+        free_purchases(&typed)?
+    };
     let (purchases, returns) = if all_purchases {
         let empty = typed.clear();
         (
@@ -1082,8 +1089,41 @@ pub fn clean_lines(
     Ok(CleanLines {
         purchases,
         returns,
+        free,
         has_time,
     })
+}
+
+/// Zero-price lines with a customer id (free items, promotions: CDNOW has such purchases) are
+/// left out of revenue, orders and every EDA table, like other zero-price lines, but they are
+/// purchase occasions: lifetime value and cohorts count them (as lifetimes does). Only the
+/// customer and the date are kept.
+fn free_purchases(typed: &DataFrame) -> Result<DataFrame> {
+    Ok(typed
+        .clone()
+        .lazy()
+        .filter(
+            col("__fate")
+                .eq(lit(fate::NONPOSITIVE_PRICE))
+                .and(col("unit_price").eq(lit(0.0)))
+                .and(col("amount").eq(lit(0.0)))
+                .and(col("quantity").gt(lit(0.0)))
+                .and(col("customer_id").is_not_null()),
+        )
+        .select([col("customer_id"), col("date")])
+        .collect()?)
+}
+
+/// A [`free_purchases`] frame with no lines.
+pub fn no_free_purchases() -> DataFrame {
+    DataFrame::new_infer_height(vec![
+        Column::new_empty("customer_id".into(), &DataType::String),
+        Column::new_empty(
+            "date".into(),
+            &DataType::Datetime(TimeUnit::Microseconds, None),
+        ),
+    ])
+    .expect("two empty columns")
 }
 
 #[cfg(test)]

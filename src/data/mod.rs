@@ -150,6 +150,9 @@ pub struct Dataset {
     pub lines: LazyFrame,
     /// Cancellations and returns, same columns, negative quantities as given.
     pub returns: LazyFrame,
+    /// Zero-price lines of known customers (`customer_id`, `date`): not revenue, but purchase
+    /// occasions for lifetime value and cohorts.
+    pub free_purchases: DataFrame,
     /// One row per known customer: `customer_id` and where present `customer_name`, `region`,
     /// `signup_date`. From the customer file, or derived from the log.
     pub customers: Option<LazyFrame>,
@@ -601,6 +604,7 @@ fn load_log(
             name,
             lines: table::no_lines().lazy(),
             returns: table::no_lines().lazy(),
+            free_purchases: clean::no_free_purchases(),
             customers: Some(t.attributes.clone().lazy()),
             present,
             report,
@@ -617,6 +621,7 @@ fn load_log(
     let CleanLines {
         purchases,
         returns,
+        free,
         has_time,
     } = clean_lines(raw, &roles, opts.date_format.as_deref(), &mut report)?;
     let present = Present {
@@ -647,6 +652,7 @@ fn load_log(
         name,
         lines: purchases.lazy(),
         returns: returns.lazy(),
+        free_purchases: free,
         customers: Some(customers),
         present,
         report,
@@ -914,6 +920,7 @@ fn load_folder(
     let CleanLines {
         purchases,
         returns,
+        free,
         has_time,
     } = cleaned?;
 
@@ -995,6 +1002,7 @@ fn load_folder(
         name,
         lines,
         returns,
+        free_purchases: free,
         customers: Some(cdf.lazy()),
         present,
         report,

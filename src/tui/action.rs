@@ -86,6 +86,8 @@ pub enum Action {
         generation: u64,
         result: Result<Arc<SegResult>, String>,
     },
+    /// RFM, lifetime value and cohorts, for the Value pane and the card.
+    ValueReady(Result<Arc<crate::analysis::value::ValueReport>, String>),
     SweepReady {
         key: String,
         result: Result<Arc<Sweep>, String>,
@@ -127,5 +129,7 @@ pub enum Effect {
         scaler: crate::analysis::features::ScalerKind,
     },
     ExportCsv(crate::analysis::Table),
+    /// RFM, lifetime value and cohorts (once, after the features).
+    Value,
     Quit,
 }

@@ -138,6 +138,11 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
                 result,
             })
         }
+        Effect::Value => Some(Action::ValueReady(
+            crate::analysis::value::ValueReport::build(ds, f)
+                .map(Arc::new)
+                .map_err(msg),
+        )),
         Effect::ExportCsv(_) | Effect::Quit => None,
     }
 }
@@ -246,7 +251,7 @@ impl Worker {
             Effect::Segments { .. } => {
                 let _ = self.segments.send(effect);
             }
-            Effect::Sweep { .. } | Effect::Migration { .. } => {
+            Effect::Sweep { .. } | Effect::Migration { .. } | Effect::Value => {
                 let (ds, out, slot) = (self.ds.clone(), self.out.clone(), self.features.clone());
                 let gate = self.gate.clone();
                 std::thread::spawn(move || {

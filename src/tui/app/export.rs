@@ -7,6 +7,7 @@ impl App {
     pub fn visible_table(&self) -> Option<Table> {
         match self.pane {
             Pane::Overview => self.eda.ready()?.tables.first().cloned(),
+            Pane::Value => self.value_table(),
             Pane::Eda => {
                 let (t, rows) = self.eda_rows()?;
                 Some(Table {

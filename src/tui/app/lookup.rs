@@ -19,6 +19,8 @@ pub struct Card {
     pub latest: Vec<Purchase>,
     /// (customer index, id, score)
     pub lookalikes: Vec<(usize, String, f64)>,
+    /// RFM code and segment, P(alive) and CLV, once the Value pane's work is done.
+    pub value: Option<crate::analysis::value::CustomerValue>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -161,8 +163,10 @@ impl App {
                 Some((index.position(other)?, other.clone(), m.score))
             })
             .collect();
+        let value = self.value.ready().and_then(|v| v.of(&id));
         Some(Card {
             index: who,
+            value,
             id,
             name: index.names.get(who).cloned().flatten(),
             recency_days: raw(names::RECENCY_DAYS),

@@ -20,7 +20,7 @@ use crate::analysis::segment::{Algo, Sweep};
 use crate::analysis::trends::{Series, Trends};
 use crate::analysis::{Table, Value};
 
-/// The five panes, in tab order.
+/// The six panes, in tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
     Overview,
@@ -28,14 +28,16 @@ pub enum Pane {
     Trends,
     Segments,
     Lookup,
+    Value,
 }
 
-pub const PANES: [(Pane, &str); 5] = [
+pub const PANES: [(Pane, &str); 6] = [
     (Pane::Overview, "Overview"),
     (Pane::Eda, "EDA"),
     (Pane::Trends, "Trends"),
     (Pane::Segments, "Segments"),
     (Pane::Lookup, "Customer lookup"),
+    (Pane::Value, "Value"),
 ];
 
 /// Feature sets the Segments pane cycles through.
@@ -73,11 +75,13 @@ mod export;
 mod lookup;
 mod segments;
 mod trends;
+mod value;
 
 pub use eda::EdaView;
 pub use lookup::{Card, LookupView};
 pub use segments::SegView;
 pub use trends::TrendsView;
+pub use value::{VALUE_TABS, ValueTab, ValueView};
 
 /// The whole app state.
 pub struct App {
@@ -88,6 +92,8 @@ pub struct App {
     pub trends: Slot<Arc<Trends>>,
     pub index: Slot<Arc<CustomerIndex>>,
     pub features: Slot<FeaturesReady>,
+    /// RFM, lifetime value and cohorts (the Value pane and the card).
+    pub value: Slot<Arc<crate::analysis::value::ValueReport>>,
     /// The load report, once the dataset has loaded in the background.
     pub load: Slot<Arc<crate::data::LoadReport>>,
     /// Why the app had to close (a failed load), and whether it was bad input.
@@ -96,6 +102,7 @@ pub struct App {
     pub trends_view: TrendsView,
     pub seg: SegView,
     pub lookup: LookupView,
+    pub value_view: ValueView,
     pub help: bool,
     pub status: Option<String>,
     pub quit: bool,
@@ -114,6 +121,7 @@ impl App {
             trends: Slot::Waiting,
             index: Slot::Waiting,
             features: Slot::Waiting,
+            value: Slot::Waiting,
             load: Slot::Waiting,
             fatal: None,
             eda_view: EdaView {
@@ -137,6 +145,7 @@ impl App {
                 sweeps: BTreeMap::new(),
             },
             lookup: LookupView::default(),
+            value_view: ValueView::default(),
             help: false,
             status: None,
             quit: false,
@@ -239,6 +248,7 @@ impl App {
                 if self.features.ready().is_some() {
                     let mut fx = self.request_segments();
                     fx.extend(self.request_sweep());
+                    fx.push(Effect::Value);
                     fx
                 } else {
                     if let Slot::Failed(e) = &self.features {
@@ -260,6 +270,11 @@ impl App {
                     }
                     self.refresh_card();
                 }
+                vec![]
+            }
+            Action::ValueReady(r) => {
+                self.value = Slot::from(r);
+                self.refresh_card();
                 vec![]
             }
             Action::SweepReady { key, result } => {
@@ -298,9 +313,13 @@ impl App {
                 return vec![Effect::Quit];
             }
             Command::Help => self.help = true,
-            Command::NextPane => self.pane = PANES[(self.pane_index() + 1) % 5].0,
-            Command::PrevPane => self.pane = PANES[(self.pane_index() + 4) % 5].0,
-            Command::Pane(n) if (1..=5).contains(&n) => self.pane = PANES[n as usize - 1].0,
+            Command::NextPane => self.pane = PANES[(self.pane_index() + 1) % PANES.len()].0,
+            Command::PrevPane => {
+                self.pane = PANES[(self.pane_index() + PANES.len() - 1) % PANES.len()].0
+            }
+            Command::Pane(n) if (1..=PANES.len()).contains(&(n as usize)) => {
+                self.pane = PANES[n as usize - 1].0
+            }
             Command::Export => {
                 return match self.visible_table() {
                     Some(t) => vec![Effect::ExportCsv(t)],
@@ -340,6 +359,7 @@ impl App {
             Pane::Trends => self.trends_command(c),
             Pane::Segments => return self.segments_command(c),
             Pane::Lookup => self.lookup_command(c),
+            Pane::Value => self.value_command(c),
         }
         vec![]
     }

@@ -17,8 +17,15 @@ type Entry = (&'static [C], &'static str);
 const EVERYWHERE: &[Entry] = &[
     (&[C::NextPane, C::PrevPane], "next / previous pane"),
     (
-        &[C::Pane(1), C::Pane(2), C::Pane(3), C::Pane(4), C::Pane(5)],
-        "Overview EDA Trends Segments Lookup",
+        &[
+            C::Pane(1),
+            C::Pane(2),
+            C::Pane(3),
+            C::Pane(4),
+            C::Pane(5),
+            C::Pane(6),
+        ],
+        "Overview EDA Trends Segments Lookup Value",
     ),
     (&[C::Search], "search a customer (filter rows in EDA)"),
     (&[C::Export], "write the visible table to CSV"),
@@ -73,6 +80,12 @@ fn pane_entries(pane: Pane) -> &'static [Entry] {
             (&[C::Up, C::Down], "choose a match or a lookalike"),
             (&[C::Enter], "open the customer / the lookalike"),
             (&[C::Back], "back along the path taken"),
+        ],
+        Pane::Value => &[
+            (&[C::Left, C::Right], "RFM / lifetime value / cohorts"),
+            (&[C::Sort], "shade the R×F grid by customers / mean spend"),
+            (&[C::Up, C::Down], "scroll the cohorts"),
+            (&[C::PageUp, C::PageDown], "page the cohorts"),
         ],
     }
 }

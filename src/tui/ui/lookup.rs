@@ -113,10 +113,20 @@ fn card_facts(
         .iter()
         .filter_map(|&i| index.ids.get(i).cloned())
         .collect();
-    let seg = match &card.segment {
+    let mut seg = match &card.segment {
         Some((id, persona)) => format!("segment {id} · {persona}"),
         None => "segment: computing…".to_string(),
     };
+    if let Some(v) = &card.value {
+        seg.push_str(&format!("  │ RFM {} {}", v.rfm, v.segment));
+        if let (Some(alive), Some(clv)) = (v.p_alive, v.clv) {
+            seg.push_str(&format!(
+                " │ alive {:.0}% │ CLV {}",
+                alive * 100.0,
+                human(clv)
+            ));
+        }
+    }
     f.render_widget(
         Paragraph::new(vec![
             Line::from(vec![

@@ -7,6 +7,7 @@ mod lookup;
 mod overview;
 mod segments;
 pub mod trends;
+mod value;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -146,13 +147,14 @@ fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Span::styled(clean(s), theme.good)
     } else {
         let hint = match app.pane {
-            Pane::Overview => "Tab/1-5 panes  ? help  q quit",
+            Pane::Overview => "Tab/1-6 panes  ? help  q quit",
             Pane::Eda => "Enter open  s sort  / filter  e export  Esc back  ? help",
             Pane::Trends => "Left/Right group  Up/Down metric  PgUp/PgDn scroll  ? help",
             Pane::Segments => {
                 "+/- 2-9 K  a algo  f features  c scaler  Enter members  m migration  ? help"
             }
             Pane::Lookup => "/ search  Enter open  Esc back  e export  ? help",
+            Pane::Value => "Left/Right view  s shade  Up/Down scroll  e export  ? help",
         };
         Span::styled(hint, theme.muted)
     };
@@ -179,6 +181,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Pane::Trends => trends::draw(f, body, app, theme),
         Pane::Segments => segments::draw(f, body, app, theme),
         Pane::Lookup => lookup::draw(f, body, app, theme),
+        Pane::Value => value::draw(f, body, app, theme),
     }
     status(f, bottom, app, theme);
     if app.help {

@@ -24,6 +24,8 @@ use crate::data::{self, DataSource, Dataset, roles};
 use crate::output::{check_targets, write_files_atomically};
 use crate::report::{self, Format, json_safe, write_csv_table, write_text_table};
 
+pub mod value;
+
 /// The reading flags (`--map`, `--date-format`, `--columns`, …), checked.
 pub fn load_options(load: &LoadArgs) -> Result<data::LoadOptions> {
     let overrides = load

@@ -1,0 +1,407 @@
+//! The customer-value commands: `rfm`, `clv` and `cohorts`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{emit, json_bytes, load, table_csv};
+use crate::analysis::Table;
+use crate::analysis::features::{ScalerKind, customer_features};
+use crate::analysis::segment::{Algo, DEFAULT_SEED, SegmentParams};
+use crate::analysis::service::Service;
+use crate::analysis::value::clv::{self, Clv, HoldoutRow, Projection};
+use crate::analysis::value::cohorts;
+use crate::analysis::value::purchases::{self, Day, PurchaseDays, day_text, parse_day};
+use crate::analysis::value::rfm::{self, Rfm, Rules, SegmentSummary, Thresholds};
+use crate::analysis::value::tables::{
+    clv_customers_table, clv_parameters_table, holdout_table, rfm_customers_table,
+    rfm_segments_table, rfm_thresholds_table, value_groups_table,
+};
+use crate::analysis::value::{ValueGroup, rfm_value_groups, value_groups};
+use crate::bail_input;
+use crate::cli::{ClvArgs, CohortsArgs, LoadArgs, RfmArgs, ValueOut};
+use crate::data::Dataset;
+use crate::output::check_targets;
+use crate::report::{self, Format, write_text_table};
+
+/// Refuses `--out` onto anything but a new file (or a regular one with `--force`) before any
+/// work is done.
+fn check_out(o: &ValueOut) -> Result<()> {
+    match &o.out {
+        Some(path) => check_targets(&[path], o.force),
+        None => Ok(()),
+    }
+}
+
+fn text_bytes(tables: &[Table], notes: &[String]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for t in tables {
+        write_text_table(&mut out, t)?;
+    }
+    for n in notes {
+        out.extend_from_slice(report::sanitize(n).as_bytes());
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+// --- rfm -----------------------------------------------------------------------------------
+
+/// The rules `--rules` names, or the defaults.
+pub fn rules_of(path: Option<&Path>) -> Result<Rules> {
+    match path {
+        Some(p) => Rules::load(p),
+        None => Ok(Rules::defaults()),
+    }
+}
+
+/// RFM of a loaded dataset with the given bins and rules.
+pub fn rfm_of(ds: &Dataset, bins: Option<u8>, rules: Rules) -> Result<Rfm> {
+    let features = customer_features(ds)?;
+    let bins = bins.unwrap_or(rules.bins);
+    rfm::rfm(&features, bins, rules)
+}
+
+#[derive(Serialize)]
+struct RfmThresholdsJson<'a> {
+    recency: &'a Thresholds,
+    frequency: &'a Thresholds,
+    monetary: &'a Thresholds,
+}
+
+#[derive(Serialize)]
+struct RfmCustomerJson<'a> {
+    customer: &'a str,
+    recency_days: f64,
+    frequency: f64,
+    monetary: f64,
+    r: u8,
+    f: u8,
+    m: u8,
+    rfm: u16,
+    segment: &'a str,
+}
+
+#[derive(Serialize)]
+struct RfmRuleJson<'a> {
+    segment: &'a str,
+    rule: String,
+    /// Earlier rules cover every score of this one: no customer can be named by it.
+    unreachable: bool,
+}
+
+#[derive(Serialize)]
+struct RfmJson<'a> {
+    bins: u8,
+    thresholds: RfmThresholdsJson<'a>,
+    rules: Vec<RfmRuleJson<'a>>,
+    customers: Vec<RfmCustomerJson<'a>>,
+    segments: &'a [SegmentSummary],
+}
+
+fn rfm_json(r: &Rfm) -> RfmJson<'_> {
+    RfmJson {
+        bins: r.bins,
+        thresholds: RfmThresholdsJson {
+            recency: &r.recency_thresholds,
+            frequency: &r.frequency_thresholds,
+            monetary: &r.monetary_thresholds,
+        },
+        rules: r
+            .rules
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| RfmRuleJson {
+                segment: &rule.name,
+                rule: rule.describe(),
+                unreachable: r.shadowed.contains(&i),
+            })
+            .collect(),
+        customers: (0..r.ids.len())
+            .map(|i| RfmCustomerJson {
+                customer: &r.ids[i],
+                recency_days: r.recency_days[i],
+                frequency: r.frequency[i],
+                monetary: r.monetary[i],
+                r: r.r[i],
+                f: r.f[i],
+                m: r.m[i],
+                rfm: r.code(i),
+                segment: r.segment_of(i),
+            })
+            .collect(),
+        segments: &r.summary,
+    }
+}
+
+/// Says which rules no customer can reach, so an absent segment is not read as "none".
+pub fn unreachable_note(r: &Rfm) -> Option<String> {
+    if r.shadowed.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = r
+        .shadowed
+        .iter()
+        .map(|&i| r.rules.rules[i].name.as_str())
+        .collect();
+    Some(format!(
+        "note: no customer can be named {}: earlier rules cover every score of theirs (first match wins, as in R rfm); reorder the rules with --rules FILE to use them",
+        names.join(", ")
+    ))
+}
+
+pub fn run_rfm(a: &RfmArgs, load_args: &LoadArgs) -> Result<()> {
+    check_out(&a.output)?;
+    let rules = rules_of(a.rules.as_deref())?;
+    let ds = load(a.data.as_deref(), load_args)?;
+    let r = rfm_of(&ds, a.bins, rules)?;
+    let note = unreachable_note(&r);
+    let bytes = match a.output.format {
+        Format::Json => json_bytes(&rfm_json(&r))?,
+        Format::Csv => table_csv(&rfm_customers_table(&r))?,
+        Format::Text => {
+            let mut notes = vec![format!(
+                "{} customers scored in {} bins; --format csv or json lists every customer's scores",
+                r.ids.len(),
+                r.bins
+            )];
+            notes.extend(note.clone());
+            text_bytes(&[rfm_thresholds_table(&r), rfm_segments_table(&r)], &notes)?
+        }
+    };
+    if a.output.format != Format::Text
+        && let Some(n) = &note
+    {
+        report::say(n);
+    }
+    emit(a.output.out.as_ref(), a.output.force, &bytes)
+}
+
+// --- clv -----------------------------------------------------------------------------------
+
+/// The checked `--until` and `--holdout` days.
+fn clv_period(a: &ClvArgs, p: &PurchaseDays) -> Result<(Day, Option<Day>)> {
+    let first = p.days.iter().copied().min().unwrap_or(p.last_day);
+    let until = match &a.until {
+        Some(text) => parse_day("--until", text)?,
+        None => {
+            if a.holdout.is_some() {
+                bail_input!(
+                    "--holdout needs --until, the end of calibration: e.g. --until {} --holdout {}",
+                    day_text(first + (p.last_day - first) / 2),
+                    day_text(p.last_day)
+                );
+            }
+            p.last_day
+        }
+    };
+    if until < first || until > p.last_day {
+        bail_input!(
+            "--until {}: outside the purchases ({} to {}); give a day in that range (a later day would count every customer as lapsed since)",
+            day_text(until),
+            day_text(first),
+            day_text(p.last_day)
+        );
+    }
+    let holdout = match &a.holdout {
+        None => None,
+        Some(text) => {
+            let h = parse_day("--holdout", text)?;
+            if h <= until || h > p.last_day {
+                bail_input!(
+                    "--holdout {}: give a day after --until {} and no later than the last purchase, {}",
+                    day_text(h),
+                    day_text(until),
+                    day_text(p.last_day)
+                );
+            }
+            Some(h)
+        }
+    };
+    Ok((until, holdout))
+}
+
+fn projection_of(a: &ClvArgs) -> Result<Projection> {
+    if !(1..=3650).contains(&a.horizon) {
+        bail_input!("--horizon {}: give 1 to 3650 days", a.horizon);
+    }
+    if !(a.discount.is_finite() && (0.0..1.0).contains(&a.discount)) {
+        bail_input!(
+            "--discount {}: give a monthly rate from 0 up to (not including) 1, e.g. --discount 0.01",
+            a.discount
+        );
+    }
+    Ok(Projection {
+        horizon_days: a.horizon,
+        discount: a.discount,
+    })
+}
+
+fn kmeans_value_groups(c: &Clv, ds: &Dataset, k: usize) -> Result<Vec<ValueGroup>> {
+    let f = customer_features(ds)?;
+    let s = Service::new(&f).fit(&SegmentParams {
+        k,
+        algo: Algo::Kmeans,
+        seed: DEFAULT_SEED,
+        features: "rfm+".to_string(),
+        scaler: ScalerKind::Robust,
+    })?;
+    let names: Vec<String> = s
+        .profiles
+        .iter()
+        .map(|p| format!("{} {}", p.id, p.persona))
+        .collect();
+    let of: HashMap<&str, usize> = s
+        .ids
+        .iter()
+        .zip(&s.labels)
+        .map(|(id, &l)| (id.as_str(), l))
+        .collect();
+    Ok(value_groups(c, &names, &|id| {
+        of.get(id).and_then(|&l| names.get(l).cloned())
+    }))
+}
+
+#[derive(Serialize)]
+struct ClvCustomerJson<'a> {
+    customer: &'a str,
+    frequency: f64,
+    recency: f64,
+    #[serde(rename = "T")]
+    t: f64,
+    monetary_value: f64,
+    p_alive: f64,
+    expected_purchases: f64,
+    expected_spend: f64,
+    clv: f64,
+}
+
+#[derive(Serialize)]
+struct ClvSegmentsJson<'a> {
+    rfm: &'a [ValueGroup],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kmeans: Option<&'a [ValueGroup]>,
+}
+
+#[derive(Serialize)]
+struct ClvJson<'a> {
+    until: String,
+    horizon_days: u32,
+    discount: f64,
+    bgnbd: &'a clv::BgNbd,
+    gamma_gamma: &'a clv::GammaGamma,
+    customers: Vec<ClvCustomerJson<'a>>,
+    segments: ClvSegmentsJson<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holdout: Option<&'a [HoldoutRow]>,
+}
+
+fn clv_customers(c: &Clv) -> Vec<ClvCustomerJson<'_>> {
+    let s = &c.summary;
+    (0..s.ids.len())
+        .map(|i| ClvCustomerJson {
+            customer: &s.ids[i],
+            frequency: s.frequency[i],
+            recency: s.recency[i],
+            t: s.t[i],
+            monetary_value: s.monetary[i],
+            p_alive: c.values[i].p_alive,
+            expected_purchases: c.values[i].expected_purchases,
+            expected_spend: c.values[i].expected_spend,
+            clv: c.values[i].clv,
+        })
+        .collect()
+}
+
+pub fn run_clv(a: &ClvArgs, load_args: &LoadArgs) -> Result<()> {
+    check_out(&a.output)?;
+    let projection = projection_of(a)?;
+    let ds = load(a.data.as_deref(), load_args)?;
+    let p = purchases::purchase_days(&ds)?;
+    let (until, holdout_end) = clv_period(a, &p)?;
+    let c = clv::clv(&p, until, projection)?;
+    let r = rfm_of(&ds, None, Rules::defaults())?;
+    let by_rfm = rfm_value_groups(&c, &r);
+    let by_kmeans = match a.k {
+        Some(k) => Some(kmeans_value_groups(&c, &ds, k)?),
+        None => None,
+    };
+    let holdout = match holdout_end {
+        Some(end) => Some(clv::holdout(&c, &p, end)?),
+        None => None,
+    };
+    let bytes = match a.output.format {
+        Format::Json => json_bytes(&ClvJson {
+            until: day_text(until),
+            horizon_days: projection.horizon_days,
+            discount: projection.discount,
+            bgnbd: &c.bgnbd,
+            gamma_gamma: &c.gamma_gamma,
+            customers: clv_customers(&c),
+            segments: ClvSegmentsJson {
+                rfm: &by_rfm,
+                kmeans: by_kmeans.as_deref(),
+            },
+            holdout: holdout.as_deref(),
+        })?,
+        Format::Csv => table_csv(&clv_customers_table(&c))?,
+        Format::Text => {
+            let horizon = format!(
+                "over {} days, discounted {}% a month",
+                projection.horizon_days,
+                projection.discount * 100.0
+            );
+            let mut tables = vec![
+                clv_parameters_table(&c),
+                value_groups_table(
+                    "clv_by_rfm",
+                    &format!("Lifetime value per RFM segment {horizon}"),
+                    &by_rfm,
+                ),
+            ];
+            if let Some(g) = &by_kmeans {
+                tables.push(value_groups_table(
+                    "clv_by_segment",
+                    &format!("Lifetime value per K-means segment {horizon}"),
+                    g,
+                ));
+            }
+            if let (Some(rows), Some(end)) = (&holdout, holdout_end) {
+                tables.push(holdout_table(rows, until, end));
+            }
+            text_bytes(
+                &tables,
+                &["--format csv or json lists every customer's P(alive), expected purchases and CLV".to_string()],
+            )?
+        }
+    };
+    emit(a.output.out.as_ref(), a.output.force, &bytes)
+}
+
+// --- cohorts -------------------------------------------------------------------------------
+
+#[derive(Serialize)]
+struct CohortsJson {
+    tables: Vec<Table>,
+    skipped: Vec<crate::analysis::Skipped>,
+}
+
+pub fn run_cohorts(a: &CohortsArgs, load_args: &LoadArgs) -> Result<()> {
+    check_out(&a.output)?;
+    let ds = load(a.data.as_deref(), load_args)?;
+    let p = purchases::purchase_days(&ds)?;
+    let c = cohorts::cohorts(&p);
+    let t = cohorts::table(&c, a.metric);
+    let bytes = match a.output.format {
+        Format::Json => json_bytes(&CohortsJson {
+            tables: vec![t],
+            skipped: Vec::new(),
+        })?,
+        Format::Csv => table_csv(&t)?,
+        Format::Text => text_bytes(&[t], &[])?,
+    };
+    emit(a.output.out.as_ref(), a.output.force, &bytes)
+}
