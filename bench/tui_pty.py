@@ -24,7 +24,8 @@ import termios
 import time
 
 COLS, ROWS = 160, 48
-READY = ["tui eda ready", "tui trends ready", "tui index ready", "tui segments ready"]
+READY = ["tui eda ready", "tui trends ready", "tui index ready", "tui segments ready",
+         "tui value ready"]
 
 
 def read_quiet(fd, quiet=0.25, limit=30.0):

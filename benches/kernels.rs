@@ -87,5 +87,45 @@ fn frames(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels, frames);
+/// Customer value: the BG/NBD likelihood with its gradient (what every optimiser step
+/// evaluates), both fits, RFM scoring and the cohort matrix.
+fn value(c: &mut Criterion) {
+    use segscope::analysis::value::{clv, cohorts, purchases, rfm};
+    let (_dir, ds) = dataset();
+    let f = customer_features(&ds).expect("features");
+    let days = purchases::purchase_days(&ds).expect("purchase days");
+    let summary = clv::summarise(&days, days.last_day);
+    let n = summary.ids.len();
+    let data = clv::BgNbdData::new(&summary, 0.01);
+    let mut g = c.benchmark_group("value");
+    g.sample_size(10);
+    g.bench_function(
+        format!("BG/NBD likelihood and gradient ({n} customers)"),
+        |b| b.iter(|| data.cost_and_gradient(black_box(&[-1.0, 1.0, -0.2, 0.9]))),
+    );
+    g.bench_function(
+        format!("BG/NBD + Gamma-Gamma fit and projection ({n} customers)"),
+        |b| {
+            b.iter(|| {
+                clv::clv(
+                    black_box(&days),
+                    days.last_day,
+                    clv::Projection {
+                        horizon_days: 365,
+                        discount: 0.01,
+                    },
+                )
+            })
+        },
+    );
+    g.bench_function(format!("RFM scores and segments ({n} customers)"), |b| {
+        b.iter(|| rfm::rfm(black_box(&f), 5, rfm::Rules::defaults()))
+    });
+    g.bench_function(format!("cohort matrix ({n} customers)"), |b| {
+        b.iter(|| cohorts::cohorts(black_box(&days)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, kernels, frames, value);
 criterion_main!(benches);

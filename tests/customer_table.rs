@@ -82,8 +82,16 @@ fn segments_of_the_table_equal_those_of_the_transactions() {
         );
         assert!(approx(x, y, 1e-9), "{m}: {x} vs {y}");
     }
-    let read =
-        |d: &std::path::Path| std::fs::read_to_string(d.join("customer_segments.csv")).unwrap();
+    // The table has no transactions, so its value columns (rfm … clv) are empty, and it knows
+    // no customer who never bought: the segments themselves must agree.
+    let read = |d: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(d.join("customer_segments.csv"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.contains(",No purchase,"))
+            .map(|l| l.splitn(4, ',').take(3).collect::<Vec<_>>().join(","))
+            .collect()
+    };
     assert_eq!(read(&a), read(&b), "every customer in the same segment");
 }
 

@@ -284,7 +284,7 @@ fn a_returns_heavy_log_gets_usable_segments_and_a_net_returners_group() {
     let o = run(&["export", d, "--k", "4", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let seg = std::fs::read_to_string(out.join("customer_segments.csv")).unwrap();
-    assert!(seg.contains("\n30000,5,Net returners\n"), "net spend -480");
+    assert!(seg.contains("\n30000,5,Net returners,"), "net spend -480");
     let model: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("model.json")).unwrap()).unwrap();
     let t = &model["transform"];

@@ -73,3 +73,16 @@ fn help_and_too_small() {
     both("help_segments", &app);
     insta::assert_snapshot!("too_small_60x20", render(&app, 60, 20));
 }
+
+#[test]
+fn value_rfm_lifetime_value_and_cohorts() {
+    let mut app = loaded();
+    press(&mut app, &[key('6')]);
+    both("value_rfm", &app);
+    press(&mut app, &[key('s')]);
+    both("value_rfm_by_spend", &app);
+    press(&mut app, &[code(KeyCode::Right)]);
+    both("value_clv", &app);
+    press(&mut app, &[code(KeyCode::Right), code(KeyCode::Down)]);
+    both("value_cohorts", &app);
+}

@@ -14,7 +14,7 @@ use crate::analysis::metrics::Metrics;
 use crate::analysis::migrate;
 use crate::analysis::model::Model;
 use crate::analysis::segment::{self, Profile, SegmentParams, Segmentation};
-use crate::analysis::service::{Scored, Service};
+use crate::analysis::service::Service;
 use crate::analysis::{Table, Value};
 use crate::bail_input;
 use crate::cli::{
@@ -347,21 +347,6 @@ fn short(v: f64) -> String {
     }
 }
 
-fn assignments_csv(ids: &[String], labels: &[usize], personas: &[String]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(ids.len() * 24);
-    let _ = writeln!(out, "CustomerID,segment,persona");
-    for (id, &l) in ids.iter().zip(labels) {
-        let _ = writeln!(
-            out,
-            "{},{},{}",
-            report::csv_field(id),
-            l + 1,
-            report::csv_field(&personas[l])
-        );
-    }
-    out
-}
-
 fn table_csv(t: &Table) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     write_csv_table(&mut out, t)?;
@@ -384,18 +369,22 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
             a.model.force,
         )?;
     }
-    let (s, ari) = fit_segments_with_agreement(a.data.as_deref(), load_args, &a.model, a.k)?;
+    // The CRM file's value columns need the dataset; without --out it is let go early.
+    let (_, ds, f) = load_with_features(a.data.as_deref(), load_args, a.out.is_some())?;
+    let (s, ari) = Service::new(&f).fit_scored(&params(&a.model, a.k))?;
+    write_dump(&a.model, &s.ids, &s.transform.features, &s.matrix)?;
     for w in &s.warnings {
         report::say(&format!("warning: {}", w.message));
     }
-    if let Some(dir) = &a.out {
+    if let (Some(dir), Some(ds)) = (&a.out, &ds) {
+        let tags = value::crm_tags(ds, &f)?;
         make_dir(dir)?;
         let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
         write_files_atomically(
             &[
                 (
                     &dir.join("customer_segments.csv"),
-                    &assignments_csv(&s.ids, &s.labels, &personas),
+                    &value::customer_segments_csv(&s.ids, &s.labels, &personas, &tags),
                 ),
                 (
                     &dir.join("segment_summary.csv"),
@@ -412,39 +401,15 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
     emit(None, false, &bytes)
 }
 
-/// Loads, builds features, fits at K with the agreement index (the segmentation service's one
-/// path) and writes `--dump-matrix`.
-fn fit_segments_with_agreement(
-    data: Option<&Path>,
-    load_args: &LoadArgs,
-    m: &ModelArgs,
-    k: usize,
-) -> Result<Scored> {
-    let (_, f) = load_features(data, load_args)?;
-    let (s, ari) = Service::new(&f).fit_scored(&params(m, k))?;
-    write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
-    Ok((s, ari))
-}
-
-/// Loads, builds features, fits and scores at K (no agreement index) and writes
-/// `--dump-matrix`. Returns the dataset's name with the segmentation.
-fn fit_segments(
-    data: Option<&Path>,
-    load_args: &LoadArgs,
-    m: &ModelArgs,
-    k: usize,
-) -> Result<(String, Segmentation)> {
-    let (name, f) = load_features(data, load_args)?;
-    let mut s = Service::new(&f).fit(&params(m, k))?;
-    write_dump(m, &s.ids, &s.transform.features, &s.matrix)?;
-    segment::score(&mut s);
-    Ok((name, s))
-}
-
 /// Loads the dataset and builds its customers' features; returns the dataset's name with
-/// them. The dataset is let go on another thread: the features hold what the rest needs, and
-/// freeing a million lines' columns need not hold up the fit.
-fn load_features(data: Option<&Path>, load_args: &LoadArgs) -> Result<(String, CustomerFeatures)> {
+/// them, and the dataset itself when `keep` (the CRM files read its purchases again). Else the
+/// dataset is let go on another thread: the features hold what the rest needs, and freeing a
+/// million lines' columns need not hold up the fit.
+fn load_with_features(
+    data: Option<&Path>,
+    load_args: &LoadArgs,
+    keep: bool,
+) -> Result<(String, Option<Dataset>, CustomerFeatures)> {
     let ds = {
         let _t = crate::timing::phase("load");
         load(data, load_args)?
@@ -454,8 +419,11 @@ fn load_features(data: Option<&Path>, load_args: &LoadArgs) -> Result<(String, C
         customer_features(&ds)?
     };
     let name = ds.name.clone();
+    if keep {
+        return Ok((name, Some(ds), f));
+    }
     std::thread::spawn(move || drop(ds));
-    Ok((name, f))
+    Ok((name, None, f))
 }
 
 fn make_dir(dir: &Path) -> Result<()> {
@@ -803,12 +771,14 @@ pub fn run_migrate(a: &MigrateArgs, load_args: &LoadArgs) -> Result<()> {
 // --- export and assign ---------------------------------------------------------------------
 
 /// The files export writes, in this order.
-pub const EXPORT_FILES: [&str; 5] = [
+pub const EXPORT_FILES: [&str; 7] = [
     "customer_segments.csv",
     "segment_summary.csv",
     "Lookalike.csv",
     "features.csv",
     "model.json",
+    "rfm.csv",
+    "clv.csv",
 ];
 
 pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
@@ -818,7 +788,15 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
         &paths.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
         a.model.force,
     )?;
-    let (name, s) = fit_segments(a.data.as_deref(), load_args, &a.model, a.k)?;
+    let ds = load(a.data.as_deref(), load_args)?;
+    let f = customer_features(&ds)?;
+    let name = ds.name.clone();
+    let mut s = Service::new(&f).fit(&params(&a.model, a.k))?;
+    write_dump(&a.model, &s.ids, &s.transform.features, &s.matrix)?;
+    segment::score(&mut s);
+    let tags = value::crm_tags(&ds, &f)?;
+    drop(ds);
+    let (rfm_csv, clv_csv) = value::value_csvs(&tags)?;
     let personas: Vec<String> = s.profiles.iter().map(|p| p.persona.clone()).collect();
     let space = lookalike::Space::new(&s.similarity, a.metric);
     let all = space.all_top(3, a.metric.range().0);
@@ -830,11 +808,13 @@ pub fn run_export(a: &ExportArgs, load_args: &LoadArgs) -> Result<()> {
     let model = Model::from_segmentation(&s, &name);
     make_dir(&a.out)?;
     let contents = [
-        assignments_csv(&s.ids, &s.labels, &personas),
+        value::customer_segments_csv(&s.ids, &s.labels, &personas, &tags),
         table_csv(&segment::profile_table(&s))?,
         wide_csv(&s.ids, &refs, 3),
         matrix_csv(&s.ids, &s.transform.features, &s.matrix),
         json_bytes(&model)?,
+        rfm_csv,
+        clv_csv,
     ];
     let files: Vec<(&Path, &[u8])> = paths
         .iter()
@@ -858,10 +838,11 @@ pub fn run_assign(a: &AssignArgs, load_args: &LoadArgs) -> Result<()> {
     let ds = load(a.data.as_deref(), load_args)?;
     let f = customer_features(&ds)?;
     let (labels, _) = model.assign(&f, &a.model)?;
+    let tags = value::crm_tags(&ds, &f)?;
     emit(
         a.out.as_ref(),
         a.force,
-        &assignments_csv(&f.ids, &labels, &model.group_names()),
+        &value::customer_segments_csv(&f.ids, &labels, &model.group_names(), &tags),
     )
 }
 

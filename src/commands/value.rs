@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{emit, json_bytes, load, table_csv};
+use super::{emit, json_bytes, table_csv};
 use crate::analysis::Table;
 use crate::analysis::features::{ScalerKind, customer_features};
 use crate::analysis::segment::{Algo, DEFAULT_SEED, SegmentParams};
@@ -16,8 +16,8 @@ use crate::analysis::value::cohorts;
 use crate::analysis::value::purchases::{self, Day, PurchaseDays, day_text, parse_day};
 use crate::analysis::value::rfm::{self, Rfm, Rules, SegmentSummary, Thresholds};
 use crate::analysis::value::tables::{
-    clv_customers_table, clv_parameters_table, holdout_table, rfm_customers_table,
-    rfm_segments_table, rfm_thresholds_table, value_groups_table,
+    CLV_COLUMNS, RFM_COLUMNS, clv_customers_table, clv_parameters_table, holdout_table,
+    rfm_customers_table, rfm_segments_table, rfm_thresholds_table, value_groups_table,
 };
 use crate::analysis::value::{ValueGroup, rfm_value_groups, value_groups};
 use crate::bail_input;
@@ -25,6 +25,13 @@ use crate::cli::{ClvArgs, CohortsArgs, LoadArgs, RfmArgs, ValueOut};
 use crate::data::Dataset;
 use crate::output::check_targets;
 use crate::report::{self, Format, write_text_table};
+
+/// Loads as every command does, timed as the "load" phase (bench/ measures the value
+/// commands beyond it).
+fn load(data: Option<&Path>, load_args: &LoadArgs) -> Result<Dataset> {
+    let _t = crate::timing::phase("load");
+    super::load(data, load_args)
+}
 
 /// Refuses `--out` onto anything but a new file (or a regular one with `--force`) before any
 /// work is done.
@@ -404,4 +411,121 @@ pub fn run_cohorts(a: &CohortsArgs, load_args: &LoadArgs) -> Result<()> {
         Format::Text => text_bytes(&[t], &[])?,
     };
     emit(a.output.out.as_ref(), a.output.force, &bytes)
+}
+
+// --- the CRM files' value columns ----------------------------------------------------------
+
+/// What export, assign and `segment --out` add to customer_segments.csv: every customer's
+/// RFM code and segment, P(alive) and CLV, and the customers who never bought.
+pub struct CrmTags {
+    value: Option<crate::analysis::value::ValueReport>,
+    never_bought: Vec<String>,
+}
+
+/// The persona and RFM segment of customers who signed up but never bought.
+pub const NO_PURCHASE: &str = "No purchase";
+
+/// Builds the tags; where a measure cannot be made (a customer table has no transactions, a
+/// lifetime-value fit fails) its columns stay empty and stderr says why.
+pub fn crm_tags(ds: &Dataset, f: &crate::analysis::features::CustomerFeatures) -> Result<CrmTags> {
+    let value = if ds.table.is_some() {
+        None
+    } else {
+        match crate::analysis::value::ValueReport::build(ds, f) {
+            Ok(v) => Some(v),
+            Err(e) if crate::error::is_input(&e) => {
+                report::say(&format!(
+                    "note: rfm, rfm_segment, p_alive and clv left empty: {}",
+                    crate::error::first_line(&e)
+                ));
+                None
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    if let Some(Err(e)) = value.as_ref().map(|v| &v.clv) {
+        report::say(&format!("note: p_alive and clv left empty: {e}"));
+    }
+    Ok(CrmTags {
+        value,
+        never_bought: never_bought(ds, &f.ids)?,
+    })
+}
+
+/// Customers of the customer file who have no purchase (sorted).
+fn never_bought(ds: &Dataset, bought: &[String]) -> Result<Vec<String>> {
+    let Some(customers) = &ds.customers else {
+        return Ok(Vec::new());
+    };
+    let known = customers
+        .clone()
+        .select([polars::prelude::col("customer_id")])
+        .collect()?;
+    let bought: std::collections::HashSet<&str> = bought.iter().map(String::as_str).collect();
+    let mut out: Vec<String> = crate::data::frame::opt_texts(&known, "customer_id")?
+        .into_iter()
+        .flatten()
+        .filter(|id| !bought.contains(id.as_str()))
+        .collect();
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// customer_segments.csv: `CustomerID,segment,persona,rfm,rfm_segment,p_alive,clv`, one row
+/// per customer who bought, then one per customer who never did (segment empty, persona and
+/// RFM segment "No purchase"). CLV to the cent and P(alive) to 4 decimals: people read it.
+pub fn customer_segments_csv(
+    ids: &[String],
+    labels: &[usize],
+    personas: &[String],
+    tags: &CrmTags,
+) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::with_capacity((ids.len() + tags.never_bought.len()) * 48);
+    let _ = writeln!(
+        out,
+        "CustomerID,segment,persona,rfm,rfm_segment,p_alive,clv"
+    );
+    for (id, &l) in ids.iter().zip(labels) {
+        let (rfm, segment, alive, clv) = match tags.value.as_ref().and_then(|v| v.of(id)) {
+            Some(v) => (
+                v.rfm.to_string(),
+                report::csv_field(&v.segment),
+                v.p_alive.map_or(String::new(), |p| format!("{p:.4}")),
+                v.clv.map_or(String::new(), |c| format!("{c:.2}")),
+            ),
+            None => Default::default(),
+        };
+        let _ = writeln!(
+            out,
+            "{},{},{},{rfm},{segment},{alive},{clv}",
+            report::csv_field(id),
+            l + 1,
+            report::csv_field(&personas[l]),
+        );
+    }
+    for id in &tags.never_bought {
+        let _ = writeln!(
+            out,
+            "{},,{NO_PURCHASE},,{NO_PURCHASE},,",
+            report::csv_field(id)
+        );
+    }
+    out
+}
+
+/// rfm.csv and clv.csv for export (clv.csv holds only its header where CLV could not be fitted).
+pub fn value_csvs(tags: &CrmTags) -> Result<(Vec<u8>, Vec<u8>)> {
+    let Some(v) = &tags.value else {
+        return Ok((
+            table_csv(&Table::new("rfm", "", &RFM_COLUMNS))?,
+            table_csv(&Table::new("clv", "", &CLV_COLUMNS))?,
+        ));
+    };
+    let clv = match &v.clv {
+        Ok(c) => clv_customers_table(c),
+        Err(_) => Table::new("clv", "", &CLV_COLUMNS),
+    };
+    Ok((table_csv(&rfm_customers_table(&v.rfm))?, table_csv(&clv)?))
 }

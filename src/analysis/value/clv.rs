@@ -272,11 +272,29 @@ impl Likelihood for GammaGammaData {
 
 struct Problem<'a, L: Likelihood>(&'a L);
 
+/// A step that leaves the numbers (a cost or gradient that is not finite, or a log-parameter
+/// past ±[`BOUNDARY`]·2) ends the run as an error instead of sending the line search round
+/// in circles.
+fn finite_step<L: Likelihood>(l: &L, p: &[f64]) -> Result<(f64, Vec<f64>), argmin::core::Error> {
+    if p.iter().any(|v| !v.is_finite() || v.abs() > 2.0 * BOUNDARY) {
+        return Err(argmin::core::Error::msg(
+            "a parameter left the range the model is defined on",
+        ));
+    }
+    let (c, g) = l.value_and_gradient(p);
+    if !c.is_finite() || g.iter().any(|v| !v.is_finite()) {
+        return Err(argmin::core::Error::msg(
+            "the likelihood is not a number there",
+        ));
+    }
+    Ok((c, g))
+}
+
 impl<L: Likelihood> CostFunction for Problem<'_, L> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        Ok(self.0.value_and_gradient(p).0)
+        Ok(finite_step(self.0, p)?.0)
     }
 }
 
@@ -284,7 +302,7 @@ impl<L: Likelihood> Gradient for Problem<'_, L> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(self.0.value_and_gradient(p).1)
+        Ok(finite_step(self.0, p)?.1)
     }
 }
 
@@ -313,7 +331,7 @@ fn minimise<L: Likelihood>(likelihood: &L, names: &[&str], model: &str) -> Resul
     };
     let Some(best) = best else {
         bail_input!(
-            "{model}: the maximum-likelihood fit failed to start ({}); the data may be too small or too regular to fit (try a longer period or an earlier --until)",
+            "{model}: the maximum-likelihood fit broke off ({}): typically a parameter running off to 0 or infinity because these purchases do not pin the model down; give more data or a later --until",
             run.err().map_or(String::new(), |e| e.to_string())
         );
     };
@@ -327,11 +345,14 @@ fn minimise<L: Likelihood>(likelihood: &L, names: &[&str], model: &str) -> Resul
     }
     let (cost, gradient) = likelihood.value_and_gradient(&best);
     let norm = gradient.iter().map(|g| g * g).sum::<f64>().sqrt();
-    if !cost.is_finite() || !(norm < CONVERGED_GRADIENT) || best.iter().any(|v| !v.is_finite()) {
+    let finite = cost.is_finite() && best.iter().all(|v| v.is_finite());
+    if !finite || norm.is_nan() || norm >= CONVERGED_GRADIENT {
         bail_input!(
-            "{model}: the maximum-likelihood fit did not converge (gradient norm {norm:.1e} at log-parameters {}); the data may not follow the model (for instance a parameter running off to infinity): check the period with --until, or the purchases of the extreme customers",
-            best.iter()
-                .map(|v| format!("{v:.3}"))
+            "{model}: the maximum-likelihood fit did not converge (gradient norm {norm:.1e} at {}); a parameter near 0 or very large usually means these purchases do not pin the model down (too few customers, or too short a history to see churn): give more data or a later --until",
+            names
+                .iter()
+                .zip(&best)
+                .map(|(n, v)| format!("{n} {:.3e}", v.exp()))
                 .collect::<Vec<_>>()
                 .join(", ")
         );

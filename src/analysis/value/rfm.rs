@@ -361,7 +361,7 @@ mod tests {
             .iter()
             .map(|&i| rules.rules[i].name.as_str())
             .collect();
-        assert_eq!(shadowed, ["New Customers", "Promising"]);
+        assert_eq!(shadowed, ["New Customers", "Promising", "Can't Lose Them"]);
     }
 
     #[test]

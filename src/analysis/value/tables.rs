@@ -6,6 +6,32 @@ use super::purchases::{Day, day_text};
 use super::rfm::{Rfm, Thresholds};
 use crate::analysis::{Table, Value};
 
+/// rfm.csv's columns.
+pub const RFM_COLUMNS: [&str; 9] = [
+    "customer",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r",
+    "f",
+    "m",
+    "rfm",
+    "segment",
+];
+
+/// clv.csv's columns.
+pub const CLV_COLUMNS: [&str; 9] = [
+    "customer",
+    "frequency",
+    "recency",
+    "T",
+    "monetary_value",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+];
+
 /// The cut points per score: recency's reversed, so each row reads as one score.
 pub fn rfm_thresholds_table(r: &Rfm) -> Table {
     let mut t = Table::new(
@@ -81,21 +107,7 @@ pub fn rfm_segments_table(r: &Rfm) -> Table {
 
 /// Every customer's measures, scores, code and segment (full precision: a machine reads it).
 pub fn rfm_customers_table(r: &Rfm) -> Table {
-    let mut t = Table::new(
-        "rfm",
-        "RFM per customer",
-        &[
-            "customer",
-            "recency_days",
-            "frequency",
-            "monetary",
-            "r",
-            "f",
-            "m",
-            "rfm",
-            "segment",
-        ],
-    );
+    let mut t = Table::new("rfm", "RFM per customer", &RFM_COLUMNS);
     for i in 0..r.ids.len() {
         t.push(vec![
             Value::text(&r.ids[i]),
@@ -114,21 +126,7 @@ pub fn rfm_customers_table(r: &Rfm) -> Table {
 
 /// Every customer's summary and projection (full precision).
 pub fn clv_customers_table(c: &Clv) -> Table {
-    let mut t = Table::new(
-        "clv",
-        "Lifetime value per customer",
-        &[
-            "customer",
-            "frequency",
-            "recency",
-            "T",
-            "monetary_value",
-            "p_alive",
-            "expected_purchases",
-            "expected_spend",
-            "clv",
-        ],
-    );
+    let mut t = Table::new("clv", "Lifetime value per customer", &CLV_COLUMNS);
     let s = &c.summary;
     for (i, v) in c.values.iter().enumerate() {
         t.push(vec![

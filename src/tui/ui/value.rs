@@ -254,6 +254,10 @@ fn distributions(f: &mut Frame, area: Rect, c: &Clv, theme: &Theme) {
             Span::styled(format!(" {}", human(count as f64)), theme.text),
         ]));
     }
+    lines.push(Line::from(Span::styled(
+        "one-time buyers: P(alive) 1 by the model",
+        theme.muted,
+    )));
     lines.push(Line::from(Span::styled("CLV at percentiles", theme.muted)));
     let at = |q: f64| clvs[((q * (n - 1) as f64).round() as usize).min(n - 1)];
     lines.push(Line::from(Span::styled(
@@ -307,9 +311,9 @@ fn cohort_heatmap(f: &mut Frame, area: Rect, v: &ValueReport, offset: usize, the
         let shares = cohort.shares();
         let last = shares.len().saturating_sub(1);
         for (k, s) in shares.iter().enumerate().take(shown) {
-            let style = if k == last && c.last_month_partial {
-                theme.muted
-            } else if k == 0 {
+            // m0 is 100% by definition, a partial month is low by construction: neither
+            // is shaded as a finding.
+            let style = if k == 0 || (k == last && c.last_month_partial) {
                 theme.muted
             } else {
                 shade(level(*s, 0.5_f64.max(*s)), theme)
