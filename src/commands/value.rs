@@ -327,10 +327,19 @@ pub fn run_clv(a: &ClvArgs, load_args: &LoadArgs) -> Result<()> {
     check_out(&a.output)?;
     let projection = projection_of(a)?;
     let ds = load(a.data.as_deref(), load_args)?;
-    let p = purchases::purchase_days(&ds)?;
+    let p = {
+        let _t = crate::timing::phase("purchase days");
+        purchases::purchase_days(&ds)?
+    };
     let (until, holdout_end) = clv_period(a, &p)?;
-    let c = clv::clv(&p, until, projection)?;
-    let r = rfm_of(&ds, None, Rules::defaults())?;
+    let c = {
+        let _t = crate::timing::phase("clv fit and projection");
+        clv::clv(&p, until, projection)?
+    };
+    let r = {
+        let _t = crate::timing::phase("rfm");
+        rfm_of(&ds, None, Rules::defaults())?
+    };
     let by_rfm = rfm_value_groups(&c, &r);
     let by_kmeans = match a.k {
         Some(k) => Some(kmeans_value_groups(&c, &ds, k)?),

@@ -81,6 +81,9 @@ pub struct GammaGamma {
 pub const MIN_CUSTOMERS: usize = 20;
 pub const MIN_REPEAT_BUYERS: usize = 10;
 
+/// Groups above which the BG/NBD likelihood is summed on every core.
+const PARALLEL_GROUPS: usize = 20_000;
+
 /// Customers grouped by (x, t_x, T): daily data repeats them often, and the likelihood is a
 /// weighted sum over the groups.
 #[derive(Clone, Debug)]
@@ -147,37 +150,57 @@ impl BgNbdData {
             .collect();
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
         let (dg_r, dg_ab, dg_b) = (digamma(r), digamma(a + b), digamma(b));
-        let (mut ll, mut g) = (0.0, [0.0; 4]);
-        for k in 0..self.x.len() {
-            let (x, tx, t, w) = (self.x[k], self.tx[k], self.t[k], self.weight[k]);
-            let [lg, dg_rx, dg_bx, dg_abx] = per_x[self.x_index[k]];
-            let a3 = -(r + x) * (alpha + t).ln();
-            let (lse, w3, w4) = if x > 0.0 {
-                let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + tx).ln();
-                let hi = a3.max(a4);
-                let lse = hi + ((a3 - hi).exp() + (a4 - hi).exp()).ln();
-                (lse, (a3 - lse).exp(), (a4 - lse).exp())
-            } else {
-                (a3, 1.0, 0.0)
-            };
-            ll += w * (constant + lg + lse);
-            let d_r = dg_rx - dg_r + alpha.ln()
-                - w3 * (alpha + t).ln()
-                - if x > 0.0 { w4 * (alpha + tx).ln() } else { 0.0 };
-            let d_alpha = r / alpha
-                - w3 * (r + x) / (alpha + t)
-                - if x > 0.0 {
-                    w4 * (r + x) / (alpha + tx)
+        let range_sums = |range: std::ops::Range<usize>| {
+            let (mut ll, mut g) = (0.0, [0.0; 4]);
+            for k in range {
+                let (x, tx, t, w) = (self.x[k], self.tx[k], self.t[k], self.weight[k]);
+                let [lg, dg_rx, dg_bx, dg_abx] = per_x[self.x_index[k]];
+                let a3 = -(r + x) * (alpha + t).ln();
+                let (lse, w3, w4) = if x > 0.0 {
+                    let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + tx).ln();
+                    let hi = a3.max(a4);
+                    let lse = hi + ((a3 - hi).exp() + (a4 - hi).exp()).ln();
+                    (lse, (a3 - lse).exp(), (a4 - lse).exp())
                 } else {
-                    0.0
+                    (a3, 1.0, 0.0)
                 };
-            let d_a = dg_ab - dg_abx + w4 / a;
-            let d_b =
-                dg_ab + dg_bx - dg_b - dg_abx - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 };
-            g[0] += w * d_r * r;
-            g[1] += w * d_alpha * alpha;
-            g[2] += w * d_a * a;
-            g[3] += w * d_b * b;
+                ll += w * (constant + lg + lse);
+                let d_r = dg_rx - dg_r + alpha.ln()
+                    - w3 * (alpha + t).ln()
+                    - if x > 0.0 { w4 * (alpha + tx).ln() } else { 0.0 };
+                let d_alpha = r / alpha
+                    - w3 * (r + x) / (alpha + t)
+                    - if x > 0.0 {
+                        w4 * (r + x) / (alpha + tx)
+                    } else {
+                        0.0
+                    };
+                let d_a = dg_ab - dg_abx + w4 / a;
+                let d_b =
+                    dg_ab + dg_bx - dg_b - dg_abx - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 };
+                g[0] += w * d_r * r;
+                g[1] += w * d_alpha * alpha;
+                g[2] += w * d_a * a;
+                g[3] += w * d_b * b;
+            }
+            (ll, g)
+        };
+        // Large data is summed in one range per core (the same ranges every call, so the
+        // optimiser sees one function).
+        let n = self.x.len();
+        let parts = if n < PARALLEL_GROUPS {
+            1
+        } else {
+            crate::parallel::threads()
+        };
+        let (mut ll, mut g) = (0.0, [0.0; 4]);
+        for (l, gs) in
+            crate::parallel::map(parts, |p| range_sums(p * n / parts..(p + 1) * n / parts))
+        {
+            ll += l;
+            for i in 0..4 {
+                g[i] += gs[i];
+            }
         }
         (-ll / self.total, g.map(|v| -v / self.total))
     }
@@ -270,7 +293,28 @@ impl Likelihood for GammaGammaData {
     }
 }
 
-struct Problem<'a, L: Likelihood>(&'a L);
+/// The likelihood and the last point it was evaluated at: the line search asks for the cost
+/// and then the gradient at the same point, and one evaluation gives both.
+struct Problem<'a, L: Likelihood> {
+    likelihood: &'a L,
+    last: std::sync::Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+}
+
+impl<L: Likelihood> Problem<'_, L> {
+    fn at(&self, p: &[f64]) -> Result<(f64, Vec<f64>), argmin::core::Error> {
+        if let Ok(last) = self.last.lock()
+            && let Some((q, c, g)) = last.as_ref()
+            && q.as_slice() == p
+        {
+            return Ok((*c, g.clone()));
+        }
+        let (c, g) = finite_step(self.likelihood, p)?;
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((p.to_vec(), c, g.clone()));
+        }
+        Ok((c, g))
+    }
+}
 
 /// A step that leaves the numbers (a cost or gradient that is not finite, or a log-parameter
 /// past ±[`BOUNDARY`]·2) ends the run as an error instead of sending the line search round
@@ -294,7 +338,7 @@ impl<L: Likelihood> CostFunction for Problem<'_, L> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        Ok(finite_step(self.0, p)?.0)
+        Ok(self.at(p)?.0)
     }
 }
 
@@ -302,7 +346,7 @@ impl<L: Likelihood> Gradient for Problem<'_, L> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        Ok(finite_step(self.0, p)?.1)
+        Ok(self.at(p)?.1)
     }
 }
 
@@ -322,7 +366,11 @@ fn minimise<L: Likelihood>(likelihood: &L, names: &[&str], model: &str) -> Resul
     let solver = LBFGS::new(line_search, 10)
         .with_tolerance_grad(1e-12)?
         .with_tolerance_cost(1e-16)?;
-    let run = Executor::new(Problem(likelihood), solver)
+    let problem = Problem {
+        likelihood,
+        last: std::sync::Mutex::new(None),
+    };
+    let run = Executor::new(problem, solver)
         .configure(|state| state.param(vec![0.0; n]).max_iters(2000))
         .run();
     let best = match &run {
@@ -568,21 +616,28 @@ pub struct Clv {
 /// Fits both models on the purchases up to `until` and projects every customer.
 pub fn clv(p: &PurchaseDays, until: Day, projection: Projection) -> Result<Clv> {
     let summary = summarise(p, until);
-    let bgnbd = fit_bgnbd(&summary)?;
-    let gamma_gamma = fit_gamma_gamma(&summary)?;
-    let values = (0..summary.ids.len())
-        .map(|i| {
-            value_of(
-                &bgnbd,
-                &gamma_gamma,
-                projection,
-                summary.frequency[i],
-                summary.recency[i],
-                summary.t[i],
-                summary.monetary[i],
-            )
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let bgnbd = {
+        let _t = crate::timing::phase("clv: BG/NBD fit");
+        fit_bgnbd(&summary)?
+    };
+    let gamma_gamma = {
+        let _t = crate::timing::phase("clv: Gamma-Gamma fit");
+        fit_gamma_gamma(&summary)?
+    };
+    let _t = crate::timing::phase("clv: projection");
+    let values = crate::parallel::map_chunked(summary.ids.len(), 4096, |i| {
+        value_of(
+            &bgnbd,
+            &gamma_gamma,
+            projection,
+            summary.frequency[i],
+            summary.recency[i],
+            summary.t[i],
+            summary.monetary[i],
+        )
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
     if let Some(i) = values.iter().position(|v| {
         ![v.p_alive, v.expected_purchases, v.expected_spend, v.clv]
             .iter()

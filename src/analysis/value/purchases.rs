@@ -43,67 +43,107 @@ impl PurchaseDays {
 }
 
 /// Groups the purchase lines by customer and calendar day. Lines without a customer id are
-/// left out (they belong to no one's history).
+/// left out (they belong to no one's history); zero-price purchases join as days of no spend.
 pub fn purchase_days(ds: &Dataset) -> Result<PurchaseDays> {
     ds.require_transactions("customer value")?;
-    // Purchases only: the free items are added below.
-    let key = ds.present.customer_key();
-    let per_day = ds
-        .lines
-        .clone()
-        .select([
-            col(key),
-            col("date")
-                .cast(DataType::Date)
-                .cast(DataType::Int32)
-                .alias("day"),
-            col("amount"),
-        ])
-        .filter(col(key).is_not_null().and(col("day").is_not_null()))
-        .group_by([col(key), col("day")])
-        .agg([col("amount").sum().alias("spend")]);
-    let df = per_day
-        .sort([key, "day"], SortMultipleOptions::default())
-        .collect()?;
-    if df.height() == 0 {
+    let bought = match ds.coded_customers() {
+        Some(table) => coded_days(ds, table)?,
+        None => id_days(ds)?,
+    };
+    if bought.days.is_empty() {
         bail_input!(
             "{}: no purchase carries a customer id, so there is no customer history to value",
             ds.name
         );
     }
-    let days: Vec<Day> = df
-        .column("day")?
-        .i32()?
-        .iter()
-        .map(|d| d.unwrap_or(0))
+    with_free_days(bought, &free_days(ds)?)
+}
+
+/// The line's calendar day as a [`Day`].
+fn day_expr() -> Expr {
+    col("date")
+        .cast(DataType::Date)
+        .cast(DataType::Int32)
+        .alias("day")
+}
+
+/// Lines with integer customer codes: one sort of (code, day) packed in a u64, in Rust; a
+/// two-key group-by and sort in polars held twice the lines' memory.
+fn coded_days(ds: &Dataset, table: &DataFrame) -> Result<PurchaseDays> {
+    let df = ds
+        .lines
+        .clone()
+        .select([
+            col(ds.present.customer_key())
+                .cast(DataType::UInt32)
+                .alias("code"),
+            day_expr(),
+            col("amount"),
+        ])
+        .filter(col("code").is_not_null().and(col("day").is_not_null()))
+        .collect()?;
+    let codes: Vec<u32> = df.column("code")?.u32()?.into_no_null_iter().collect();
+    let days: Vec<Day> = df.column("day")?.i32()?.into_no_null_iter().collect();
+    let amounts = nums(&df, "amount")?;
+    drop(df);
+    let first = days.iter().copied().min().unwrap_or(0);
+    let mut rows: Vec<(u64, f64)> = (0..codes.len())
+        .map(|i| {
+            let packed = (u64::from(codes[i]) << 32) | u64::from((days[i] - first) as u32);
+            (packed, amounts[i])
+        })
         .collect();
+    rows.sort_unstable_by_key(|r| r.0);
+    let (mut run_codes, mut out) = (Vec::new(), PurchaseDays::default());
+    for (packed, amount) in rows {
+        let (code, day) = ((packed >> 32) as u32, (packed as u32) as Day + first);
+        if run_codes.last() == Some(&code) && out.days.last() == Some(&day) {
+            *out.spend.last_mut().expect("a day") += amount;
+            continue;
+        }
+        if run_codes.last() != Some(&code) {
+            run_codes.push(code);
+            out.starts.push(out.days.len());
+        }
+        out.days.push(day);
+        out.spend.push(amount);
+    }
+    out.starts.push(out.days.len());
+    out.last_day = out.days.iter().copied().max().unwrap_or(0);
+    out.ids = named_codes(table, run_codes.into_iter().map(Some))?;
+    Ok(out)
+}
+
+/// Lines that carry the ids themselves: grouped and sorted by polars.
+fn id_days(ds: &Dataset) -> Result<PurchaseDays> {
+    let df = ds
+        .lines
+        .clone()
+        .select([col("customer_id"), day_expr(), col("amount")])
+        .filter(
+            col("customer_id")
+                .is_not_null()
+                .and(col("day").is_not_null()),
+        )
+        .group_by([col("customer_id"), col("day")])
+        .agg([col("amount").sum().alias("spend")])
+        .sort(["customer_id", "day"], SortMultipleOptions::default())
+        .collect()?;
+    let days: Vec<Day> = df.column("day")?.i32()?.into_no_null_iter().collect();
     let spend = nums(&df, "spend")?;
-    let (starts, ids) = match ds.coded_customers() {
-        Some(table) => {
-            let codes = df.column(key)?.cast(&DataType::UInt32)?;
-            let codes: Vec<Option<u32>> = codes.u32()?.iter().collect();
-            let starts = run_starts(&codes);
-            let ids = named_codes(table, starts.iter().map(|&row| codes[row]))?;
-            (starts, ids)
-        }
-        None => {
-            let ids = frame::opt_texts(&df, key)?;
-            let starts = run_starts(&ids);
-            let named = starts
-                .iter()
-                .map(|&row| ids[row].clone().unwrap_or_default())
-                .collect();
-            (starts, named)
-        }
-    };
-    let bought = PurchaseDays {
+    let ids = frame::opt_texts(&df, "customer_id")?;
+    let starts = run_starts(&ids);
+    let named = starts
+        .iter()
+        .map(|&row| ids[row].clone().unwrap_or_default())
+        .collect();
+    Ok(PurchaseDays {
         last_day: days.iter().copied().max().unwrap_or(0),
         starts: starts.into_iter().chain([days.len()]).collect(),
-        ids,
+        ids: named,
         days,
         spend,
-    };
-    with_free_days(bought, &free_days(ds)?)
+    })
 }
 
 /// The days of the dataset's zero-price purchases, per customer id.
