@@ -297,8 +297,11 @@ impl Likelihood for GammaGammaData {
 /// and then the gradient at the same point, and one evaluation gives both.
 struct Problem<'a, L: Likelihood> {
     likelihood: &'a L,
-    last: std::sync::Mutex<Option<(Vec<f64>, f64, Vec<f64>)>>,
+    last: std::sync::Mutex<Option<Evaluated>>,
 }
+
+/// A point with its cost and gradient.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
 impl<L: Likelihood> Problem<'_, L> {
     fn at(&self, p: &[f64]) -> Result<(f64, Vec<f64>), argmin::core::Error> {
