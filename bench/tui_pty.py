@@ -26,6 +26,8 @@ import time
 COLS, ROWS = 160, 48
 READY = ["tui eda ready", "tui trends ready", "tui index ready", "tui segments ready",
          "tui value ready"]
+# Awaited too, but not a pane: the Value pane's lifetime-value fit, which follows its RFM.
+LATER = ["tui clv ready"]
 
 
 def read_quiet(fd, quiet=0.25, limit=30.0):
@@ -69,7 +71,7 @@ def main():
     while time.time() < deadline:
         read_quiet(fd, 0.1, 0.5)
         text = "\n".join(log_lines(log))
-        if all(r in text for r in READY):
+        if all(r in text for r in READY + LATER):
             break
     read_quiet(fd, 1.5, 30)
 
@@ -112,6 +114,7 @@ def main():
         "first_frame_ms": since("tui first frame"),
         "loaded_ms": since("tui loaded"),
         "ready_ms": ready,
+        "clv_ready_ms": since("tui clv ready"),
         "all_ready_ms": max(v for v in ready.values() if v is not None) if all(ready.values()) else None,
         "key_frame_ms": {"median": statistics.median(keys), "max": max(keys)} if keys else None,
         "bytes_per_key": {name: {"median": statistics.median(v), "max": max(v)} for name, v in nav.items()},

@@ -19,7 +19,7 @@ use crate::analysis::value::tables::{
     CLV_COLUMNS, RFM_COLUMNS, clv_customers_table, clv_parameters_table, holdout_table,
     rfm_customers_table, rfm_segments_table, rfm_thresholds_table, value_groups_table,
 };
-use crate::analysis::value::{ValueGroup, rfm_value_groups, value_groups};
+use crate::analysis::value::{ValueGroup, rfm_value_groups_of, value_groups};
 use crate::bail_input;
 use crate::cli::{ClvArgs, CohortsArgs, LoadArgs, RfmArgs, ValueOut};
 use crate::data::Dataset;
@@ -340,7 +340,7 @@ pub fn run_clv(a: &ClvArgs, load_args: &LoadArgs) -> Result<()> {
         let _t = crate::timing::phase("rfm");
         rfm_of(&ds, None, Rules::defaults())?
     };
-    let by_rfm = rfm_value_groups(&c, &r);
+    let by_rfm = rfm_value_groups_of(&c, &r);
     let by_kmeans = match a.k {
         Some(k) => Some(kmeans_value_groups(&c, &ds, k)?),
         None => None,
@@ -452,7 +452,7 @@ pub fn crm_tags(ds: &Dataset, f: &crate::analysis::features::CustomerFeatures) -
             Err(e) => return Err(e),
         }
     };
-    if let Some(Err(e)) = value.as_ref().map(|v| &v.clv) {
+    if let Some(Some(Err(e))) = value.as_ref().map(|v| &v.clv) {
         report::say(&format!("note: p_alive and clv left empty: {e}"));
     }
     Ok(CrmTags {
@@ -533,8 +533,8 @@ pub fn value_csvs(tags: &CrmTags) -> Result<(Vec<u8>, Vec<u8>)> {
         ));
     };
     let clv = match &v.clv {
-        Ok(c) => clv_customers_table(c),
-        Err(_) => Table::new("clv", "", &CLV_COLUMNS),
+        Some(Ok(c)) => clv_customers_table(c),
+        _ => Table::new("clv", "", &CLV_COLUMNS),
     };
     Ok((table_csv(&rfm_customers_table(&v.rfm))?, table_csv(&clv)?))
 }

@@ -156,6 +156,7 @@ fn ready_name(a: &Action) -> Option<&'static str> {
         Action::IndexReady(_) => "index ready",
         Action::FeaturesReady(_) => "features ready",
         Action::SegmentsReady { .. } => "segments ready",
+        Action::ValueReady(Ok(v)) if v.clv.is_some() => "clv ready",
         Action::ValueReady(_) => "value ready",
         _ => return None,
     })

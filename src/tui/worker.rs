@@ -140,11 +140,33 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
         }
         Effect::Value => Some(Action::ValueReady(
             crate::analysis::value::ValueReport::build(ds, f)
-                .map(Arc::new)
+                .map(|v| Arc::new(v.compact()))
                 .map_err(msg),
         )),
         Effect::ExportCsv(_) | Effect::Quit => None,
     }
+}
+
+/// RFM and cohorts as soon as they are made, then the same with the lifetime-value fit (the
+/// slow part), so the Value pane fills in without waiting for the optimiser.
+/// `done` opens when the job is over, however it ends.
+fn value_in_two_steps(ds: &Dataset, f: &CustomerFeatures, out: &Sender<Action>, done: OpenOnDrop) {
+    use crate::analysis::value::ValueReport;
+    let (first, days) = match ValueReport::first(ds, f) {
+        Ok(x) => x,
+        Err(e) => {
+            let _ = out.send(Action::ValueReady(Err(msg(e))));
+            return;
+        }
+    };
+    // Compact before the fit: the full RFM vectors need not be held through it.
+    let first = first.compact();
+    let _ = out.send(Action::ValueReady(Ok(Arc::new(first.clone()))));
+    let whole = first.with_clv(&days, &f.ids).compact();
+    let _ = out.send(Action::ValueReady(Ok(Arc::new(whole))));
+    drop(days);
+    release_free_memory();
+    drop(done);
 }
 
 /// What the worker starts from: a dataset already loaded, or one to load in the background
@@ -175,6 +197,12 @@ pub struct Worker {
     features: Arc<OnceLock<Arc<CustomerFeatures>>>,
     out: Sender<Action>,
     gate: Gate,
+    /// Opened once the Value pane's work is done: the K sweep waits for it too, so the two
+    /// jobs' working memory is never held at once (the sweep has no one waiting on it).
+    value_gate: Gate,
+    /// Opened when the tables, trends and lookup index are made: the Value pane's job waits
+    /// for it, for the same reason.
+    tables_done: Gate,
 }
 
 /// Loads (if needed) and joins the lines once, then starts the jobs.
@@ -185,6 +213,7 @@ fn start_jobs(
     features: Arc<OnceLock<Arc<CustomerFeatures>>>,
     rx: Receiver<Effect>,
     gate: Gate,
+    tables_done: OpenOnDrop,
 ) {
     let loaded = match start {
         Start::Loaded(ds) => Ok(*ds),
@@ -219,6 +248,7 @@ fn start_jobs(
             tables_and_trends(&ds, &out);
             let _ = out.send(index_job(&ds));
             release_free_memory();
+            drop(tables_done);
         });
     }
     segment_loop(ds, out, features, rx, gate);
@@ -230,11 +260,12 @@ impl Worker {
         let features: Arc<OnceLock<Arc<CustomerFeatures>>> = Arc::new(OnceLock::new());
         let ds: Arc<OnceLock<Dataset>> = Arc::new(OnceLock::new());
         let (tx, rx) = channel::<Effect>();
-        let gate = Gate::default();
+        let (gate, tables_done) = (Gate::default(), Gate::default());
         {
             let (out, ds, features, gate) =
                 (out.clone(), ds.clone(), features.clone(), gate.clone());
-            std::thread::spawn(move || start_jobs(start, out, ds, features, rx, gate));
+            let done = OpenOnDrop(tables_done.clone());
+            std::thread::spawn(move || start_jobs(start, out, ds, features, rx, gate, done));
         }
         Worker {
             segments: tx,
@@ -242,6 +273,8 @@ impl Worker {
             features,
             out,
             gate,
+            value_gate: Gate::default(),
+            tables_done,
         }
     }
 
@@ -251,11 +284,28 @@ impl Worker {
             Effect::Segments { .. } => {
                 let _ = self.segments.send(effect);
             }
-            Effect::Sweep { .. } | Effect::Migration { .. } | Effect::Value => {
+            Effect::Value => {
                 let (ds, out, slot) = (self.ds.clone(), self.out.clone(), self.features.clone());
-                let gate = self.gate.clone();
+                let (gate, done) = (self.gate.clone(), OpenOnDrop(self.value_gate.clone()));
+                let tables_done = self.tables_done.clone();
                 std::thread::spawn(move || {
                     gate.wait();
+                    tables_done.wait();
+                    if let (Some(ds), Some(f)) = (ds.get(), slot.get()) {
+                        value_in_two_steps(ds, f, &out, done);
+                    }
+                });
+            }
+            Effect::Sweep { .. } | Effect::Migration { .. } => {
+                let (ds, out, slot) = (self.ds.clone(), self.out.clone(), self.features.clone());
+                let gate = self.gate.clone();
+                let value_gate =
+                    matches!(effect, Effect::Sweep { .. }).then(|| self.value_gate.clone());
+                std::thread::spawn(move || {
+                    gate.wait();
+                    if let Some(g) = value_gate {
+                        g.wait();
+                    }
                     if let (Some(ds), Some(f)) = (ds.get(), slot.get())
                         && let Some(a) = run_effect(ds, f, &effect)
                     {
@@ -272,6 +322,15 @@ impl Worker {
 /// compete for the cores while the panes fill in.
 #[derive(Clone, Default)]
 pub struct Gate(Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>);
+
+/// Opens its gate when dropped: on every way out of the job that holds it, a panic included.
+pub struct OpenOnDrop(Gate);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
 
 impl Gate {
     fn open(&self) {

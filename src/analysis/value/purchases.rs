@@ -80,19 +80,24 @@ fn coded_days(ds: &Dataset, table: &DataFrame) -> Result<PurchaseDays> {
             day_expr(),
             col("amount"),
         ])
-        .filter(col("code").is_not_null().and(col("day").is_not_null()))
         .collect()?;
-    let codes: Vec<u32> = df.column("code")?.u32()?.into_no_null_iter().collect();
-    let days: Vec<Day> = df.column("day")?.i32()?.into_no_null_iter().collect();
-    let amounts = nums(&df, "amount")?;
-    drop(df);
-    let first = days.iter().copied().min().unwrap_or(0);
-    let mut rows: Vec<(u64, f64)> = (0..codes.len())
-        .map(|i| {
-            let packed = (u64::from(codes[i]) << 32) | u64::from((days[i] - first) as u32);
-            (packed, amounts[i])
+    // Packed straight from the columns (no filtered copy of them): the lines are held once
+    // more, as the rows to sort; a line without a customer or a day is left out here.
+    let codes = df.column("code")?.u32()?;
+    let days = df.column("day")?.i32()?;
+    let amounts = df.column("amount")?.cast(&DataType::Float64)?;
+    let amounts = amounts.f64()?;
+    let first = days.min().unwrap_or(0);
+    let mut rows: Vec<(u64, f64)> = codes
+        .iter()
+        .zip(days.iter())
+        .zip(amounts.iter())
+        .filter_map(|((code, day), amount)| {
+            let packed = (u64::from(code?) << 32) | u64::from((day? - first) as u32);
+            Some((packed, amount.unwrap_or(0.0)))
         })
         .collect();
+    drop(df);
     rows.sort_unstable_by_key(|r| r.0);
     let (mut run_codes, mut out) = (Vec::new(), PurchaseDays::default());
     for (packed, amount) in rows {

@@ -163,7 +163,7 @@ impl App {
                 Some((index.position(other)?, other.clone(), m.score))
             })
             .collect();
-        let value = self.value.ready().and_then(|v| v.of(&id));
+        let value = self.value.ready().and_then(|v| v.of_row(row));
         Some(Card {
             index: who,
             value,

@@ -55,7 +55,7 @@ impl App {
             ValueTab::Clv => tables::value_groups_table(
                 "clv_by_rfm",
                 "Lifetime value per RFM segment",
-                &v.clv_by_rfm(),
+                v.clv_by_rfm(),
             ),
             ValueTab::Cohorts => cohorts::table(&v.cohorts, cohorts::CohortMetric::Customers),
         })

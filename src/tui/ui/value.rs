@@ -10,7 +10,6 @@ use ratatui::widgets::Paragraph;
 
 use super::{block, choices, fit, human, note, ready};
 use crate::analysis::value::ValueReport;
-use crate::analysis::value::clv::Clv;
 use crate::analysis::value::cohorts::month_text;
 use crate::analysis::value::purchases::day_text;
 use crate::tui::app::{App, VALUE_TABS, ValueTab};
@@ -27,7 +26,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .unwrap_or(0);
     let mut spans = choices(VALUE_TABS.iter().map(|t| t.1.to_string()), chosen, theme);
     spans.push(Span::styled(
-        format!("  {} customers who bought", v.rfm.ids.len()),
+        format!("  {} customers who bought", v.customers),
         theme.muted,
     ));
     f.render_widget(Paragraph::new(Line::from(spans)), head);
@@ -157,8 +156,12 @@ fn rfm_segments(f: &mut Frame, area: Rect, v: &ValueReport, theme: &Theme) {
 
 fn lifetime_value(f: &mut Frame, area: Rect, v: &ValueReport, theme: &Theme) {
     let c = match &v.clv {
-        Ok(c) => c,
-        Err(e) => {
+        None => {
+            note(f, area, "Fitting BG/NBD and Gamma-Gamma…", theme.muted);
+            return;
+        }
+        Some(Ok(c)) => c,
+        Some(Err(e)) => {
             note(
                 f,
                 area,
@@ -201,7 +204,7 @@ fn lifetime_value(f: &mut Frame, area: Rect, v: &ValueReport, theme: &Theme) {
     let [table, dists] =
         Layout::horizontal([Constraint::Min(40), Constraint::Length(36)]).areas(rest);
     clv_table(f, table, v, theme);
-    distributions(f, dists, c, theme);
+    distributions(f, dists, v, theme);
 }
 
 fn clv_table(f: &mut Frame, area: Rect, v: &ValueReport, theme: &Theme) {
@@ -232,18 +235,12 @@ fn clv_table(f: &mut Frame, area: Rect, v: &ValueReport, theme: &Theme) {
 }
 
 /// Histograms of P(alive) (tenths) and CLV (quintile edges), as bars of text.
-fn distributions(f: &mut Frame, area: Rect, c: &Clv, theme: &Theme) {
+fn distributions(f: &mut Frame, area: Rect, v: &ValueReport, theme: &Theme) {
     let b = block("P(alive) and CLV", theme);
     let inner = b.inner(area);
     f.render_widget(b, area);
     let bar_w = (inner.width as usize).saturating_sub(16).max(4);
-    let mut alive = [0usize; 5];
-    for v in &c.values {
-        alive[((v.p_alive * 5.0) as usize).min(4)] += 1;
-    }
-    let mut clvs: Vec<f64> = c.values.iter().map(|v| v.clv).collect();
-    clvs.sort_by(f64::total_cmp);
-    let n = clvs.len().max(1);
+    let alive = v.alive_fifths;
     let max = *alive.iter().max().unwrap_or(&1) as f64;
     let mut lines = vec![Line::from(Span::styled("P(alive)", theme.muted))];
     for (i, &count) in alive.iter().enumerate().rev() {
@@ -259,14 +256,14 @@ fn distributions(f: &mut Frame, area: Rect, c: &Clv, theme: &Theme) {
         theme.muted,
     )));
     lines.push(Line::from(Span::styled("CLV at percentiles", theme.muted)));
-    let at = |q: f64| clvs[((q * (n - 1) as f64).round() as usize).min(n - 1)];
+    let [p10, p50, p90, top] = v.clv_percentiles;
     lines.push(Line::from(Span::styled(
         format!(
             "p10 {}  p50 {}  p90 {}  max {}",
-            human(at(0.1)),
-            human(at(0.5)),
-            human(at(0.9)),
-            human(at(1.0))
+            human(p10),
+            human(p50),
+            human(p90),
+            human(top)
         ),
         theme.text,
     )));
