@@ -265,6 +265,22 @@ fn segments_that_cannot_be_computed_say_why_and_other_panes_work() {
         screen.contains("Segments cannot be computed") && screen.contains("at least 3"),
         "{screen}"
     );
+    // The Value pane scores the two customers, and says why their lifetime value cannot be
+    // fitted instead of showing numbers (Tab twice: in Segments the digits set K).
+    app.update(code(KeyCode::Tab));
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.pane, Pane::Value);
+    let screen = render(&app, 80, 24);
+    assert!(
+        screen.contains("R × F") && screen.contains("2 customers who bought"),
+        "{screen}"
+    );
+    app.update(code(KeyCode::Right));
+    let screen = render(&app, 160, 48);
+    assert!(
+        screen.contains("Lifetime value cannot be fitted here") && screen.contains("at least 20"),
+        "{screen}"
+    );
     app.update(key('1'));
     app.update(code(KeyCode::Tab));
     assert_eq!(app.pane, Pane::Eda);

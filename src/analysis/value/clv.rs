@@ -726,35 +726,65 @@ mod tests {
             monetary: vec![0.0, 20.0, 35.5, 0.0, 12.0, 80.0],
             rows: (0..6).collect(),
         };
-        let bg = BgNbdData::new(&s, 0.05);
-        let p = [-0.3, 0.4, 0.1, 0.7];
-        let (_, g) = bg.cost_and_gradient(&p);
-        for k in 0..4 {
+        assert_gradient(&BgNbdData::new(&s, 0.05), &[-0.3, 0.4, 0.1, 0.7], "BG/NBD");
+        let gg = GammaGammaData::new(&[1.0, 3.0, 7.0, 2.0], &[20.0, 35.5, 12.0, 80.0], 0.03);
+        assert_gradient(&gg, &[0.5, 0.2, -0.4], "Gamma-Gamma");
+    }
+
+    /// Central differences of the cost against the analytic gradient.
+    fn assert_gradient(l: &impl Likelihood, p: &[f64], model: &str) {
+        let (_, g) = l.value_and_gradient(p);
+        for k in 0..p.len() {
             let h = 1e-6;
-            let (mut up, mut down) = (p, p);
+            let (mut up, mut down) = (p.to_vec(), p.to_vec());
             up[k] += h;
             down[k] -= h;
-            let numeric = (bg.cost_and_gradient(&up).0 - bg.cost_and_gradient(&down).0) / (2.0 * h);
+            let numeric = (l.value_and_gradient(&up).0 - l.value_and_gradient(&down).0) / (2.0 * h);
             assert!(
                 (numeric - g[k]).abs() < 1e-6,
-                "BG/NBD d{k}: {numeric} vs {}",
+                "{model} d{k}: {numeric} vs {}",
                 g[k]
             );
         }
-        let gg = GammaGammaData::new(&[1.0, 3.0, 7.0, 2.0], &[20.0, 35.5, 12.0, 80.0], 0.03);
-        let p = [0.5, 0.2, -0.4];
-        let (_, g) = gg.cost_and_gradient(&p);
-        for k in 0..3 {
-            let h = 1e-6;
-            let (mut up, mut down) = (p, p);
-            up[k] += h;
-            down[k] -= h;
-            let numeric = (gg.cost_and_gradient(&up).0 - gg.cost_and_gradient(&down).0) / (2.0 * h);
-            assert!(
-                (numeric - g[k]).abs() < 1e-6,
-                "Gamma-Gamma d{k}: {numeric} vs {}",
-                g[k]
-            );
+    }
+
+    /// A summary of `n` customers with distinct histories (every one its own group).
+    fn many(n: usize, from: usize) -> Summary {
+        let mut s = Summary::default();
+        for i in from..from + n {
+            let x = (i % 7) as f64;
+            s.ids.push(i.to_string());
+            s.frequency.push(x);
+            s.recency
+                .push(if x > 0.0 { (i % 300) as f64 + x } else { 0.0 });
+            s.t.push(400.0 + (i % 5000) as f64 / 10.0);
+            s.monetary.push(0.0);
+            s.rows.push(i);
+        }
+        s
+    }
+
+    #[test]
+    fn the_likelihood_summed_on_every_core_counts_each_customer_once() {
+        // Above PARALLEL_GROUPS the sum runs in one range per core; the two halves, each
+        // below it and so summed in one range, must add up to the whole.
+        let (a, b) = (many(15_000, 0), many(15_000, 15_000));
+        let mut whole = a.clone();
+        whole.ids.extend(b.ids.iter().cloned());
+        whole.frequency.extend(&b.frequency);
+        whole.recency.extend(&b.recency);
+        whole.t.extend(&b.t);
+        whole.monetary.extend(&b.monetary);
+        whole.rows.extend(&b.rows);
+        let p = [-0.5, 3.0, -0.2, 0.8];
+        let cost = |s: &Summary| BgNbdData::new(s, 1.0).cost_and_gradient(&p);
+        let ((ca, ga), (cb, gb), (cw, gw)) = (cost(&a), cost(&b), cost(&whole));
+        assert!(
+            ((ca + cb) / 2.0 - cw).abs() < 1e-12 * cw.abs(),
+            "{ca} {cb} {cw}"
+        );
+        for k in 0..4 {
+            assert!(((ga[k] + gb[k]) / 2.0 - gw[k]).abs() < 1e-9, "d{k}");
         }
     }
 

@@ -253,6 +253,8 @@ impl App {
                 } else {
                     if let Slot::Failed(e) = &self.features {
                         self.seg.error = Some(e.clone());
+                        // The Value pane starts from the features too: it would wait forever.
+                        self.value = Slot::Failed(e.clone());
                     }
                     vec![]
                 }
