@@ -428,6 +428,8 @@ pub fn run_cohorts(a: &CohortsArgs, load_args: &LoadArgs) -> Result<()> {
 /// RFM code and segment, P(alive) and CLV, and the customers who never bought.
 pub struct CrmTags {
     value: Option<crate::analysis::value::ValueReport>,
+    /// The features' ids (sorted): a customer's row in them is its row in `value`.
+    ids: Vec<String>,
     never_bought: Vec<String>,
 }
 
@@ -457,6 +459,7 @@ pub fn crm_tags(ds: &Dataset, f: &crate::analysis::features::CustomerFeatures) -
     }
     Ok(CrmTags {
         value,
+        ids: f.ids.clone(),
         never_bought: never_bought(ds, &f.ids)?,
     })
 }
@@ -497,7 +500,11 @@ pub fn customer_segments_csv(
         "CustomerID,segment,persona,rfm,rfm_segment,p_alive,clv"
     );
     for (id, &l) in ids.iter().zip(labels) {
-        let (rfm, segment, alive, clv) = match tags.value.as_ref().and_then(|v| v.of(id)) {
+        let value = match (tags.value.as_ref(), tags.ids.binary_search(id)) {
+            (Some(v), Ok(row)) => v.of_row(row),
+            _ => None,
+        };
+        let (rfm, segment, alive, clv) = match value {
             Some(v) => (
                 v.rfm.to_string(),
                 report::csv_field(&v.segment),

@@ -124,7 +124,7 @@ impl ValueReport {
 
     /// The report without its per-customer vectors (RFM's measures and scores, the CLV
     /// histories and values): what the app holds beside everything else. The card reads
-    /// a customer through [`ValueReport::of_row`].
+    /// a customer through [`ValueReport::of_row`] either way.
     pub fn compact(mut self) -> ValueReport {
         let r = &self.rfm;
         self.rfm = Arc::new(rfm::Rfm {
@@ -152,18 +152,8 @@ impl ValueReport {
         self
     }
 
-    /// The customer's row in `rfm`, by binary search (the ids are the features', sorted).
-    fn rfm_row(&self, id: &str) -> Option<usize> {
-        self.rfm.ids.binary_search_by(|x| x.as_str().cmp(id)).ok()
-    }
-
-    /// The customer's RFM code and segment, P(alive) and CLV by id; `None` for a customer
-    /// who never bought (or after [`ValueReport::compact`]: use [`ValueReport::of_row`]).
-    pub fn of(&self, id: &str) -> Option<CustomerValue> {
-        self.of_row(self.rfm_row(id)?)
-    }
-
-    /// The same by the customer's row in the features.
+    /// The customer's RFM code and segment, P(alive) and CLV, by the customer's row in the
+    /// features (ids sorted); `None` past the rows.
     pub fn of_row(&self, row: usize) -> Option<CustomerValue> {
         let value = self.values.get(row).copied().flatten();
         Some(CustomerValue {

@@ -56,7 +56,7 @@ pub fn purchase_days(ds: &Dataset) -> Result<PurchaseDays> {
             ds.name
         );
     }
-    with_free_days(bought, &free_days(ds)?)
+    Ok(with_free_days(bought, &free_days(ds)?))
 }
 
 /// The line's calendar day as a [`Day`].
@@ -176,9 +176,9 @@ fn free_days(ds: &Dataset) -> Result<Vec<(String, Day)>> {
 
 /// Adds zero-value purchase days: a day the customer already bought on stays one day; a
 /// customer who only ever got free items joins with those days.
-fn with_free_days(p: PurchaseDays, free: &[(String, Day)]) -> Result<PurchaseDays> {
+fn with_free_days(p: PurchaseDays, free: &[(String, Day)]) -> PurchaseDays {
     if free.is_empty() {
-        return Ok(p);
+        return p;
     }
     let mut extra: std::collections::HashMap<&str, Vec<Day>> = Default::default();
     for (id, day) in free {
@@ -219,7 +219,7 @@ fn with_free_days(p: PurchaseDays, free: &[(String, Day)]) -> Result<PurchaseDay
         push(&mut out, id, days.into_iter().map(|d| (d, 0.0)).collect());
     }
     out.starts.push(out.days.len());
-    Ok(out)
+    out
 }
 
 /// The first row of each run of equal keys.
