@@ -239,6 +239,14 @@ pub fn write_inspection(
                     ]);
                 }
                 write_text_table(out, &t)?;
+                for x in &f.extras {
+                    writeln!(
+                        out,
+                        "extra: {}: {}",
+                        sanitize(&x.column.column),
+                        sanitize(&x.column.describe())
+                    )?;
+                }
                 for n in &f.notes {
                     writeln!(out, "note: {}", sanitize(n))?;
                 }

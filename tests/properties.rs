@@ -207,6 +207,7 @@ proptest! {
             categories: None,
             reference_us: 0,
             from_table: false,
+            extra: Vec::new(),
         };
         let s = segment::fit_unscored(&f, &SegmentParams {
             k,

@@ -7,6 +7,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::bail_input;
+use crate::data::extras::{ExtraColumn, ExtraKind, is_extra_amount};
 use crate::data::frame::{self, i64s, nums as f64s, texts as strs};
 use crate::data::{Dataset, ORDER_CODE};
 
@@ -41,6 +42,15 @@ pub const LOG1P: &[&str] = &[
     names::AVG_UNIT_PRICE,
 ];
 
+/// Whether a feature gets the sign-preserving log1p: the skewed built-in amounts and the
+/// sums of numeric extra columns (profit, installments); never shares or indicators.
+pub fn wants_log1p(feature: &str) -> bool {
+    LOG1P.contains(&feature)
+        || (is_extra_amount(feature)
+            && !feature.starts_with(names::SHARE_PREFIX)
+            && !feature.starts_with(names::REGION_PREFIX))
+}
+
 /// The named feature sets of `--features`.
 pub const FEATURE_SETS: &[(&str, &str)] = &[
     ("rfm", "recency_days, frequency, monetary"),
@@ -50,7 +60,11 @@ pub const FEATURE_SETS: &[(&str, &str)] = &[
     ),
     (
         "all",
-        "every feature: rfm+ + total_quantity, avg_unit_price, share_<category>, region_<region>",
+        "every feature: rfm+ + total_quantity, avg_unit_price, share_<category>, region_<region>, and the extra ones",
+    ),
+    (
+        "extra",
+        "the features of the data's own extra columns: NAME_total and NAME_per_order per number column, NAME=VALUE spend shares per text column of at most 20 values (see inspect)",
     ),
 ];
 
@@ -70,11 +84,51 @@ pub struct CustomerFeatures {
     pub reference_us: i64,
     /// The features came ready-made in a customer table, not from transactions.
     pub from_table: bool,
+    /// The features of the data's extra columns (the set `extra`), in column order.
+    pub extra: Vec<String>,
 }
 
 impl CustomerFeatures {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.names.iter().position(|n| n == name)
+    }
+
+    /// The feature `name` spells: exactly, or in any case (`Profit_total` is `profit_total`,
+    /// `Segment=Corporate` is `segment=corporate`), value spelled as in the data or its slug.
+    fn named(&self, name: &str) -> Option<&str> {
+        if let Some(j) = self.column(name) {
+            return Some(&self.names[j]);
+        }
+        let wanted = match name.split_once('=') {
+            Some((stem, value)) => {
+                crate::data::extras::level_feature(&crate::data::extras::slug(stem), value)
+            }
+            None => name.to_lowercase(),
+        };
+        self.names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(&wanted))
+            .map(String::as_str)
+    }
+
+    /// The refusal of an unknown `--features` name: the sets, and the features there are
+    /// (the extra ones apart, since those are the ones a user types from the data).
+    fn unknown_feature(&self, name: &str) -> String {
+        let built_in: Vec<&str> = self
+            .names
+            .iter()
+            .filter(|n| !self.extra.contains(n))
+            .map(String::as_str)
+            .collect();
+        let extra = if self.extra.is_empty() {
+            "no extra features (the data has no usable extra columns)".to_string()
+        } else {
+            format!("extra features are {}", self.extra.join(", "))
+        };
+        format!(
+            "--features: unknown feature or set {name:?}; sets are rfm, rfm+, all, extra; features here are {}; {extra}",
+            built_in.join(", ")
+        )
     }
 
     pub fn len(&self) -> usize {
@@ -114,11 +168,14 @@ impl CustomerFeatures {
                     }
                 }
                 "all" => self.names.clone(),
-                name if has(name) => vec![name.to_string()],
-                name => bail_input!(
-                    "--features: unknown feature or set {name:?}; sets are rfm, rfm+, all; features here are {}",
-                    self.names.join(", ")
+                "extra" if self.extra.is_empty() => bail_input!(
+                    "--features extra: this data has no extra columns that give features (inspect lists its columns and why each was left out)"
                 ),
+                "extra" => self.extra.clone(),
+                name => match self.named(name) {
+                    Some(n) => vec![n.to_string()],
+                    None => bail_input!("{}", self.unknown_feature(name)),
+                },
             };
             for n in names {
                 if !out.contains(&n) {
@@ -288,6 +345,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     for (name, values) in indicators {
         columns.push(&name, values);
     }
+    let extra = extra_features(ds, &per, key, &mut columns)?;
     let raw = columns.row_major(per.height());
     Ok(CustomerFeatures {
         ids,
@@ -297,7 +355,102 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         categories,
         reference_us,
         from_table: false,
+        extra,
     })
+}
+
+/// The features of the data's extra columns ([`crate::data::extras`]), one row per row of
+/// `per` (matched by `key`), pushed onto `out`; returns their names. A number gives its sum
+/// over the customer's purchase lines and the mean over the customer's orders of the order's
+/// sum (missing values left out of both, as pandas' sums do); a text gives each value's share
+/// of the customer's spend.
+fn extra_features(
+    ds: &Dataset,
+    per: &DataFrame,
+    key: &str,
+    out: &mut FeatureColumns,
+) -> Result<Vec<String>> {
+    let usable: Vec<&ExtraColumn> = ds
+        .extras
+        .iter()
+        .filter(|x| !x.feature_names().is_empty())
+        .collect();
+    if usable.is_empty() {
+        return Ok(Vec::new());
+    }
+    let _t = crate::timing::phase("features: extra columns");
+    let bought = ds.lines.clone().filter(col(key).is_not_null());
+    let mut per_customer = vec![col("amount").sum().alias("__gross")];
+    let (mut order_sums, mut order_means) = (Vec::new(), Vec::new());
+    for (i, x) in usable.iter().enumerate() {
+        let k = x.key();
+        match &x.kind {
+            ExtraKind::Number => {
+                per_customer.push(col(k.as_str()).sum().alias(format!("__total{i}")));
+                order_sums.push(col(k.as_str()).sum().alias(format!("__order{i}")));
+                order_means.push(col(format!("__order{i}")).mean());
+            }
+            ExtraKind::Levels { values } => {
+                for (v, value) in values.iter().enumerate() {
+                    let is = col(k.as_str())
+                        .eq(lit(value.as_str()))
+                        .fill_null(lit(false));
+                    per_customer.push(
+                        when(is)
+                            .then(col("amount"))
+                            .otherwise(lit(0.0))
+                            .sum()
+                            .alias(format!("__level{i}_{v}")),
+                    );
+                }
+            }
+            ExtraKind::LeftOut { .. } => {}
+        }
+    }
+    let left = JoinArgs {
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Left)
+    };
+    let mut sums = bought.clone().group_by([col(key)]).agg(per_customer);
+    if !order_sums.is_empty() {
+        let orders = bought
+            .group_by([col(key), col(ORDER_CODE)])
+            .agg(order_sums)
+            .group_by([col(key)])
+            .agg(order_means);
+        sums = sums.join(orders, [col(key)], [col(key)], left.clone());
+    }
+    let aligned = per
+        .select([key])?
+        .lazy()
+        .join(sums, [col(key)], [col(key)], left)
+        .collect()?;
+    if aligned.height() != per.height() {
+        anyhow::bail!("extra features: the join changed the number of customers");
+    }
+    // Missing sums (none expected: every customer in `per` bought) read as 0.
+    let zero = |name: &str| f64s(&aligned, name);
+    let gross = zero("__gross")?;
+    let mut names = Vec::new();
+    for (i, x) in usable.iter().enumerate() {
+        let features = x.feature_names();
+        match &x.kind {
+            ExtraKind::Number => {
+                out.push(&features[0], zero(&format!("__total{i}"))?);
+                out.push(&features[1], zero(&format!("__order{i}"))?);
+            }
+            ExtraKind::Levels { values } => {
+                for (v, name) in features.iter().enumerate().take(values.len()) {
+                    let spend = zero(&format!("__level{i}_{v}"))?;
+                    let shares = spend.iter().zip(&gross).map(|(s, g)| ratio(*s, *g));
+                    out.push(name, shares.collect());
+                }
+            }
+            ExtraKind::LeftOut { .. } => {}
+        }
+        names.extend(features);
+    }
+    Ok(names)
 }
 
 /// The lines features read, collected once, and how they name customers and categories.
@@ -1109,6 +1262,7 @@ fn table_features(t: &crate::data::table::CustomerTable) -> Result<CustomerFeatu
         categories: None,
         reference_us: 0,
         from_table: true,
+        extra: Vec::new(),
     })
 }
 
@@ -1256,10 +1410,7 @@ impl Transform {
         raw: &Array2<f64>,
         scaler: ScalerKind,
     ) -> (Transform, Array2<f64>) {
-        let log1p: Vec<bool> = features
-            .iter()
-            .map(|f| LOG1P.contains(&f.as_str()))
-            .collect();
+        let log1p: Vec<bool> = features.iter().map(|f| wants_log1p(f)).collect();
         let logged = apply_log(raw, &log1p);
         let d = features.len();
         // Every column is independent: one thread each.

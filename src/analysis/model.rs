@@ -117,8 +117,14 @@ impl Model {
     ) -> Result<(Vec<usize>, Array2<f64>)> {
         // A share of a category or region nobody in this data bought in or lives in is 0
         // for everyone (a month without one category): only other features are missing.
-        let zero_share =
-            |n: &str| n.starts_with(names::SHARE_PREFIX) || n.starts_with(names::REGION_PREFIX);
+        // So is a value of an extra text column this data has, but where nobody paid that way.
+        let zero_share = |n: &str| {
+            n.starts_with(names::SHARE_PREFIX)
+                || n.starts_with(names::REGION_PREFIX)
+                || n.split_once('=').is_some_and(|(stem, _)| {
+                    f.extra.iter().any(|e| e.starts_with(&format!("{stem}=")))
+                })
+        };
         let missing: Vec<&str> = self
             .transform
             .features
@@ -126,6 +132,15 @@ impl Model {
             .filter(|n| f.column(n).is_none() && !zero_share(n))
             .map(String::as_str)
             .collect();
+        let columns = extra_columns_of(&missing);
+        if !columns.is_empty() {
+            bail_input!(
+                "--model {}: built on the extra column(s) {} (features {}), which this dataset lacks; load data with those columns (inspect lists a file's extra columns) or export a model without them",
+                model_path.display(),
+                columns.join(", "),
+                missing.join(", ")
+            );
+        }
         if !missing.is_empty() {
             bail_input!(
                 "--model {}: built on feature(s) {} which this dataset lacks (it has {}); export a model from comparable data",
@@ -164,4 +179,26 @@ impl Model {
         }
         Ok((labels, x))
     }
+}
+
+/// The extra columns (feature-name stems) behind features of `names`: `installments` for
+/// `installments_per_order`, `payment_type` for `payment_type=boleto`.
+fn extra_columns_of(names: &[&str]) -> Vec<String> {
+    use crate::data::extras::{PER_ORDER_SUFFIX, TOTAL_SUFFIX, is_extra_amount};
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        let stem = match n.split_once('=') {
+            Some((stem, _)) => Some(stem),
+            None if is_extra_amount(n) => n
+                .strip_suffix(TOTAL_SUFFIX)
+                .or_else(|| n.strip_suffix(PER_ORDER_SUFFIX)),
+            None => None,
+        };
+        if let Some(stem) = stem
+            && !out.iter().any(|o| o == stem)
+        {
+            out.push(stem.to_string());
+        }
+    }
+    out
 }

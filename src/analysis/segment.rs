@@ -484,14 +484,17 @@ fn median(mut v: Vec<f64>) -> f64 {
     super::features::quantile_unsorted(&mut v, 0.5)
 }
 
-/// The features a profile shows: [`PROFILE_FEATURES`] the data has, then the clustered ones.
+/// The features a profile shows: [`PROFILE_FEATURES`] the data has, the clustered ones, then
+/// the extra ones.
 fn shown_features(f: &CustomerFeatures, clustered: &[String]) -> Vec<String> {
     let mut shown: Vec<String> = PROFILE_FEATURES
         .iter()
         .filter(|n| f.column(n).is_some())
         .map(|s| s.to_string())
         .collect();
-    for c in clustered {
+    // The data's extra features too, clustered on or not: a segment reads as "pays in
+    // installments, by boleto" only if its profile shows them.
+    for c in clustered.iter().chain(&f.extra) {
         if !shown.contains(c) {
             shown.push(c.clone());
         }

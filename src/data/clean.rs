@@ -4,6 +4,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
+use super::extras::{self, ExtraColumn, ExtraKind};
 use super::formats::dates::{self, DateFormat};
 use super::formats::numbers;
 use super::frame;
@@ -40,6 +41,8 @@ pub struct CleanLines {
     pub free: DataFrame,
     /// Some purchase carries a time of day (not all midnight).
     pub has_time: bool,
+    /// The columns no role took, and what each gives ([`ExtraColumn::key`] on the lines).
+    pub extras: Vec<ExtraColumn>,
 }
 
 /// The lines' integer order column: equal codes for equal order ids, numbered in the order
@@ -208,7 +211,7 @@ fn number_column(
     df: &mut DataFrame,
     file: &str,
     column: &str,
-    role: Role,
+    label: &str,
     semicolon: bool,
     report: &mut LoadReport,
 ) -> Result<Expr> {
@@ -222,7 +225,7 @@ fn number_column(
         Ok(f) => f,
         Err(mixed) => bail_input!(
             "{file}: column {column:?} ({}) mixes decimal points and decimal commas ({:?} and {:?}); export it with one decimal mark",
-            role.key(),
+            label,
             mixed.point,
             mixed.comma
         ),
@@ -238,12 +241,12 @@ fn number_column(
         .iter()
         .map(|v| v.and_then(|v| numbers::parse(v, format)))
         .collect();
-    let name = format!("__num_{}", role.key());
+    let name = format!("__num_{label}");
     df.with_column(values.with_name(name.as_str().into()).into_column())?;
     report.conversions.push(Conversion {
         file: file.to_string(),
         column: column.to_string(),
-        role: role.key().to_string(),
+        role: label.to_string(),
         what: format.describe(),
         example: example.map(|(v, n)| format!("{v:?} read as {n}")),
     });
@@ -749,7 +752,37 @@ fn customers_without_purchases(typed: &DataFrame) -> Result<usize> {
     frame::first_count(&ids, "n")
 }
 
-/// Cleans a transaction file into purchases and returns, filling `report`.
+/// What every stage of [`clean_lines`] reads about the file.
+struct FileFacts<'a> {
+    file: &'a str,
+    roles: &'a RoleMap,
+    schema: Schema,
+    hints: DateHints<'a>,
+    /// `;`-delimited: a lone ",ddd" is a decimal comma.
+    semicolon: bool,
+    /// Some values carry padding to trim.
+    padded: bool,
+    /// Without an order id two identical lines are two purchases: repeats are counted, kept.
+    keep_repeats: bool,
+}
+
+impl FileFacts<'_> {
+    fn dtype(&self, c: &str) -> DataType {
+        self.schema.get(c).cloned().unwrap_or(DataType::String)
+    }
+}
+
+/// The typed columns a cleaning computes per line, and the sums it reports once.
+#[derive(Default)]
+struct LinePlan {
+    select: Vec<Expr>,
+    /// Per-file counts (ids written as floats), summed into the report.
+    stats: Vec<Expr>,
+}
+
+/// Cleans a transaction file into purchases and returns, filling `report`. Its stages:
+/// exact copies, the typed columns (ids, texts, dates, numbers, extra columns), each line's
+/// fate, the late copies, the counts, and the split into purchases and returns.
 /// Takes the raw file by value: its text columns are freed as soon as the typed ones exist.
 pub fn clean_lines(
     raw: RawFile,
@@ -765,27 +798,84 @@ pub fn clean_lines(
         dialect,
         ..
     } = raw;
-    let hints = DateHints {
-        flag: date_flag,
-        spreadsheet: dialect.spreadsheet,
+    let facts = FileFacts {
+        file: name.as_str(),
+        roles,
+        schema: raw_df.schema().as_ref().clone(),
+        hints: DateHints {
+            flag: date_flag,
+            spreadsheet: dialect.spreadsheet,
+        },
+        semicolon: dialect.delimiter.as_deref() == Some(";"),
+        padded,
+        keep_repeats: !roles.has(Role::Order),
     };
-    let semicolon = dialect.delimiter.as_deref() == Some(";");
-    // Without an order id two identical lines are two purchases: repeats are counted, kept.
-    let keep_repeats = !roles.has(Role::Order);
-    let file = name.as_str();
-    let schema = raw_df.schema().clone();
-    let dtype = |c: &str| schema.get(c).cloned().unwrap_or(DataType::String);
-
     let _t = crate::timing::phase("clean_lines");
     let before = raw_df.height();
     report.rows_read += before;
-    // Exact copies: known from the bytes when lines are rows, else found by comparing parsed
-    // rows. Where the bytes' scan is sure to give a mask, it is waited for only once the
-    // typed columns exist (copies change none of the checks before: each asks whether any
-    // value is of some kind), so it runs on while the first steps leave a core idle.
-    let (df, late) = if duplicates.sure {
-        (raw_df, Some(duplicates))
-    } else if keep_repeats {
+    let (df, late) = early_copies(raw_df, duplicates, &facts, report)?;
+    let mut df = df.with_row_index("__row".into(), None)?;
+    let mut plan = LinePlan::default();
+    let t = crate::timing::phase("clean: id probes");
+    let Some(date_col) = roles.get(Role::Date) else {
+        bail_input!(
+            "{}: no date column found; name it with --map date=COLUMN",
+            facts.file
+        );
+    };
+    id_columns(&df, &facts, &mut plan, report)?;
+    text_columns(&facts, &mut plan);
+    drop(t);
+    let t = crate::timing::phase("clean: dates");
+    let missing_date = date_columns(&mut df, &facts, date_col, &mut plan, report)?;
+    money_columns(&mut df, &facts, &mut plan, report)?;
+    let extras = extra_columns(&mut df, &facts, &mut plan, report)?;
+    drop(t);
+    let t = crate::timing::phase("clean: typed");
+    let fate = line_fates(&df, &facts, missing_date)?;
+    let typed = in_slices(&df, |lines| {
+        lines.select(plan.select.clone()).with_column(fate.clone())
+    })
+    .map_err(|e| {
+        crate::error::input(format!(
+            "{}: cannot read its columns ({})",
+            facts.file,
+            first_line(&e)
+        ))
+    })?;
+    let (typed, df) = late_copies(typed, df, late, &facts, before, report)?;
+    drop(t);
+    let t = crate::timing::phase("clean: fates");
+    note_unread_extras(&typed, &df, &extras, facts.file, report)?;
+    let fates = count_fates(&typed, &df, roles, before, report)?;
+    if !plan.stats.is_empty() {
+        let s = df.clone().lazy().select(plan.stats).collect()?;
+        for name in s.get_column_names() {
+            report.float_ids += frame::first_count(&s, name)?;
+        }
+    }
+    drop(df);
+    drop(t);
+    let _t = crate::timing::phase("clean: split");
+    split_lines(typed, &fates, extras, facts.file, report)
+}
+
+/// Exact copies found before the typed columns: known from the bytes when lines are rows,
+/// else by comparing parsed rows. Where the bytes' scan is sure to give a mask, it is waited
+/// for only once the typed columns exist (copies change none of the checks before: each asks
+/// whether any value is of some kind), so it runs on while the first steps leave a core idle:
+/// then it is returned, for [`late_copies`].
+fn early_copies(
+    raw_df: DataFrame,
+    duplicates: Duplicates,
+    facts: &FileFacts,
+    report: &mut LoadReport,
+) -> Result<(DataFrame, Option<Duplicates>)> {
+    let before = raw_df.height();
+    if duplicates.sure {
+        return Ok((raw_df, Some(duplicates)));
+    }
+    if facts.keep_repeats {
         let mask = match duplicates.wait() {
             Some(mask) => mask,
             None => {
@@ -794,37 +884,38 @@ pub fn clean_lines(
             }
         };
         report.identical_lines_kept += mask.iter().filter(|&&r| r).count();
-        (raw_df, None)
-    } else {
-        let t = crate::timing::phase("clean: dedupe");
-        let df = match duplicates.wait() {
-            Some(mask) => without_repeats(raw_df, &mask)?,
-            None => raw_df.unique_stable(None, UniqueKeepStrategy::First, None)?,
-        };
-        report.duplicate_rows += before - df.height();
-        drop(t);
-        (df, None)
+        return Ok((raw_df, None));
+    }
+    let _t = crate::timing::phase("clean: dedupe");
+    let df = match duplicates.wait() {
+        Some(mask) => without_repeats(raw_df, &mask)?,
+        None => raw_df.unique_stable(None, UniqueKeepStrategy::First, None)?,
     };
-    let mut df = df.with_row_index("__row".into(), None)?;
-    let t = crate::timing::phase("clean: id probes");
+    report.duplicate_rows += before - df.height();
+    Ok((df, None))
+}
 
-    let Some(date_col) = roles.get(Role::Date) else {
-        bail_input!("{file}: no date column found; name it with --map date=COLUMN");
-    };
-    let mut select: Vec<Expr> = Vec::new();
-    let mut stats: Vec<Expr> = Vec::new();
+/// The customer, order and product ids as text ("17850.0" as "17850"), and the line number
+/// as the order where there is no order column.
+fn id_columns(
+    df: &DataFrame,
+    facts: &FileFacts,
+    plan: &mut LinePlan,
+    report: &mut LoadReport,
+) -> Result<()> {
     let id_roles: Vec<(Role, &str)> = [Role::Customer, Role::Order, Role::Product]
         .into_iter()
-        .filter_map(|r| roles.get(r).map(|c| (r, c)))
+        .filter_map(|r| facts.roles.get(r).map(|c| (r, c)))
         .collect();
     let id_columns: Vec<&str> = id_roles.iter().map(|(_, c)| *c).collect();
-    let dots = columns_with_dots(&df, &id_columns)?;
+    let dots = columns_with_dots(df, &id_columns)?;
     for (&(role, c), &floats) in id_roles.iter().zip(&dots) {
-        select.push(id_expr(c, &dtype(c), floats, padded).alias(role.key()));
-        let is_float = dtype(c).is_float();
-        if floats || is_float {
-            stats.push(
-                float_id_expr(c, &dtype(c))
+        let dtype = facts.dtype(c);
+        plan.select
+            .push(id_expr(c, &dtype, floats, facts.padded).alias(role.key()));
+        if floats || dtype.is_float() {
+            plan.stats.push(
+                float_id_expr(c, &dtype)
                     .fill_null(lit(false))
                     .cast(DataType::UInt32)
                     .sum()
@@ -832,52 +923,87 @@ pub fn clean_lines(
             );
         }
     }
-    if !roles.has(Role::Order) {
-        select.push(col("__row").cast(DataType::String).alias(Role::Order.key()));
-        select.push(col("__row").cast(DataType::UInt32).alias(ORDER_CODE));
+    if !facts.roles.has(Role::Order) {
+        plan.select
+            .push(col("__row").cast(DataType::String).alias(Role::Order.key()));
+        plan.select
+            .push(col("__row").cast(DataType::UInt32).alias(ORDER_CODE));
         report.notes.push(format!(
-            "{file}: no order/invoice column, so each line counts as one order"
+            "{}: no order/invoice column, so each line counts as one order",
+            facts.file
         ));
     }
+    Ok(())
+}
+
+/// Product names, categories, regions and customer names, trimmed where padded.
+fn text_columns(facts: &FileFacts, plan: &mut LinePlan) {
     for role in [
         Role::ProductName,
         Role::Category,
         Role::Region,
         Role::CustomerName,
     ] {
-        if let Some(c) = roles.get(role) {
-            select.push(text_expr(c, padded).alias(role.key()));
+        if let Some(c) = facts.roles.get(role) {
+            plan.select
+                .push(text_expr(c, facts.padded).alias(role.key()));
         }
     }
-    drop(t);
-    let t = crate::timing::phase("clean: dates");
-    if let Some(c) = roles.get(Role::SignupDate) {
-        let signup = date_expr(&df, file, c, Role::SignupDate, padded, hints)?;
-        select.push(
+}
+
+/// The purchase and signup dates, read in the formats their values settle; returns what
+/// tells a missing date from one that does not parse.
+fn date_columns(
+    df: &mut DataFrame,
+    facts: &FileFacts,
+    date_col: &str,
+    plan: &mut LinePlan,
+    report: &mut LoadReport,
+) -> Result<Expr> {
+    let (file, padded, hints) = (facts.file, facts.padded, facts.hints);
+    if let Some(c) = facts.roles.get(Role::SignupDate) {
+        let signup = date_expr(df, file, c, Role::SignupDate, padded, hints)?;
+        plan.select.push(
             signup
-                .on(&mut df, "__signup_parsed")?
+                .on(df, "__signup_parsed")?
                 .alias(Role::SignupDate.key()),
         );
     }
-    let dates = date_expr(&df, file, date_col, Role::Date, padded, hints)?;
+    let dates = date_expr(df, file, date_col, Role::Date, padded, hints)?;
     let exact_dates = dates.exact;
     note_date_formats(report, file, date_col, &dates.formats);
-    select.push(dates.on(&mut df, "__date_parsed")?.alias(Role::Date.key()));
+    plan.select
+        .push(dates.on(df, "__date_parsed")?.alias(Role::Date.key()));
     // A missing date and one that does not parse are told apart by the text, unless every
     // date there parsed.
-    let missing_date = if exact_dates {
+    Ok(if exact_dates {
         col(Role::Date.key()).is_null()
     } else {
-        select.push(text_expr(date_col, padded).alias("__date_raw"));
+        plan.select
+            .push(text_expr(date_col, padded).alias("__date_raw"));
         col("__date_raw")
             .is_null()
             .or(col("__date_raw").eq(lit("")))
-    };
+    })
+}
 
+/// Quantity, unit price and line amount, each derived from the other two where missing.
+fn money_columns(
+    df: &mut DataFrame,
+    facts: &FileFacts,
+    plan: &mut LinePlan,
+    report: &mut LoadReport,
+) -> Result<()> {
+    let (file, roles) = (facts.file, facts.roles);
     let mut number = |role: Role| -> Result<Option<Expr>> {
         match roles.get(role) {
             Some(c) => Ok(Some(number_column(
-                &mut df, file, c, role, semicolon, report,
+                df,
+                file,
+                c,
+                role.key(),
+                facts.semicolon,
+                report,
             )?)),
             None => Ok(None),
         }
@@ -911,18 +1037,87 @@ pub fn clean_lines(
             "{file}: line amount derived as quantity x unit price"
         ));
     }
-    select.push(qty.alias(Role::Quantity.key()));
-    select.push(price.alias(Role::UnitPrice.key()));
-    select.push(amount.alias(Role::Amount.key()));
+    plan.select.push(qty.alias(Role::Quantity.key()));
+    plan.select.push(price.alias(Role::UnitPrice.key()));
+    plan.select.push(amount.alias(Role::Amount.key()));
+    Ok(())
+}
 
-    drop(t);
-    let t = crate::timing::phase("clean: typed");
+/// The columns no role took, classified ([`extras::classify_all`]); the usable ones join the
+/// lines as `extra:NAME` (numbers parsed like the amounts, texts trimmed). Named in a note.
+fn extra_columns(
+    df: &mut DataFrame,
+    facts: &FileFacts,
+    plan: &mut LinePlan,
+    report: &mut LoadReport,
+) -> Result<Vec<ExtraColumn>> {
+    let taken: Vec<&str> = facts.roles.iter().map(|(_, c)| c).collect();
+    let free: Vec<String> = facts
+        .schema
+        .iter_names()
+        .map(|n| n.to_string())
+        .filter(|n| !taken.contains(&n.as_str()))
+        .collect();
+    if free.is_empty() {
+        return Ok(Vec::new());
+    }
+    let extras = extras::classify_all(df, &free, facts.semicolon);
+    for x in &extras {
+        let expr = match x.kind {
+            ExtraKind::Number => {
+                number_column(df, facts.file, &x.column, &x.key(), facts.semicolon, report)?
+            }
+            ExtraKind::Levels { .. } => col(x.column.as_str())
+                .cast(DataType::String)
+                .str()
+                .strip_chars(lit(NULL)),
+            ExtraKind::LeftOut { .. } => continue,
+        };
+        plan.select.push(expr.alias(x.key()));
+    }
+    report.notes.push(extras_note(facts.file, &extras));
+    Ok(extras)
+}
+
+/// "file: extra columns for --features: Installments (number), Payment (4 values); left
+/// out: Notes (350 distinct values…)".
+fn extras_note(file: &str, extras: &[ExtraColumn]) -> String {
+    let used: Vec<String> = extras
+        .iter()
+        .filter_map(|x| match &x.kind {
+            ExtraKind::Number => Some(format!("{} (number)", x.column)),
+            ExtraKind::Levels { values } => Some(format!("{} ({} values)", x.column, values.len())),
+            ExtraKind::LeftOut { .. } => None,
+        })
+        .collect();
+    let left: Vec<String> = extras
+        .iter()
+        .filter_map(|x| match &x.kind {
+            ExtraKind::LeftOut { why } => Some(format!("{} ({why})", x.column)),
+            _ => None,
+        })
+        .collect();
+    let mut note = format!("{file}: extra columns");
+    if !used.is_empty() {
+        note += &format!(" for --features (set extra): {}", used.join(", "));
+    }
+    if !left.is_empty() {
+        if !used.is_empty() {
+            note += ";";
+        }
+        note += &format!(" left out: {}", left.join(", "));
+    }
+    note
+}
+
+/// Each line's fate: a purchase, a return, or the first reason it is left out.
+fn line_fates(df: &DataFrame, facts: &FileFacts, missing_date: Expr) -> Result<Expr> {
     // Cancelled orders ("C536379") are found by a regex, run only where some order id starts
     // with a C (holds one, when values may be padded): a byte test is many times cheaper.
-    let may_cancel = match roles.get(Role::Order) {
-        Some(c) if dtype(c) == DataType::String => {
+    let may_cancel = match facts.roles.get(Role::Order) {
+        Some(c) if facts.dtype(c) == DataType::String => {
             let has = |letter: &str| {
-                if padded {
+                if facts.padded {
                     col(c).str().contains_literal(lit(letter))
                 } else {
                     col(c).str().starts_with(lit(letter))
@@ -937,12 +1132,13 @@ pub fn clean_lines(
         }
         _ => false,
     };
-    let cancelled = match roles.get(Role::Order) {
-        Some(_) if may_cancel => col(Role::Order.key())
+    let cancelled = if may_cancel {
+        col(Role::Order.key())
             .str()
             .contains(lit(r"^[Cc]\d"), false)
-            .fill_null(lit(false)),
-        _ => lit(false),
+            .fill_null(lit(false))
+    } else {
+        lit(false)
     };
     let is_return = cancelled.or(col("quantity").lt(lit(0.0)).fill_null(lit(false)));
     // Missing, unparseable ("N/A"), NaN and infinite values are all unusable numbers.
@@ -952,7 +1148,7 @@ pub fn clean_lines(
         .or(unusable("amount"));
     let huge = |c: &str| col(c).abs().gt(lit(MAX_LINE_VALUE));
     let too_large = huge("quantity").or(huge("unit_price")).or(huge("amount"));
-    let fate = when(missing_date)
+    Ok(when(missing_date)
         .then(lit(fate::MISSING_DATE))
         .when(col("date").is_null())
         .then(lit(fate::BAD_DATE))
@@ -967,39 +1163,66 @@ pub fn clean_lines(
         .when(col("unit_price").lt_eq(lit(0.0)))
         .then(lit(fate::NONPOSITIVE_PRICE))
         .otherwise(lit(fate::PURCHASE))
-        .alias("__fate");
-    let typed = in_slices(&df, |lines| {
-        lines.select(select.clone()).with_column(fate.clone())
-    })
-    .map_err(|e| {
-        crate::error::input(format!(
-            "{file}: cannot read its columns ({})",
-            first_line(&e)
-        ))
-    })?;
-    let (typed, df) = match late.map(Duplicates::wait) {
-        None => (typed, df),
-        Some(mask) => {
-            let t = crate::timing::phase("clean: dedupe");
-            // No mask after all (lines and rows differ somewhere): the parsed rows decide.
-            let mask = match mask {
-                Some(mask) => mask,
-                None => repeated_rows(&df, schema.iter_names().cloned().collect())?,
-            };
-            if keep_repeats {
-                report.identical_lines_kept += mask.iter().filter(|&&r| r).count();
-                (typed, df)
-            } else {
-                let (typed, df) = (without_repeats(typed, &mask)?, without_repeats(df, &mask)?);
-                report.duplicate_rows += before - typed.height();
-                drop(t);
-                (typed, df)
-            }
-        }
-    };
+        .alias("__fate"))
+}
 
-    drop(t);
-    let t = crate::timing::phase("clean: fates");
+/// The copies [`early_copies`] left to wait for, removed from the typed lines and the raw
+/// ones alike. No mask after all (lines and rows differ somewhere): the parsed rows decide.
+fn late_copies(
+    typed: DataFrame,
+    df: DataFrame,
+    late: Option<Duplicates>,
+    facts: &FileFacts,
+    before: usize,
+    report: &mut LoadReport,
+) -> Result<(DataFrame, DataFrame)> {
+    let Some(mask) = late.map(Duplicates::wait) else {
+        return Ok((typed, df));
+    };
+    let _t = crate::timing::phase("clean: dedupe");
+    let mask = match mask {
+        Some(mask) => mask,
+        None => repeated_rows(&df, facts.schema.iter_names().cloned().collect())?,
+    };
+    if facts.keep_repeats {
+        report.identical_lines_kept += mask.iter().filter(|&&r| r).count();
+        return Ok((typed, df));
+    }
+    let (typed, df) = (without_repeats(typed, &mask)?, without_repeats(df, &mask)?);
+    report.duplicate_rows += before - typed.height();
+    Ok((typed, df))
+}
+
+/// Numbers of an extra column that did not read (they count as missing in its sums): said
+/// in a note, never silently.
+fn note_unread_extras(
+    typed: &DataFrame,
+    df: &DataFrame,
+    extras: &[ExtraColumn],
+    file: &str,
+    report: &mut LoadReport,
+) -> Result<()> {
+    for x in extras.iter().filter(|x| x.kind == ExtraKind::Number) {
+        let unread = typed.column(&x.key())?.null_count() - df.column(&x.column)?.null_count();
+        if unread > 0 {
+            report.notes.push(format!(
+                "{file}: column {:?}: {unread} values are not numbers; its features leave them out",
+                x.column
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The lines' fates counted into the report (with the first lines each reason cost, the
+/// customers left with no purchase); returns the fates present.
+fn count_fates(
+    typed: &DataFrame,
+    df: &DataFrame,
+    roles: &RoleMap,
+    before: usize,
+    report: &mut LoadReport,
+) -> Result<Vec<Option<i64>>> {
     let counts = typed
         .clone()
         .lazy()
@@ -1020,23 +1243,25 @@ pub fn clean_lines(
             _ => {}
         }
     }
-    note_first_losses(&typed, &df, roles, before, report)?;
+    note_first_losses(typed, df, roles, before, report)?;
     if !all_purchase_fates(&fates) {
-        report.customers_without_purchases += customers_without_purchases(&typed)?;
+        report.customers_without_purchases += customers_without_purchases(typed)?;
     }
-    if !stats.is_empty() {
-        let s = df.clone().lazy().select(stats).collect()?;
-        for name in s.get_column_names() {
-            report.float_ids += frame::first_count(&s, name)?;
-        }
-    }
-    drop(df);
-    drop(t);
-    let _t = crate::timing::phase("clean: split");
+    Ok(fates)
+}
 
+/// Purchases, returns and free lines apart; purchases get their order codes, and the report
+/// its last counts.
+fn split_lines(
+    typed: DataFrame,
+    fates: &[Option<i64>],
+    extras: Vec<ExtraColumn>,
+    file: &str,
+    report: &mut LoadReport,
+) -> Result<CleanLines> {
     let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], false, false));
     // Clean data (every row a purchase) keeps its columns as they are: no filtered copy.
-    let all_purchases = all_purchase_fates(&fates);
+    let all_purchases = all_purchase_fates(fates);
     let free = if all_purchases {
         no_free_purchases()
     } else {
@@ -1049,15 +1274,10 @@ pub fn clean_lines(
             drop_helpers(empty.lazy()).collect()?,
         )
     } else {
+        let of = |f: i32| col("__fate").eq(lit(f));
         (
-            drop_helpers(
-                typed
-                    .clone()
-                    .lazy()
-                    .filter(col("__fate").eq(lit(fate::PURCHASE))),
-            )
-            .collect()?,
-            drop_helpers(typed.lazy().filter(col("__fate").eq(lit(fate::RETURN)))).collect()?,
+            drop_helpers(typed.clone().lazy().filter(of(fate::PURCHASE))).collect()?,
+            drop_helpers(typed.lazy().filter(of(fate::RETURN))).collect()?,
         )
     };
     if purchases.height() == 0 {
@@ -1091,6 +1311,7 @@ pub fn clean_lines(
         returns,
         free,
         has_time,
+        extras,
     })
 }
 

@@ -9,6 +9,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::clean::{DateHints, date_formats};
+use super::extras::{self, ExtraColumn};
 use super::formats::{dates::DateFormat, numbers};
 use super::layout::{self, Layout};
 use super::read::{Dialect, RawFile, ReadAs, read_bytes, read_path};
@@ -38,6 +39,17 @@ pub struct FileInspection {
     pub problems: Vec<String>,
     /// Choices worth knowing (a role chosen over a competing column).
     pub notes: Vec<String>,
+    /// A transaction file's columns that no role took, and the features each gives
+    /// (`--features extra`), or why it is left out.
+    pub extras: Vec<ExtraInspection>,
+}
+
+/// One extra column as the load will use it.
+#[derive(Debug, Serialize)]
+pub struct ExtraInspection {
+    #[serde(flatten)]
+    pub column: ExtraColumn,
+    pub features: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,7 +79,8 @@ pub fn inspect(source: &DataSource, opts: &LoadOptions) -> Result<Inspection> {
                 ("sample/Transactions.csv", bundled::TRANSACTIONS),
             ] {
                 let raw = read_bytes(name, bytes.to_vec(), opts.folder_file())?;
-                files.push(file_inspection(raw, opts));
+                let transactions = name.ends_with("Transactions.csv");
+                files.push(file_inspection(raw, opts, transactions));
             }
             "eCommerce Transactions folder".to_string()
         }
@@ -77,6 +90,7 @@ pub fn inspect(source: &DataSource, opts: &LoadOptions) -> Result<Inspection> {
             files.push(file_inspection(
                 read_bytes("standard input", bytes, opts.log())?,
                 opts,
+                true,
             ));
             "transaction log".to_string()
         }
@@ -88,16 +102,18 @@ pub fn inspect(source: &DataSource, opts: &LoadOptions) -> Result<Inspection> {
                     products,
                     transactions,
                 } => {
-                    for p in [customers, products, transactions] {
-                        files.push(file_inspection(head(p, opts.folder_file())?, opts));
+                    for p in [customers, products] {
+                        files.push(file_inspection(head(p, opts.folder_file())?, opts, false));
                     }
+                    let raw = head(transactions, opts.folder_file())?;
+                    files.push(file_inspection(raw, opts, true));
                 }
                 Layout::TransactionLog(p) => {
-                    files.push(file_inspection(head(p, opts.log())?, opts))
+                    files.push(file_inspection(head(p, opts.log())?, opts, true))
                 }
                 Layout::PartFiles(parts) => {
                     if let Some(first) = parts.first() {
-                        let mut f = file_inspection(head(&first.path, opts.log())?, opts);
+                        let mut f = file_inspection(head(&first.path, opts.log())?, opts, true);
                         f.dialect.format = format!(
                             "{} part files like this one ({})",
                             parts.len(),
@@ -125,7 +141,9 @@ fn head(path: &Path, how: ReadAs) -> Result<RawFile> {
     }
 }
 
-fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
+/// `transactions`: the file holds purchase lines (a log, or a folder's transactions), whose
+/// columns without a role are extra columns.
+fn file_inspection(raw: RawFile, opts: &LoadOptions, transactions: bool) -> FileInspection {
     let headers = raw.headers();
     let roles = RoleMap::detect(&headers, &opts.overrides);
     let mut problems = Vec::new();
@@ -173,7 +191,13 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
             dialect.format
         );
     }
+    let extras = if transactions && !table {
+        extra_inspection(&raw, &roles, semicolon)
+    } else {
+        Vec::new()
+    };
     FileInspection {
+        extras,
         file: raw.name.clone(),
         dialect,
         decimal_mark,
@@ -182,6 +206,24 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions) -> FileInspection {
         problems,
         notes: roles.notes(&raw.name),
     }
+}
+
+/// The extra columns of a transaction file as [`extras::classify_all`] decides them on the
+/// rows seen (the load decides on every row, so a text's values can be more there).
+fn extra_inspection(raw: &RawFile, roles: &RoleMap, semicolon: bool) -> Vec<ExtraInspection> {
+    let taken: Vec<&str> = roles.iter().map(|(_, c)| c).collect();
+    let free: Vec<String> = raw
+        .headers()
+        .into_iter()
+        .filter(|h| !taken.contains(&h.as_str()))
+        .collect();
+    extras::classify_all(&raw.df, &free, semicolon)
+        .into_iter()
+        .map(|column| ExtraInspection {
+            features: column.feature_names(),
+            column,
+        })
+        .collect()
 }
 
 const DATE_ROLES: &[Role] = &[Role::Date, Role::SignupDate];

@@ -2,6 +2,7 @@
 
 pub mod clean;
 mod codes;
+pub mod extras;
 pub mod formats;
 pub mod frame;
 pub mod inspect;
@@ -177,6 +178,9 @@ pub struct Dataset {
     pub lookups: Vec<(String, Expr)>,
     /// `--price-tiers A,B`, for the price tier table (default: the data's terciles).
     pub price_tiers: Option<(f64, f64)>,
+    /// The transaction columns no role took, and what features each gives: the usable ones
+    /// are on `lines` and `returns` as [`extras::ExtraColumn::key`].
+    pub extras: Vec<extras::ExtraColumn>,
 }
 
 impl Dataset {
@@ -614,6 +618,7 @@ fn load_log(
             customer_lookups: None,
             lookups: vec![],
             price_tiers: None,
+            extras: vec![],
         });
     }
     require(&raw, &roles, Role::Date)?;
@@ -623,6 +628,7 @@ fn load_log(
         returns,
         free,
         has_time,
+        extras,
     } = clean_lines(raw, &roles, opts.date_format.as_deref(), &mut report)?;
     let present = Present {
         product: roles.has(Role::Product),
@@ -662,6 +668,7 @@ fn load_log(
         customer_lookups: None,
         lookups: vec![],
         price_tiers: None,
+        extras,
     })
 }
 
@@ -922,6 +929,7 @@ fn load_folder(
         returns,
         free,
         has_time,
+        extras,
     } = cleaned?;
 
     // Products get integer codes too (their row in the product file); the lines without one
@@ -1013,5 +1021,6 @@ fn load_folder(
         customer_lookups,
         lookups,
         price_tiers: None,
+        extras,
     })
 }

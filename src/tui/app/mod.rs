@@ -40,8 +40,9 @@ pub const PANES: [(Pane, &str); 6] = [
     (Pane::Value, "Value"),
 ];
 
-/// Feature sets the Segments pane cycles through.
-pub const FEATURE_SETS: [&str; 3] = ["rfm+", "rfm", "all"];
+/// Feature sets the Segments pane cycles through; the last only where the data has extra
+/// columns ([`App::feature_sets_here`]).
+pub const FEATURE_SETS: [&str; 4] = ["rfm+", "rfm", "all", "rfm,extra"];
 /// Smallest terminal the layout is drawn for; below it a "too small" message.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -112,6 +113,14 @@ pub struct App {
 }
 
 impl App {
+    /// How many of [`FEATURE_SETS`] this data offers: "rfm,extra" only with extra features.
+    pub fn feature_sets_here(&self) -> usize {
+        match &self.features {
+            Slot::Ready(f) if !f.features.extra.is_empty() => FEATURE_SETS.len(),
+            _ => FEATURE_SETS.len() - 1,
+        }
+    }
+
     pub fn new(dataset: &str, keymap: Keymap) -> App {
         App {
             pane: Pane::Overview,

@@ -149,7 +149,7 @@ impl App {
                 return fx;
             }
             Command::CycleFeatures => {
-                self.seg.features = (self.seg.features + 1) % FEATURE_SETS.len();
+                self.seg.features = (self.seg.features + 1) % self.feature_sets_here();
                 let mut fx = self.request_segments();
                 fx.extend(self.request_sweep());
                 return fx;
