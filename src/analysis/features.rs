@@ -7,7 +7,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::bail_input;
-use crate::data::extras::{ExtraColumn, ExtraKind, is_extra_amount};
+use crate::data::extras::{ExtraColumn, ExtraKind, is_extra_amount, slug};
 use crate::data::frame::{self, i64s, nums as f64s, texts as strs};
 use crate::data::{Dataset, ORDER_CODE};
 
@@ -237,24 +237,6 @@ const MAX_CATEGORY_INDICATORS: usize = 64;
 /// `part / whole`, 0 where the whole is not positive (no orders, no spend).
 fn ratio(part: f64, whole: f64) -> f64 {
     if whole > 0.0 { part / whole } else { 0.0 }
-}
-
-/// A safe column-name suffix from a category or region name.
-fn slug(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    while out.contains("__") {
-        out = out.replace("__", "_");
-    }
-    out.trim_matches('_').to_string()
 }
 
 /// Computes every feature for every customer who bought: per-customer sums from one pass

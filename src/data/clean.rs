@@ -1043,7 +1043,7 @@ fn money_columns(
     Ok(())
 }
 
-/// The columns no role took, classified ([`extras::classify_all`]); the usable ones join the
+/// The columns no role took, classified ([`extras::of_file`]); the usable ones join the
 /// lines as `extra:NAME` (numbers parsed like the amounts, texts trimmed). Named in a note.
 fn extra_columns(
     df: &mut DataFrame,
@@ -1051,17 +1051,11 @@ fn extra_columns(
     plan: &mut LinePlan,
     report: &mut LoadReport,
 ) -> Result<Vec<ExtraColumn>> {
-    let taken: Vec<&str> = facts.roles.iter().map(|(_, c)| c).collect();
-    let free: Vec<String> = facts
-        .schema
-        .iter_names()
-        .map(|n| n.to_string())
-        .filter(|n| !taken.contains(&n.as_str()))
-        .collect();
-    if free.is_empty() {
-        return Ok(Vec::new());
+    let headers: Vec<String> = facts.schema.iter_names().map(|n| n.to_string()).collect();
+    let extras = extras::of_file(df, &headers, facts.roles, facts.semicolon);
+    if extras.is_empty() {
+        return Ok(extras);
     }
-    let extras = extras::classify_all(df, &free, facts.semicolon);
     for x in &extras {
         let expr = match x.kind {
             ExtraKind::Number => {

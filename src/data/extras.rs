@@ -99,18 +99,34 @@ pub fn is_extra_amount(feature: &str) -> bool {
         && (feature.ends_with(TOTAL_SUFFIX) || feature.ends_with(PER_ORDER_SUFFIX))
 }
 
-/// A name made safe and uniform for a feature: lower case, letters and digits, other runs
-/// as one `_` (the rule of the category and region features).
+/// A name made safe and uniform for a feature (the rule of every category, region and extra
+/// feature name): ASCII lower case, letters and digits, other runs as one `_`.
 pub fn slug(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.trim_start_matches('\u{feff}').chars() {
         if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
+            out.push(c.to_ascii_lowercase());
         } else if !out.ends_with('_') {
             out.push('_');
         }
     }
     out.trim_matches('_').to_string()
+}
+
+/// The extra columns of a file: its `headers` that no role in `roles` took, classified.
+pub fn of_file(
+    df: &DataFrame,
+    headers: &[String],
+    roles: &super::roles::RoleMap,
+    semicolon: bool,
+) -> Vec<ExtraColumn> {
+    let taken: Vec<&str> = roles.iter().map(|(_, c)| c).collect();
+    let free: Vec<String> = headers
+        .iter()
+        .filter(|h| !taken.contains(&h.as_str()))
+        .cloned()
+        .collect();
+    classify_all(df, &free, semicolon)
 }
 
 /// The words of a header: split at non-alphanumerics and at lower-to-upper case changes

@@ -208,16 +208,10 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions, transactions: bool) -> File
     }
 }
 
-/// The extra columns of a transaction file as [`extras::classify_all`] decides them on the
-/// rows seen (the load decides on every row, so a text's values can be more there).
+/// The extra columns of a transaction file as [`extras::of_file`] decides them on the rows
+/// seen (the load decides on every row, so a text's values can be more there).
 fn extra_inspection(raw: &RawFile, roles: &RoleMap, semicolon: bool) -> Vec<ExtraInspection> {
-    let taken: Vec<&str> = roles.iter().map(|(_, c)| c).collect();
-    let free: Vec<String> = raw
-        .headers()
-        .into_iter()
-        .filter(|h| !taken.contains(&h.as_str()))
-        .collect();
-    extras::classify_all(&raw.df, &free, semicolon)
+    extras::of_file(&raw.df, &raw.headers(), roles, semicolon)
         .into_iter()
         .map(|column| ExtraInspection {
             features: column.feature_names(),
