@@ -65,6 +65,16 @@ pub struct LoadArgs {
         allow_hyphen_values = true
     )]
     pub price_tiers: Option<Vec<f64>>,
+    /// Only purchases on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", global = true)]
+    pub from: Option<String>,
+    /// Only purchases on or before this day (YYYY-MM-DD, inclusive).
+    #[arg(long, value_name = "DATE", global = true)]
+    pub to: Option<String>,
+    /// Only lines with this region (or country) or category: --where region=Germany. Repeat
+    /// for several values of one (any of them) or for both (each must hold).
+    #[arg(long = "where", value_name = "DIM=VALUE", global = true)]
+    pub wheres: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +110,17 @@ pub enum Command {
     Cohorts(CohortsArgs),
     /// Generate a synthetic dataset in the eCommerce Transactions layout.
     Sample(SampleArgs),
+    /// Print a shell completion script: segscope completions bash > ~/.local/share/bash-completion/completions/segscope
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): segscope man > ~/.local/share/man/man1/segscope.1
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// The feature sets, listed under each modelling command's --help.

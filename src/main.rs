@@ -57,7 +57,13 @@ fn main() -> ExitCode {
     if cli.command.is_some() {
         clean_up_on_signals();
     }
-    let result = run(cli);
+    let result = {
+        use std::io::IsTerminal;
+        let _spinner = segscope::progress::start(
+            cli.command.as_ref().is_some_and(|c| !quick(c)) && std::io::stderr().is_terminal(),
+        );
+        run(cli)
+    };
     segscope::timing::event("done");
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -107,6 +113,14 @@ fn is_disk_full(e: &anyhow::Error) -> bool {
         })
 }
 
+/// Commands that never take a second: no spinner.
+fn quick(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Completions(_) | Command::Man | Command::Sample(_)
+    )
+}
+
 /// `segscope eda | head` closes stdout early; that is not an error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain()
@@ -128,8 +142,29 @@ fn run(cli: Cli) -> Result<()> {
         Some(Command::Rfm(args)) => commands::value::run_rfm(&args, &cli.load),
         Some(Command::Clv(args)) => commands::value::run_clv(&args, &cli.load),
         Some(Command::Cohorts(args)) => commands::value::run_cohorts(&args, &cli.load),
+        Some(Command::Completions(args)) => run_completions(args.shell),
+        Some(Command::Man) => run_man(),
         None => run_tui(&cli),
     }
+}
+
+/// The completion script for `shell`, generated from the same definitions as the parser, so
+/// it always knows every command and flag.
+fn run_completions(shell: clap_complete::Shell) -> Result<()> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "segscope", &mut out);
+    std::io::stdout().lock().write_all(&out)?;
+    Ok(())
+}
+
+/// The man page, from the same definitions as `--help`.
+fn run_man() -> Result<()> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    std::io::stdout().lock().write_all(&out)?;
+    Ok(())
 }
 
 fn run_inspect(args: &InspectArgs, load_args: &LoadArgs) -> Result<()> {
@@ -191,10 +226,18 @@ fn run_tui(cli: &Cli) -> Result<()> {
     let (config, theme) = tui::prepare(&opts)?;
     let source = segscope::data::DataSource::from_arg(cli.data.as_deref());
     let opts = commands::load_options(&cli.load)?;
+    // The header names the filter, so a sliced screen never passes for the whole data.
+    let name = match opts.filters.describe() {
+        f if f.is_empty() => source.describe(),
+        f => format!("[{f}] {}", source.describe()),
+    };
+    let filtered = !opts.filters.is_empty();
+    let slice = filtered.then(|| opts.filters.describe());
     let start = match segscope::data::precheck(&source, &opts) {
-        Ok(true) => tui::worker::Start::Load(source.clone(), Box::new(opts)),
-        // No quick check possible, or it failed: load in full now, so bad input is refused
-        // before the screen opens (a failure on a first megabyte may not be one on the whole).
+        Ok(true) if !filtered => tui::worker::Start::Load(source.clone(), Box::new(opts)),
+        // No quick check possible, or it failed, or a filter must be checked against the
+        // values: load in full now, so bad input is refused before the screen opens (a failure
+        // on a first megabyte may not be one on the whole).
         _ => tui::worker::Start::Loaded(Box::new(commands::load(cli.data.as_deref(), &cli.load)?)),
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -202,7 +245,7 @@ fn run_tui(cli: &Cli) -> Result<()> {
             "the interactive app needs a terminal; for scripts use segscope eda, segment, sweep, lookalike or export",
         ));
     }
-    tui::run(start, &source.describe(), config, theme)
+    tui::run(start, &name, slice, config, theme)
 }
 
 fn run_sample(args: &SampleArgs) -> Result<()> {

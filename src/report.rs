@@ -19,8 +19,10 @@ pub enum Format {
 /// One line on standard error, "segscope: " first, made safe for the terminal; a stderr that
 /// cannot be written (a full disk) is not worth a panic.
 pub fn say(message: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "segscope: {}", sanitize(message));
+    crate::progress::above(|| {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "segscope: {}", sanitize(message));
+    });
 }
 
 /// Replaces control characters (C0, DEL, C1, and bidi/zero-width format characters) with
@@ -92,7 +94,11 @@ pub fn write_text_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
     let cells: Vec<Vec<String>> = t
         .rows
         .iter()
-        .map(|r| r.iter().map(|v| text_cell(&v.display())).collect())
+        .map(|r| {
+            r.iter()
+                .map(|v| text_cell(&crate::humanize::cell(v)))
+                .collect()
+        })
         .collect();
     let headers: Vec<String> = t.columns.iter().map(|c| text_cell(c)).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
@@ -154,7 +160,7 @@ pub fn write_csv_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
         let fields: Vec<String> = row
             .iter()
             .map(|v| match v {
-                Value::Num(x) | Value::Money(x) => x.to_string(),
+                Value::Num(x) | Value::Money(x) | Value::Share(x) => x.to_string(),
                 other => csv_field(&other.display()),
             })
             .collect();
@@ -302,7 +308,7 @@ mod tests {
         write_text_table(&mut out, &t).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
-            text.contains("long name      5\nx          12345\n"),
+            text.contains("long name       5\nx          12,345\n"),
             "{text}"
         );
     }

@@ -248,37 +248,102 @@ pub fn generate(spec: SampleSpec, out: &Path, force: bool) -> Result<SampleSumma
     })
 }
 
-/// Builds the three files' bytes in memory.
+/// Builds the three files' bytes in memory. Each stage draws from `rng` in turn, in this
+/// order, so one seed always gives the same bytes: reorder nothing that draws.
 fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
-    let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-    let epoch = ymd(2019, 1, 1);
-    let period_start = ymd(2023, 1, 1);
-    let period_end = ymd(2024, 12, 31);
-    let (d0, p0, p1) = (
-        day_number(epoch),
-        day_number(period_start),
-        day_number(period_end),
-    );
-    // Day strings and sampling weights for every day from the epoch to the period's end.
-    let days: Vec<NaiveDate> = (0..=(p1 - d0))
-        .filter_map(|i| epoch.checked_add_days(chrono::Days::new(i as u64)))
-        .collect();
-    let day_text: Vec<String> = days
-        .iter()
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .collect();
-    let day_weight: Vec<f64> = days
-        .iter()
-        .map(|d| {
-            MONTH_WEIGHT[d.month0() as usize]
-                * WEEKDAY_WEIGHT[d.weekday().num_days_from_monday() as usize]
-        })
-        .collect();
-    let max_weight = day_weight.iter().copied().fold(0.0, f64::max);
-    let hour_cum = cumulative(HOUR_WEIGHT);
-
+    let calendar = Calendar::new();
     // Products: about one per ten customers, at least 40, at most 500.
     let n_products = (spec.customers / 10).clamp(40, 500);
+    let products = draw_products(n_products, rng);
+    let popularity = Popularity::of(&products);
+    let customers = draw_customers(spec.customers, &calendar, rng);
+    let count = draw_purchase_counts(&customers, spec.transactions, rng);
+    let mut lines = draw_transactions(
+        &customers,
+        &count,
+        spec.transactions,
+        &calendar,
+        &popularity,
+        rng,
+    );
+    lines.sort_unstable();
+    SampleFiles {
+        customers: customers_csv(&customers, &calendar),
+        products: products_csv(&products),
+        transactions: transactions_csv(&lines, &products, customers.len(), &calendar),
+        n_products,
+    }
+}
+
+/// The generated files' bytes, and how many products they hold.
+struct SampleFiles {
+    customers: Vec<u8>,
+    products: Vec<u8>,
+    transactions: Vec<u8>,
+    n_products: usize,
+}
+
+/// A calendar date; the dates used here all exist.
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// Every day from the epoch (the first signups) to the end of the purchase period, as text
+/// and as a weight for how likely a purchase falls on it. Day `d` (a day number) is
+/// `day_text[d - first_day]`.
+struct Calendar {
+    day_text: Vec<String>,
+    /// Month seasonality times the weekday rhythm.
+    day_weight: Vec<f64>,
+    max_weight: f64,
+    /// Day numbers of the epoch, and of the purchase period's first and last days.
+    first_day: i64,
+    period_start: i64,
+    period_end: i64,
+}
+
+impl Calendar {
+    fn new() -> Calendar {
+        let epoch = ymd(2019, 1, 1);
+        let (first_day, period_start, period_end) = (
+            day_number(epoch),
+            day_number(ymd(2023, 1, 1)),
+            day_number(ymd(2024, 12, 31)),
+        );
+        let days: Vec<NaiveDate> = (0..=(period_end - first_day))
+            .filter_map(|i| epoch.checked_add_days(chrono::Days::new(i as u64)))
+            .collect();
+        let day_text: Vec<String> = days
+            .iter()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .collect();
+        let day_weight: Vec<f64> = days
+            .iter()
+            .map(|d| {
+                MONTH_WEIGHT[d.month0() as usize]
+                    * WEEKDAY_WEIGHT[d.weekday().num_days_from_monday() as usize]
+            })
+            .collect();
+        let max_weight = day_weight.iter().copied().fold(0.0, f64::max);
+        Calendar {
+            day_text,
+            day_weight,
+            max_weight,
+            first_day,
+            period_start,
+            period_end,
+        }
+    }
+
+    /// The last day a lapsed customer buys on, nine months into the period.
+    fn lapse_end(&self) -> i64 {
+        self.period_start + 270
+    }
+}
+
+/// `n` products: each a category, a price tier and a price in it, and a name unique in its
+/// category (an adjective and a noun, in a shuffled order; "Mk 2" and on once they run out).
+fn draw_products(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<Product> {
     let mut combos: Vec<Vec<String>> = NOUNS
         .iter()
         .map(|nouns| {
@@ -295,7 +360,7 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
     }
     let category_cum = cumulative([1.2, 1.0, 0.9, 0.8, 0.8]);
     let mut used = [0usize; 5];
-    let products: Vec<Product> = (0..n_products)
+    (0..n)
         .map(|_| {
             let category = pick(&category_cum, rng);
             let tier = pick(&cumulative(TIER_MIX[category]), rng);
@@ -317,34 +382,59 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
                 name,
             }
         })
-        .collect();
-    // Within a category, popularity falls with rank (a Pareto shape); big spenders lean premium.
-    let by_category: Vec<Vec<usize>> = (0..5)
-        .map(|c| {
-            (0..n_products)
-                .filter(|&p| products[p].category == c)
-                .collect()
-        })
-        .collect();
-    let product_cum: Vec<[Vec<f64>; 2]> = by_category
-        .iter()
-        .map(|ids| {
-            let table = |taste: usize| {
-                cumulative(ids.iter().enumerate().map(|(rank, &p)| {
-                    TIER_TASTE[taste][products[p].tier] / ((rank + 1) as f64).powf(0.8)
-                }))
-            };
-            [table(0), table(1)]
-        })
-        .collect();
-    let region_cum = cumulative(REGIONS.iter().map(|r| r.1));
-    let category_weight: Vec<f64> = by_category.iter().map(|ids| ids.len() as f64).collect();
-    let taste_cum: Vec<Vec<f64>> = TASTE
-        .iter()
-        .map(|t| cumulative((0..5).map(|c| t[c] * category_weight[c])))
-        .collect();
+        .collect()
+}
 
-    // Customers: kind, region, signup (more signups in recent years).
+/// How a purchase picks its product: a category by the region's taste (weighted by how many
+/// products the category has), then a product whose popularity falls with its rank in the
+/// category (a Pareto shape), big spenders leaning premium.
+struct Popularity {
+    /// Each category's products, in id order.
+    by_category: Vec<Vec<usize>>,
+    /// Per category, cumulative product weights for regular customers and for big spenders.
+    product_cum: Vec<[Vec<f64>; 2]>,
+    /// Per region (rows follow REGIONS), cumulative category weights.
+    taste_cum: Vec<Vec<f64>>,
+}
+
+impl Popularity {
+    fn of(products: &[Product]) -> Popularity {
+        let by_category: Vec<Vec<usize>> = (0..5)
+            .map(|c| {
+                (0..products.len())
+                    .filter(|&p| products[p].category == c)
+                    .collect()
+            })
+            .collect();
+        let product_cum: Vec<[Vec<f64>; 2]> = by_category
+            .iter()
+            .map(|ids| {
+                let table = |taste: usize| {
+                    cumulative(ids.iter().enumerate().map(|(rank, &p)| {
+                        TIER_TASTE[taste][products[p].tier] / ((rank + 1) as f64).powf(0.8)
+                    }))
+                };
+                [table(0), table(1)]
+            })
+            .collect();
+        let category_weight: Vec<f64> = by_category.iter().map(|ids| ids.len() as f64).collect();
+        let taste_cum: Vec<Vec<f64>> = TASTE
+            .iter()
+            .map(|t| cumulative((0..5).map(|c| t[c] * category_weight[c])))
+            .collect();
+        Popularity {
+            by_category,
+            product_cum,
+            taste_cum,
+        }
+    }
+}
+
+/// `n` customers: kind, region, signup (more signups in recent years; a lapsed customer's
+/// before the lapse) and name.
+fn draw_customers(n: usize, calendar: &Calendar, rng: &mut Xoshiro256PlusPlus) -> Vec<Customer> {
+    let (d0, p1) = (calendar.first_day, calendar.period_end);
+    let region_cum = cumulative(REGIONS.iter().map(|r| r.1));
     let year_cum = cumulative([0.08, 0.12, 0.16, 0.20, 0.22, 0.22]);
     let kind_cum = cumulative([0.03, 0.30, 0.15, 0.05, 0.47]);
     let kinds = [
@@ -354,8 +444,8 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
         Kind::BigSpender,
         Kind::Regular,
     ];
-    let lapse_end = p0 + 270;
-    let customers: Vec<Customer> = (0..spec.customers)
+    let lapse_end = calendar.lapse_end();
+    (0..n)
         .map(|_| {
             let kind = kinds[pick(&kind_cum, rng)];
             let region = pick(&region_cum, rng);
@@ -379,20 +469,28 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
                 name,
             }
         })
-        .collect();
+        .collect()
+}
 
-    // How many transactions each customer makes.
-    let mut count = vec![0usize; spec.customers];
-    let one_time: Vec<usize> = (0..spec.customers)
+/// How many transactions each customer makes: one per one-time buyer (while `transactions`
+/// lasts), the rest shared among repeat buyers by a random spread times their kind's weight,
+/// at least two each where there are enough.
+fn draw_purchase_counts(
+    customers: &[Customer],
+    transactions: usize,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Vec<usize> {
+    let mut count = vec![0usize; customers.len()];
+    let one_time: Vec<usize> = (0..customers.len())
         .filter(|&i| customers[i].kind == Kind::OneTime)
         .collect();
-    let repeat: Vec<usize> = (0..spec.customers)
+    let repeat: Vec<usize> = (0..customers.len())
         .filter(|&i| !matches!(customers[i].kind, Kind::OneTime | Kind::Never))
         .collect();
-    for &i in one_time.iter().take(spec.transactions) {
+    for &i in one_time.iter().take(transactions) {
         count[i] = 1;
     }
-    let rest = spec.transactions.saturating_sub(one_time.len());
+    let rest = transactions.saturating_sub(one_time.len());
     let weights: Vec<f64> = repeat
         .iter()
         .map(|&i| {
@@ -412,9 +510,38 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
     {
         count[repeat[k]] = floor + extra;
     }
+    count
+}
 
-    // The transactions themselves: (seconds since epoch, customer, product, quantity).
-    let mut lines: Vec<(i64, u32, u32, u8)> = Vec::with_capacity(spec.transactions);
+/// A transaction before it is written: (seconds since the epoch day, customer, product,
+/// quantity), so sorting puts them in time order.
+type Line = (i64, u32, u32, u8);
+
+/// Each customer's `count` transactions, in customer order: a day in the customer's active
+/// span kept with its calendar weight (rejection sampling), an hour by the hour weights and
+/// a second, a category by the region's taste, a product by popularity, and a quantity.
+fn draw_transactions(
+    customers: &[Customer],
+    count: &[usize],
+    capacity: usize,
+    calendar: &Calendar,
+    popularity: &Popularity,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Vec<Line> {
+    let (d0, p0, p1) = (
+        calendar.first_day,
+        calendar.period_start,
+        calendar.period_end,
+    );
+    let (day_weight, max_weight) = (&calendar.day_weight, calendar.max_weight);
+    let lapse_end = calendar.lapse_end();
+    let hour_cum = cumulative(HOUR_WEIGHT);
+    let Popularity {
+        by_category,
+        product_cum,
+        taste_cum,
+    } = popularity;
+    let mut lines: Vec<Line> = Vec::with_capacity(capacity);
     for (i, c) in customers.iter().enumerate() {
         let start = c.signup.max(p0).min(p1);
         let end = if c.kind == Kind::Lapsed {
@@ -438,32 +565,7 @@ fn build(spec: SampleSpec, rng: &mut Xoshiro256PlusPlus) -> SampleFiles {
             lines.push((secs, i as u32, product as u32, qty));
         }
     }
-    lines.sort_unstable();
-
-    let calendar = Calendar {
-        day_text: &day_text,
-        first_day: d0,
-    };
-    SampleFiles {
-        customers: customers_csv(&customers, &calendar),
-        products: products_csv(&products),
-        transactions: transactions_csv(&lines, &products, customers.len(), &calendar),
-        n_products,
-    }
-}
-
-/// The generated files' bytes, and how many products they hold.
-struct SampleFiles {
-    customers: Vec<u8>,
-    products: Vec<u8>,
-    transactions: Vec<u8>,
-    n_products: usize,
-}
-
-/// Day `d` (a day number) as text: `day_text[d - first_day]`.
-struct Calendar<'a> {
-    day_text: &'a [String],
-    first_day: i64,
+    lines
 }
 
 /// Customers.csv: id, name, region, signup date.
@@ -506,7 +608,7 @@ fn products_csv(products: &[Product]) -> Vec<u8> {
 /// Transactions.csv from the sorted lines (seconds since the epoch day, customer, product,
 /// quantity): ids numbered in time order.
 fn transactions_csv(
-    lines: &[(i64, u32, u32, u8)],
+    lines: &[Line],
     products: &[Product],
     n_customers: usize,
     calendar: &Calendar,

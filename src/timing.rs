@@ -69,6 +69,7 @@ pub struct Phase {
 
 /// Starts timing a named phase; the guard reports when it goes out of scope.
 pub fn phase(name: &'static str) -> Phase {
+    crate::progress::stage(name);
     Phase {
         name,
         start: Instant::now(),

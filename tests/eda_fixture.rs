@@ -197,7 +197,7 @@ fn text_and_csv_formats_carry_the_same_tables() {
         "{text}"
     );
     assert!(
-        text.contains("North    930.00         0.8230       4          2             4\n"),
+        text.contains("North    930.00          82.3%       4          2             4\n"),
         "{text}"
     );
     let csv = stdout(&run(&["eda", d, "--format", "csv"]));

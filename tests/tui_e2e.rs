@@ -399,3 +399,42 @@ fn a_file_cut_short_under_the_app_restores_the_terminal() {
     );
     assert!(t.screen().contains("cut short"), "{}", t.screen());
 }
+
+/// The analyst's slice in tmux: opened on one region (the header says so), a drill into a
+/// category, the drilled row copied with OSC 52 and read back from tmux's paste buffer.
+#[test]
+fn a_filtered_session_drills_in_and_copies_a_row() {
+    if !have_tmux("a_filtered_session_drills_in_and_copies_a_row") {
+        return;
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let t = start_cmd("slice", cwd.path(), "", "--where region=Europe");
+    t.run(&["set", "-g", "set-clipboard", "on"]);
+    let first = t.wait_for("What loading did");
+    assert!(
+        first.contains("slice                region=Europe"),
+        "{first}"
+    );
+    t.keys(&["2", "Down", "Down", "Enter"]);
+    t.wait_for("Category totals");
+    t.keys(&["Enter"]);
+    let drilled = t.wait_for("(Backspace: up)");
+    assert!(drilled.contains("100.0%"), "one category left:\n{drilled}");
+    t.keys(&["y"]);
+    t.wait_for("copied 1 row of category_totals");
+    let pasted = t.run(&["show-buffer"]);
+    let mut lines = pasted.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap_or("")
+            .starts_with("category\tquantity\trevenue"),
+        "{pasted:?}"
+    );
+    assert_eq!(lines.count(), 1, "{pasted:?}");
+    t.keys(&["BSpace"]);
+    let back = t.wait_for("Category totals");
+    assert!(!back.contains("(Backspace: up)"), "{back}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+}

@@ -86,3 +86,60 @@ fn value_rfm_lifetime_value_and_cohorts() {
     press(&mut app, &[code(KeyCode::Right), code(KeyCode::Down)]);
     both("value_cohorts", &app);
 }
+
+#[test]
+fn segments_scatter_silhouette_and_compare() {
+    let mut app = loaded();
+    press(&mut app, &[key('4')]);
+    let fx = app.update(key('v'));
+    settle(&mut app, fx);
+    both("segments_scatter", &app);
+    press(&mut app, &[key('v')]);
+    both("segments_silhouette", &app);
+    press(&mut app, &[key('v'), key('x'), code(KeyCode::Down)]);
+    both("segments_compare", &app);
+}
+
+#[test]
+fn eda_drilled_into_a_region() {
+    let mut app = loaded();
+    press(
+        &mut app,
+        &[key('2'), code(KeyCode::Down), code(KeyCode::Enter)],
+    );
+    let fx = app.update(code(KeyCode::Enter));
+    settle(&mut app, fx);
+    both("eda_drilled_region", &app);
+}
+
+/// In the monochrome theme the scatter tells segments apart by their number alone: no cell
+/// carries a colour.
+#[test]
+fn the_scatter_needs_no_colour() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::style::Color;
+    let mut app = loaded();
+    press(&mut app, &[key('4')]);
+    let fx = app.update(key('v'));
+    settle(&mut app, fx);
+    let theme = segscope::tui::theme::Theme::load("monochrome", false).unwrap();
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| segscope::tui::ui::draw(f, &app, &theme))
+        .unwrap();
+    let buf = t.backend().buffer();
+    let mut digits = std::collections::BTreeSet::new();
+    for cell in buf.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+            "a coloured cell {cell:?}"
+        );
+        if let Some(c) = cell.symbol().chars().next().filter(|c| c.is_ascii_digit()) {
+            digits.insert(c);
+        }
+    }
+    assert!(
+        ['1', '2', '3', '4'].iter().all(|d| digits.contains(d)),
+        "{digits:?}"
+    );
+}

@@ -48,117 +48,70 @@ fn labels(ids: &[String], names: &[Option<String>]) -> Vec<String> {
         .collect()
 }
 
-impl CustomerIndex {
-    pub fn build(ds: &Dataset) -> Result<CustomerIndex> {
-        if let Some(t) = &ds.table {
-            // A customer table: every customer, no purchases to list.
-            let ids = crate::data::frame::texts(&t.features, "customer_id")?;
-            let mut index = CustomerIndex {
-                spans: vec![(0, 0); ids.len()],
-                names: match t.attributes.column("customer_name") {
-                    Ok(_) => opt_texts(&t.attributes, "customer_name")?,
-                    Err(_) => vec![None; ids.len()],
-                },
-                ids,
-                ..CustomerIndex::default()
-            };
-            index.labels = labels(&index.ids, &index.names);
-            return Ok(index);
-        }
-        let ds = &ds.materialized()?;
-        let product = if ds.present.product_name {
-            "product_name"
-        } else if ds.present.product {
-            "product_id"
-        } else {
-            "order_id"
-        };
-        let mut cols = vec![
-            col("customer_id"),
-            col("date"),
-            col(product).cast(DataType::String).alias("product"),
-            col("quantity"),
-            col("amount"),
-        ];
-        if ds.present.category {
-            cols.push(col("category"));
-        }
-        if let Some(index) = Self::by_code(ds, &cols[1..])? {
-            return if index.labels.is_empty() {
-                index.with_names(ds)
-            } else {
-                Ok(index)
-            };
-        }
-        // Integer-coded customers sort far faster than their ids; the runs are put in id order
-        // afterwards (a customer's rows stay one run either way).
-        let key = ds.present.customer_key();
-        let coded = ds.present.customer_code;
-        if coded {
-            cols.push(col(key));
-        }
-        let sorted = ds
-            .lines
-            .clone()
-            .filter(col("customer_id").is_not_null())
-            .select(cols)
-            .sort_by_exprs(
-                [col(key), col("date")],
-                SortMultipleOptions::default()
-                    .with_order_descending_multi([false, true])
-                    .with_maintain_order(true),
-            )
-            .collect()?;
-        // Each customer's run of rows, in the same (sorted) order.
-        let runs = sorted
-            .clone()
-            .lazy()
-            .group_by_stable([col(key)])
-            .agg(if coded {
-                vec![col("customer_id").first(), len().alias("n")]
-            } else {
-                vec![len().alias("n")]
-            })
-            .collect()?;
-        // Each run's first row (counts summed in run order), then the runs in id order.
-        let mut first = 0u64;
-        let at: Vec<u64> = crate::data::frame::counts(&runs, "n")?
-            .into_iter()
-            .map(|n| {
-                first += n;
-                first - n
-            })
-            .collect();
-        let runs = runs
-            .lazy()
-            .with_column(lit(Series::new("at".into(), at)))
-            .sort(["customer_id"], SortMultipleOptions::default())
-            .collect()?;
-        let lines = sorted.drop("customer_id")?;
-        let lines = if coded { lines.drop(key)? } else { lines };
-        let at = crate::data::frame::counts(&runs, "at")?;
-        let n = crate::data::frame::counts(&runs, "n")?;
-        let index = CustomerIndex {
-            ids: crate::data::frame::texts(&runs, "customer_id")?,
-            lines,
-            spans: at
-                .iter()
-                .zip(&n)
-                .map(|(&a, &n)| (a as usize, n as usize))
-                .collect(),
-            ..CustomerIndex::default()
-        };
-        index.with_names(ds)
+/// `customer_id`, then the card's columns: date, product (its name, else its id, else the
+/// order's), quantity, amount and, where present, category.
+fn card_columns(ds: &Dataset) -> Vec<Expr> {
+    let product = if ds.present.product_name {
+        "product_name"
+    } else if ds.present.product {
+        "product_id"
+    } else {
+        "order_id"
+    };
+    let mut cols = vec![
+        col("customer_id"),
+        col("date"),
+        col(product).cast(DataType::String).alias("product"),
+        col("quantity"),
+        col("amount"),
+    ];
+    if ds.present.category {
+        cols.push(col("category"));
     }
+    cols
+}
 
-    /// Where lines carry customer codes: the lines stay as they are (in the dataset's own
-    /// columns, no sorted copy), and each customer's rows are found by a counting sort on
-    /// the codes, not a sort of every line. `cols` are the card's columns.
-    fn by_code(ds: &Dataset, cols: &[Expr]) -> Result<Option<CustomerIndex>> {
-        let Some(ids) = ds.coded_customers() else {
-            return Ok(None);
-        };
-        let _t = crate::timing::phase("index: by code");
+/// Each customer's run of rows in `sorted` (grouped by `key`): `customer_id`, `n` rows from
+/// row `at`, in id order.
+fn runs_in_id_order(sorted: &DataFrame, key: &str, coded: bool) -> Result<DataFrame> {
+    let runs = sorted
+        .clone()
+        .lazy()
+        .group_by_stable([col(key)])
+        .agg(if coded {
+            vec![col("customer_id").first(), len().alias("n")]
+        } else {
+            vec![len().alias("n")]
+        })
+        .collect()?;
+    // Each run's first row (counts summed in run order), then the runs in id order.
+    let mut first = 0u64;
+    let at: Vec<u64> = crate::data::frame::counts(&runs, "n")?
+        .into_iter()
+        .map(|n| {
+            first += n;
+            first - n
+        })
+        .collect();
+    Ok(runs
+        .lazy()
+        .with_column(lit(Series::new("at".into(), at)))
+        .sort(["customer_id"], SortMultipleOptions::default())
+        .collect()?)
+}
+
+/// The lines' rows grouped by customer code, each customer's newest first: a counting sort.
+struct CodeRuns {
+    rows: Vec<IdxSize>,
+    /// Each code's first position in `rows`.
+    start: Vec<usize>,
+    /// Each code's number of lines.
+    count: Vec<usize>,
+}
+
+impl CodeRuns {
+    /// The runs of the lines' `slots` codes.
+    fn of(ds: &Dataset, slots: usize) -> Result<CodeRuns> {
         let coded = ds
             .lines
             .clone()
@@ -174,7 +127,6 @@ impl CustomerIndex {
             .iter()
             .map(|d| d.unwrap_or(i64::MIN))
             .collect();
-        let slots = ids.height();
         let mut count = vec![0usize; slots];
         for c in codes.iter().flatten() {
             let Some(n) = count.get_mut(c as usize) else {
@@ -200,91 +152,186 @@ impl CustomerIndex {
         for (&a, &n) in start.iter().zip(&count) {
             rows[a..a + n].sort_by_key(|&r| std::cmp::Reverse(dates[r as usize]));
         }
-        // Buyers in id order.
-        let n_lines = Series::new(
-            "__n".into(),
-            count.iter().map(|&n| n as u64).collect::<Vec<_>>(),
-        );
-        let buyers = ids
-            .clone()
-            .lazy()
-            .with_column(
-                lit(n_lines)
-                    .gather(col("customer_code"), false)
-                    .alias("__n"),
-            )
-            .filter(col("__n").gt(lit(0u64)))
-            .sort(["customer_id"], SortMultipleOptions::default());
-        // Names by code from the customer file, where it has them (a join on integers, not a
-        // search by id per customer).
-        let named = match &ds.customers {
-            Some(c) => {
-                let schema = c.clone().collect_schema()?;
-                ["customer_code", "customer_name"]
-                    .iter()
-                    .all(|n| schema.get(n).is_some())
-                    .then(|| {
-                        c.clone()
-                            .select([col("customer_code"), col("customer_name")])
-                    })
-            }
-            None => None,
-        };
-        let buyers = match named {
-            Some(names) => buyers.join(
-                names,
-                [col("customer_code")],
-                [col("customer_code")],
-                JoinArgs {
-                    maintain_order: MaintainOrderJoin::Left,
-                    ..JoinArgs::new(JoinType::Left)
-                },
-            ),
-            None => buyers,
+        Ok(CodeRuns { rows, start, count })
+    }
+}
+
+/// The customers of `ids` with lines (`count` per code), in id order: `customer_code`,
+/// `customer_id` and, where the customer file has them by code, `customer_name`.
+fn buyers_by_code(ds: &Dataset, ids: &DataFrame, count: &[usize]) -> Result<DataFrame> {
+    let n_lines = Series::new(
+        "__n".into(),
+        count.iter().map(|&n| n as u64).collect::<Vec<_>>(),
+    );
+    let buyers = ids
+        .clone()
+        .lazy()
+        .with_column(
+            lit(n_lines)
+                .gather(col("customer_code"), false)
+                .alias("__n"),
+        )
+        .filter(col("__n").gt(lit(0u64)))
+        .sort(["customer_id"], SortMultipleOptions::default());
+    Ok(match names_by_code(ds)? {
+        Some(names) => buyers.join(
+            names,
+            [col("customer_code")],
+            [col("customer_code")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        ),
+        None => buyers,
+    }
+    .collect()?)
+}
+
+/// `customer_code` and `customer_name` from the customer file, where it has both: names
+/// join by code (on integers, not a search by id per customer).
+fn names_by_code(ds: &Dataset) -> Result<Option<LazyFrame>> {
+    let Some(c) = &ds.customers else {
+        return Ok(None);
+    };
+    let schema = c.clone().collect_schema()?;
+    Ok(["customer_code", "customer_name"]
+        .iter()
+        .all(|n| schema.get(n).is_some())
+        .then(|| {
+            c.clone()
+                .select([col("customer_code"), col("customer_name")])
+        }))
+}
+
+/// The columns the index keeps of the lines, and the lookups a card adds: product names and
+/// categories by code where the product file has them (a text per line would be most of the
+/// index's memory), else the card's columns `cols` as they are.
+fn product_lookups(ds: &Dataset, cols: &[Expr]) -> Result<(Vec<Expr>, Vec<Expr>)> {
+    let product = if ds.present.product_name {
+        "product_name"
+    } else {
+        "product_id"
+    };
+    let mut wanted = vec![product];
+    if ds.present.category {
+        wanted.push("category");
+    }
+    let by_product = ds
+        .products
+        .as_ref()
+        .filter(|p| ds.present.product && wanted.iter().all(|c| p.column(c).is_ok()));
+    let Some(p) = by_product else {
+        return Ok((cols.to_vec(), vec![]));
+    };
+    let lookup = |c: &str, alias: &str| -> Result<Expr> {
+        let values = p.column(c)?.as_materialized_series().clone();
+        Ok(lit(values)
+            .gather(col("product_code"), true)
+            .cast(DataType::String)
+            .alias(alias))
+    };
+    let mut lookups = vec![lookup(product, "product")?];
+    if ds.present.category {
+        lookups.push(lookup("category", "category")?);
+    }
+    let cols = vec![
+        col("date"),
+        col("product_code"),
+        col("quantity"),
+        col("amount"),
+    ];
+    Ok((cols, lookups))
+}
+
+impl CustomerIndex {
+    pub fn build(ds: &Dataset) -> Result<CustomerIndex> {
+        if let Some(t) = &ds.table {
+            return Self::of_table(t);
         }
-        .collect()?;
+        let ds = &ds.materialized()?;
+        let cols = card_columns(ds);
+        if let Some(index) = Self::by_code(ds, &cols[1..])? {
+            return if index.labels.is_empty() {
+                index.with_names(ds)
+            } else {
+                Ok(index)
+            };
+        }
+        Self::by_sort(ds, cols)?.with_names(ds)
+    }
+
+    /// A customer table: every customer, no purchases to list.
+    fn of_table(t: &crate::data::table::CustomerTable) -> Result<CustomerIndex> {
+        let ids = crate::data::frame::texts(&t.features, "customer_id")?;
+        let mut index = CustomerIndex {
+            spans: vec![(0, 0); ids.len()],
+            names: match t.attributes.column("customer_name") {
+                Ok(_) => opt_texts(&t.attributes, "customer_name")?,
+                Err(_) => vec![None; ids.len()],
+            },
+            ids,
+            ..CustomerIndex::default()
+        };
+        index.labels = labels(&index.ids, &index.names);
+        Ok(index)
+    }
+
+    /// Where lines carry no customer codes the index can count on: the buying lines sorted by
+    /// customer and date, and each customer's run of rows (`cols` are `customer_id`, then the
+    /// card's columns). Unnamed: [`CustomerIndex::with_names`] names them.
+    fn by_sort(ds: &Dataset, mut cols: Vec<Expr>) -> Result<CustomerIndex> {
+        // Integer-coded customers sort far faster than their ids; the runs are put in id order
+        // afterwards (a customer's rows stay one run either way).
+        let key = ds.present.customer_key();
+        let coded = ds.present.customer_code;
+        if coded {
+            cols.push(col(key));
+        }
+        let sorted = ds
+            .lines
+            .clone()
+            .filter(col("customer_id").is_not_null())
+            .select(cols)
+            .sort_by_exprs(
+                [col(key), col("date")],
+                SortMultipleOptions::default()
+                    .with_order_descending_multi([false, true])
+                    .with_maintain_order(true),
+            )
+            .collect()?;
+        let runs = runs_in_id_order(&sorted, key, coded)?;
+        let lines = sorted.drop("customer_id")?;
+        let lines = if coded { lines.drop(key)? } else { lines };
+        let at = crate::data::frame::counts(&runs, "at")?;
+        let n = crate::data::frame::counts(&runs, "n")?;
+        Ok(CustomerIndex {
+            ids: crate::data::frame::texts(&runs, "customer_id")?,
+            lines,
+            spans: at
+                .iter()
+                .zip(&n)
+                .map(|(&a, &n)| (a as usize, n as usize))
+                .collect(),
+            ..CustomerIndex::default()
+        })
+    }
+
+    /// Where lines carry customer codes: the lines stay as they are (in the dataset's own
+    /// columns, no sorted copy), and each customer's rows are found by a counting sort on
+    /// the codes, not a sort of every line. `cols` are the card's columns.
+    fn by_code(ds: &Dataset, cols: &[Expr]) -> Result<Option<CustomerIndex>> {
+        let Some(ids) = ds.coded_customers() else {
+            return Ok(None);
+        };
+        let _t = crate::timing::phase("index: by code");
+        let runs = CodeRuns::of(ds, ids.height())?;
+        let buyers = buyers_by_code(ds, ids, &runs.count)?;
         let spans = crate::data::frame::counts(&buyers, "customer_code")?
             .into_iter()
-            .map(|c| (start[c as usize], count[c as usize]))
+            .map(|c| (runs.start[c as usize], runs.count[c as usize]))
             .collect();
-        // Product names and categories by code where the product file has them: a text per
-        // line would be most of the index's memory.
-        let product = if ds.present.product_name {
-            "product_name"
-        } else {
-            "product_id"
-        };
-        let mut wanted = vec![product];
-        if ds.present.category {
-            wanted.push("category");
-        }
-        let by_product = ds
-            .products
-            .as_ref()
-            .filter(|p| ds.present.product && wanted.iter().all(|c| p.column(c).is_ok()));
-        let (cols, lookups) = match by_product {
-            Some(p) => {
-                let lookup = |c: &str, alias: &str| -> Result<Expr> {
-                    let values = p.column(c)?.as_materialized_series().clone();
-                    Ok(lit(values)
-                        .gather(col("product_code"), true)
-                        .cast(DataType::String)
-                        .alias(alias))
-                };
-                let mut lookups = vec![lookup(product, "product")?];
-                if ds.present.category {
-                    lookups.push(lookup("category", "category")?);
-                }
-                let cols = vec![
-                    col("date"),
-                    col("product_code"),
-                    col("quantity"),
-                    col("amount"),
-                ];
-                (cols, lookups)
-            }
-            None => (cols.to_vec(), vec![]),
-        };
+        let (cols, lookups) = product_lookups(ds, cols)?;
         let ids = crate::data::frame::texts(&buyers, "customer_id")?;
         let (names, labels) = match buyers.column("customer_name") {
             Ok(_) => {
@@ -302,7 +349,7 @@ impl CustomerIndex {
             lines: ds.lines.clone().select(cols).collect()?,
             lookups,
             spans,
-            rows: Some(rows),
+            rows: Some(runs.rows),
         }))
     }
 

@@ -100,35 +100,55 @@ pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
         weekday_shares: Vec::new(),
         hour_shares: None,
     };
-    let p = ds.present;
-    let missing = |table: &str, role: &str| Skipped {
-        table: table.to_string(),
-        reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
-    };
     // Shared by several tables: computed once.
     let freq = orders_per_customer(ds, keys)?;
     let total = total_revenue(ds)?;
-    let mut tables = vec![overview(ds, &freq)?];
+    eda.tables.push(overview(ds, &freq)?);
+    group_tables(ds, keys, total, &mut eda)?;
+    product_tables(ds, keys, &mut eda)?;
+    time_tables(ds, keys, &mut eda)?;
+    eda.tables.push(price_tiers(ds, keys)?);
+    customer_tables(ds, keys, &freq, &mut eda)?;
+    Ok(eda)
+}
+
+/// Why `table` is skipped: the dataset has no `role` column.
+fn missing(table: &str, role: &str) -> Skipped {
+    Skipped {
+        table: table.to_string(),
+        reason: format!("the dataset has no {role} column (name one with --map {role}=COLUMN)"),
+    }
+}
+
+/// Revenue by region, by category, and each region's category shares.
+fn group_tables(ds: &Dataset, keys: Option<&Keys>, total: f64, eda: &mut Eda) -> Result<()> {
+    let p = ds.present;
     if p.region {
-        tables.push(by_region(ds, keys, total)?);
+        eda.tables.push(by_region(ds, keys, total)?);
     } else {
         eda.skipped.push(missing("by_region", "region"));
     }
     if p.category {
-        tables.push(category_totals(ds, keys, total)?);
+        eda.tables.push(category_totals(ds, keys, total)?);
     } else {
         eda.skipped.push(missing("category_totals", "category"));
     }
     if p.category && p.region {
-        tables.push(category_share_by_region(ds, keys)?);
+        eda.tables.push(category_share_by_region(ds, keys)?);
     } else {
         eda.skipped.push(missing(
             "category_share_by_region",
             if p.category { "region" } else { "category" },
         ));
     }
+    Ok(())
+}
+
+/// The top products and the Pareto tables.
+fn product_tables(ds: &Dataset, keys: Option<&Keys>, eda: &mut Eda) -> Result<()> {
+    let p = ds.present;
     if p.product || p.product_name {
-        tables.extend(top_products(ds, keys)?);
+        eda.tables.extend(top_products(ds, keys)?);
     } else {
         eda.skipped
             .push(missing("top_products_by_revenue", "product_id"));
@@ -136,18 +156,24 @@ pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
             .push(missing("top_products_by_quantity", "product_id"));
     }
     if p.product {
-        tables.extend(pareto(ds, keys)?);
+        eda.tables.extend(pareto(ds, keys)?);
     } else {
         eda.skipped.push(missing("pareto", "product_id"));
         eda.skipped.push(missing("pareto_curve", "product_id"));
     }
-    tables.push(monthly(ds, keys)?);
+    Ok(())
+}
+
+/// Revenue by month, weekday and (where dates carry a time) hour, with the shares the TUI
+/// draws.
+fn time_tables(ds: &Dataset, keys: Option<&Keys>, eda: &mut Eda) -> Result<()> {
+    eda.tables.push(monthly(ds, keys)?);
     let (table, shares) = weekday(ds, keys)?;
-    tables.push(table);
+    eda.tables.push(table);
     eda.weekday_shares = shares;
-    if p.time {
+    if ds.present.time {
         let (table, shares) = hour_of_day(ds, keys)?;
-        tables.push(table);
+        eda.tables.push(table);
         eda.hour_shares = Some(shares);
     } else {
         eda.skipped.push(Skipped {
@@ -155,22 +181,26 @@ pub fn all_tables_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
             reason: "the dates carry no time of day".into(),
         });
     }
-    tables.push(price_tiers(ds, keys)?);
+    Ok(())
+}
+
+/// Signups, purchase frequency, the line correlations and the category pairs.
+fn customer_tables(ds: &Dataset, keys: Option<&Keys>, freq: &[u64], eda: &mut Eda) -> Result<()> {
+    let p = ds.present;
     if p.signup {
-        tables.extend(signups(ds)?);
+        eda.tables.extend(signups(ds)?);
     } else {
         eda.skipped.push(missing("signups_by_year", "signup_date"));
         eda.skipped.push(missing("signups_by_month", "signup_date"));
     }
-    tables.push(purchase_frequency(&freq));
-    tables.push(correlation(ds)?);
+    eda.tables.push(purchase_frequency(freq));
+    eda.tables.push(correlation(ds)?);
     if p.category {
-        tables.push(category_pairs(ds, keys)?);
+        eda.tables.push(category_pairs(ds, keys)?);
     } else {
         eda.skipped.push(missing("category_pairs", "category"));
     }
-    eda.tables = tables;
-    Ok(eda)
+    Ok(())
 }
 
 /// [`Keys::grouped`] where the lines allow it, its columns renamed `(from, to)`.
@@ -192,7 +222,7 @@ pub(crate) fn grouped(
 }
 
 fn share(part: f64, whole: f64) -> Value {
-    Value::Num(fraction(part, whole))
+    Value::Share(fraction(part, whole))
 }
 
 /// Distinct customers, not counting lines without a customer id.
@@ -270,35 +300,15 @@ pub fn table_overview_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Eda> {
 
 // --- the tables ----------------------------------------------------------------------------
 
+/// The dataset in numbers: customers, orders, lines, dates, revenue, returns, and what the
+/// load did.
 fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     let _t = crate::timing::phase("eda: overview");
-    let fmt = if ds.present.time {
-        "%Y-%m-%d %H:%M:%S"
-    } else {
-        "%Y-%m-%d"
-    };
-    let mut aggs = vec![
-        n_customers(ds).alias("buyers"),
-        col(ORDER_CODE).n_unique().alias("orders"),
-        len().alias("lines"),
-        col("date").min().dt().strftime(fmt).alias("first"),
-        col("date").max().dt().strftime(fmt).alias("last"),
-        col("amount").sum().alias("revenue"),
-        col("quantity").sum().alias("units"),
-    ];
-    if ds.present.product {
-        aggs.push(col("product_id").n_unique().alias("products"));
-    }
-    let s = ds.lines.clone().select(aggs).collect()?;
-    let r = ds
-        .returns
-        .clone()
-        .select([len().alias("n"), col("amount").sum().alias("value")])
-        .collect()?;
-    let known = match &ds.customers {
-        Some(c) => Some(c.clone().select([len().alias("n")]).collect()?),
-        None => None,
-    };
+    let OverviewSums {
+        lines: s,
+        returns: r,
+        known,
+    } = OverviewSums::of(ds)?;
     let one_time = freq.iter().filter(|&&n| n == 1).count();
 
     let mut t = Table::new("overview", "Overview", &["metric", "value"]);
@@ -344,6 +354,51 @@ fn overview(ds: &Dataset, freq: &[u64]) -> Result<Table> {
     row("returned value", Value::money(scalar(&r, "value")?.abs()));
     load_rows(ds, &mut row);
     Ok(t)
+}
+
+/// The sums the overview reads, each one row.
+struct OverviewSums {
+    lines: DataFrame,
+    returns: DataFrame,
+    /// The customer file's number of customers, where there is one.
+    known: Option<DataFrame>,
+}
+
+impl OverviewSums {
+    fn of(ds: &Dataset) -> Result<OverviewSums> {
+        let fmt = if ds.present.time {
+            "%Y-%m-%d %H:%M:%S"
+        } else {
+            "%Y-%m-%d"
+        };
+        let mut aggs = vec![
+            n_customers(ds).alias("buyers"),
+            col(ORDER_CODE).n_unique().alias("orders"),
+            len().alias("lines"),
+            col("date").min().dt().strftime(fmt).alias("first"),
+            col("date").max().dt().strftime(fmt).alias("last"),
+            col("amount").sum().alias("revenue"),
+            col("quantity").sum().alias("units"),
+        ];
+        if ds.present.product {
+            aggs.push(col("product_id").n_unique().alias("products"));
+        }
+        let s = ds.lines.clone().select(aggs).collect()?;
+        let r = ds
+            .returns
+            .clone()
+            .select([len().alias("n"), col("amount").sum().alias("value")])
+            .collect()?;
+        let known = match &ds.customers {
+            Some(c) => Some(c.clone().select([len().alias("n")]).collect()?),
+            None => None,
+        };
+        Ok(OverviewSums {
+            lines: s,
+            returns: r,
+            known,
+        })
+    }
 }
 
 /// The overview's `load: …` rows, one per [`crate::data::LoadFact`].
@@ -543,15 +598,42 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     } else {
         "product_id"
     };
+    let fees = non_product_codes(ds);
+    let df = product_sums(ds, keys, key, &fees)?;
+    let totals = ProductTotals::of(ds, &df, key, &fees)?;
+    let columns = totals.columns();
+    Ok(vec![
+        totals.top(
+            "top_products_by_revenue",
+            "Top 10 products by revenue, net of returns",
+            &columns,
+            false,
+        ),
+        totals.top(
+            "top_products_by_quantity",
+            "Top 10 products by quantity, net of returns",
+            &columns,
+            true,
+        ),
+    ])
+}
+
+/// Revenue, quantity, lines (`transactions`), SKUs (with product ids) and category (with
+/// categories) per product `key`, fee lines left out.
+fn product_sums(
+    ds: &Dataset,
+    keys: Option<&Keys>,
+    key: &str,
+    fees: &[String],
+) -> Result<DataFrame> {
     // Where every line has a product code and the product file names it: sums per code,
     // then per name over the (small) product table.
     let mut looked_up = vec![key];
     if ds.present.category {
         looked_up.push("category");
     }
-    let fees = non_product_codes(ds);
     let keys = if fees.is_empty() { keys } else { None };
-    let lines = without_fees(ds.lines.clone(), &fees);
+    let lines = without_fees(ds.lines.clone(), fees);
     let by_code = per_product(ds, keys, &looked_up)?.map(|p| {
         let mut aggs = vec![
             col("revenue").sum(),
@@ -575,49 +657,81 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     if ds.present.category {
         aggs.push(col("category").drop_nulls().first().alias("category"));
     }
-    let df = match by_code {
+    Ok(match by_code {
         Some(df) => df,
         None => lines.group_by([label(key).alias("product")]).agg(aggs),
     }
-    .collect()?;
-    let names = texts(&df, "product")?;
-    let returned = returned_by(ds, key, &fees)?;
-    let mut revenue = nums(&df, "revenue")?;
-    let mut qty = nums(&df, "quantity")?;
-    // Ranked net of cancellations and returns: a cancelled order does not rank.
-    let mut returned_value = vec![0.0; names.len()];
-    for (i, name) in names.iter().enumerate() {
-        if let Some(&(value, units)) = returned.get(name) {
-            revenue[i] -= value;
-            qty[i] -= units;
-            returned_value[i] = value;
+    .collect()?)
+}
+
+/// Each product's totals net of cancellations and returns, as the top-10 tables rank them.
+struct ProductTotals {
+    names: Vec<String>,
+    revenue: Vec<f64>,
+    qty: Vec<f64>,
+    returned_value: Vec<f64>,
+    any_returned: bool,
+    lines: Vec<u64>,
+    skus: Option<Vec<u64>>,
+    cats: Option<Vec<String>>,
+}
+
+impl ProductTotals {
+    /// The totals of [`product_sums`]' `df`, less what was returned of each product.
+    fn of(ds: &Dataset, df: &DataFrame, key: &str, fees: &[String]) -> Result<ProductTotals> {
+        let names = texts(df, "product")?;
+        let returned = returned_by(ds, key, fees)?;
+        let mut revenue = nums(df, "revenue")?;
+        let mut qty = nums(df, "quantity")?;
+        // Ranked net of cancellations and returns: a cancelled order does not rank.
+        let mut returned_value = vec![0.0; names.len()];
+        for (i, name) in names.iter().enumerate() {
+            if let Some(&(value, units)) = returned.get(name) {
+                revenue[i] -= value;
+                qty[i] -= units;
+                returned_value[i] = value;
+            }
         }
+        Ok(ProductTotals {
+            any_returned: !returned.is_empty(),
+            lines: counts(df, "transactions")?,
+            skus: if ds.present.product {
+                Some(counts(df, "skus")?)
+            } else {
+                None
+            },
+            cats: if ds.present.category {
+                Some(texts(df, "category")?)
+            } else {
+                None
+            },
+            names,
+            revenue,
+            qty,
+            returned_value,
+        })
     }
-    let any_returned = !returned.is_empty();
-    let line_counts = counts(&df, "transactions")?;
-    let lines = &line_counts;
-    let skus = if ds.present.product {
-        Some(counts(&df, "skus")?)
-    } else {
-        None
-    };
-    let cats = if ds.present.category {
-        Some(texts(&df, "category")?)
-    } else {
-        None
-    };
-    let mut columns = vec!["rank", "product"];
-    if skus.is_some() {
-        columns.push("skus");
+
+    /// The tables' columns: `skus`, `category` and `returned_value` where there are any.
+    fn columns(&self) -> Vec<&'static str> {
+        let mut columns = vec!["rank", "product"];
+        if self.skus.is_some() {
+            columns.push("skus");
+        }
+        if self.cats.is_some() {
+            columns.push("category");
+        }
+        columns.extend(["revenue", "quantity", "transactions"]);
+        if self.any_returned {
+            columns.push("returned_value");
+        }
+        columns
     }
-    if cats.is_some() {
-        columns.push("category");
-    }
-    columns.extend(["revenue", "quantity", "transactions"]);
-    if any_returned {
-        columns.push("returned_value");
-    }
-    let build = |name: &str, title: &str, by_qty: bool| {
+
+    /// The top 10 by revenue (quantity breaking ties), or by quantity with `by_qty`; then by
+    /// name.
+    fn top(&self, name: &str, title: &str, columns: &[&str], by_qty: bool) -> Table {
+        let (names, revenue, qty) = (&self.names, &self.revenue, &self.qty);
         let mut idx: Vec<usize> = (0..names.len()).collect();
         idx.sort_by(|&a, &b| {
             let (pa, pb, sa, sb) = if by_qty {
@@ -629,39 +743,27 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
                 .then(sb.total_cmp(&sa))
                 .then(names[a].cmp(&names[b]))
         });
-        let mut t = Table::new(name, title, &columns);
+        let mut t = Table::new(name, title, columns);
         for (rank, &i) in idx.iter().take(10).enumerate() {
             let mut row = vec![Value::count(rank + 1), Value::text(&names[i])];
-            if let Some(s) = &skus {
+            if let Some(s) = &self.skus {
                 row.push(Value::Int(s[i] as i64));
             }
-            if let Some(c) = &cats {
+            if let Some(c) = &self.cats {
                 row.push(Value::text(&c[i]));
             }
             row.extend([
                 Value::money(revenue[i]),
                 Value::Num(qty[i]),
-                Value::Int(lines[i] as i64),
+                Value::Int(self.lines[i] as i64),
             ]);
-            if any_returned {
-                row.push(Value::money(returned_value[i]));
+            if self.any_returned {
+                row.push(Value::money(self.returned_value[i]));
             }
             t.push(row);
         }
         t
-    };
-    Ok(vec![
-        build(
-            "top_products_by_revenue",
-            "Top 10 products by revenue, net of returns",
-            false,
-        ),
-        build(
-            "top_products_by_quantity",
-            "Top 10 products by quantity, net of returns",
-            true,
-        ),
-    ])
+    }
 }
 
 /// Product codes that are fees or adjustments (the LoadReport's), left out of product tables.
@@ -787,7 +889,7 @@ fn pareto(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
         let k = (n * step).div_ceil(20);
         let k = k.clamp(1, n.max(1));
         curve.push(vec![
-            Value::Num(step as f64 / 20.0),
+            Value::Share(step as f64 / 20.0),
             Value::count(k),
             share(cum.get(k - 1).copied().unwrap_or(0.0), total),
         ]);
@@ -816,29 +918,11 @@ pub(crate) fn month_range(first: &str, last: &str) -> Vec<String> {
     out
 }
 
+/// Revenue, orders, active customers and lines per month, every month from the first to the
+/// last (months without sales at 0).
 fn monthly(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
     let _t = crate::timing::phase("eda: monthly");
-    let columns = [
-        ("month", "month"),
-        ("revenue", "revenue"),
-        ("orders", "orders"),
-        ("customers", "active_customers"),
-        ("transactions", "transactions"),
-    ];
-    let df = match grouped(keys, By::All, true, &columns)? {
-        Some(df) => df,
-        None => ds
-            .lines
-            .clone()
-            .group_by([month_key("date").alias("month")])
-            .agg([
-                col("amount").sum().alias("revenue"),
-                col(ORDER_CODE).n_unique().alias("orders"),
-                n_customers(ds).alias("active_customers"),
-                len().alias("transactions"),
-            ])
-            .collect()?,
-    };
+    let df = monthly_sums(ds, keys)?;
     let months = month_labels(&df, "month")?;
     let (revenue, orders, active, lines) = (
         nums(&df, "revenue")?,
@@ -886,6 +970,32 @@ fn monthly(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
         t.push(row);
     }
     Ok(t)
+}
+
+/// The months with sales (`month`), with their `revenue`, `orders`, `active_customers` and
+/// `transactions`: from the keys where the lines have them, else a group-by.
+fn monthly_sums(ds: &Dataset, keys: Option<&Keys>) -> Result<DataFrame> {
+    let columns = [
+        ("month", "month"),
+        ("revenue", "revenue"),
+        ("orders", "orders"),
+        ("customers", "active_customers"),
+        ("transactions", "transactions"),
+    ];
+    Ok(match grouped(keys, By::All, true, &columns)? {
+        Some(df) => df,
+        None => ds
+            .lines
+            .clone()
+            .group_by([month_key("date").alias("month")])
+            .agg([
+                col("amount").sum().alias("revenue"),
+                col(ORDER_CODE).n_unique().alias("orders"),
+                n_customers(ds).alias("active_customers"),
+                len().alias("transactions"),
+            ])
+            .collect()?,
+    })
 }
 
 /// A part of the date the lines are counted by.

@@ -252,10 +252,32 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         return table_features(t);
     }
     let lines = feature_lines(ds)?;
+    let per = per_customer(ds, &lines, dense)?;
+    let _t = crate::timing::phase("features: columns");
+    feature_columns(ds, &lines, per)
+}
+
+/// The per-customer sums the features are made of, and what they were made from.
+struct PerCustomer {
+    /// One row per customer, in id order.
+    per: DataFrame,
+    file: FileColumns,
+    /// The dataset's last purchase date (microseconds).
+    reference_us: i64,
+    /// The categories customers bought, sorted (the `__spend{j}` and `__is{j}` columns).
+    category_names: Vec<String>,
+    /// Distinct categories are counted from one indicator column per category.
+    indicators: bool,
+    any_returns: bool,
+}
+
+/// The per-customer sums: from [`dense_aggregates`] where `dense` and the codes allow it,
+/// else from the group-by joined to returns; then the customer file's columns and the ids.
+fn per_customer(ds: &Dataset, lines: &FeatureLines, dense: bool) -> Result<PerCustomer> {
     let t_before = crate::timing::phase("features: reference date and categories");
     let reference_us = reference_date(&lines.lines)?;
-    let category_names = bought_categories(ds, &lines)?;
-    let (aggs, bought, indicators) = aggregations(ds, &lines, &category_names);
+    let category_names = bought_categories(ds, lines)?;
+    let (aggs, bought, indicators) = aggregations(ds, lines, &category_names);
     let (returns, any_returns) = returns_by_customer(ds, lines.key)?;
     drop(t_before);
     // Where codes are the rows of the id table (a folder's customer file), a code finds its
@@ -281,26 +303,37 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     let (query, file) = with_customer_file(ds, query, key, lookup)?;
     let query = with_customer_ids(ds, query, key, lookup)?;
     let per = sorted_by_customer(ds, query, key, lookup)?;
-    let _t_columns = crate::timing::phase("features: columns");
+    Ok(PerCustomer {
+        per,
+        file,
+        reference_us,
+        category_names,
+        indicators,
+        any_returns,
+    })
+}
+
+/// Every feature column from the per-customer sums, in the order the features are named.
+fn feature_columns(
+    ds: &Dataset,
+    lines: &FeatureLines,
+    sums: PerCustomer,
+) -> Result<CustomerFeatures> {
+    let PerCustomer {
+        per,
+        file,
+        reference_us,
+        category_names,
+        indicators,
+        any_returns,
+    } = sums;
     if per.height() == 0 {
         bail_input!(
             "{}: no purchase carries a customer id, so there are no customers to segment",
             ds.name
         );
     }
-    let texts = {
-        // The texts (ids, regions and the regions' indicator columns) are made on another
-        // core beside the numbers: one String per customer each.
-        let region_column = if file.region {
-            Some("__region")
-        } else if lines.line_region {
-            Some("__line_region")
-        } else {
-            None
-        };
-        let per = per.clone();
-        std::thread::spawn(move || customer_texts(&per, region_column))
-    };
+    let texts = spawn_customer_texts(&per, &file, lines.line_region);
     let mut columns = FeatureColumns::default();
     rfm_columns(&per, reference_us, file.signup, &mut columns)?;
     if ds.present.category {
@@ -327,7 +360,7 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
     for (name, values) in indicators {
         columns.push(&name, values);
     }
-    let extra = extra_features(ds, &per, key, &mut columns)?;
+    let extra = extra_features(ds, &per, lines.key, &mut columns)?;
     let raw = columns.row_major(per.height());
     Ok(CustomerFeatures {
         ids,
@@ -339,6 +372,23 @@ fn features_with(ds: &Dataset, dense: bool) -> Result<CustomerFeatures> {
         from_table: false,
         extra,
     })
+}
+
+/// [`customer_texts`] on another core beside the numbers (one String per customer each).
+fn spawn_customer_texts(
+    per: &DataFrame,
+    file: &FileColumns,
+    line_region: bool,
+) -> std::thread::JoinHandle<Result<CustomerTexts>> {
+    let region_column = if file.region {
+        Some("__region")
+    } else if line_region {
+        Some("__line_region")
+    } else {
+        None
+    };
+    let per = per.clone();
+    std::thread::spawn(move || customer_texts(&per, region_column))
 }
 
 /// The features of the data's extra columns ([`crate::data::extras`]), one row per row of
@@ -361,45 +411,75 @@ fn extra_features(
         return Ok(Vec::new());
     }
     let _t = crate::timing::phase("features: extra columns");
-    let bought = ds.lines.clone().filter(col(key).is_not_null());
-    let mut per_customer = vec![col("amount").sum().alias("__gross")];
-    let (mut order_sums, mut order_means) = (Vec::new(), Vec::new());
-    for (i, x) in usable.iter().enumerate() {
-        let k = x.key();
-        match &x.kind {
-            ExtraKind::Number => {
-                per_customer.push(col(k.as_str()).sum().alias(format!("__total{i}")));
-                order_sums.push(col(k.as_str()).sum().alias(format!("__order{i}")));
-                order_means.push(col(format!("__order{i}")).mean());
-            }
-            ExtraKind::Levels { values } => {
-                for (v, value) in values.iter().enumerate() {
-                    let is = col(k.as_str())
-                        .eq(lit(value.as_str()))
-                        .fill_null(lit(false));
-                    per_customer.push(
-                        when(is)
-                            .then(col("amount"))
-                            .otherwise(lit(0.0))
-                            .sum()
-                            .alias(format!("__level{i}_{v}")),
-                    );
+    let aligned = extra_sums(ds, per, key, &usable)?;
+    extra_columns(&usable, &aligned, out)
+}
+
+/// The aggregations behind the extra features: per customer (`__gross`, `__total{i}`,
+/// `__level{i}_{v}`), and per order then per customer (`__order{i}`).
+struct ExtraAggregations {
+    per_customer: Vec<Expr>,
+    order_sums: Vec<Expr>,
+    order_means: Vec<Expr>,
+}
+
+impl ExtraAggregations {
+    fn of(usable: &[&ExtraColumn]) -> ExtraAggregations {
+        let mut per_customer = vec![col("amount").sum().alias("__gross")];
+        let (mut order_sums, mut order_means) = (Vec::new(), Vec::new());
+        for (i, x) in usable.iter().enumerate() {
+            let k = x.key();
+            match &x.kind {
+                ExtraKind::Number => {
+                    per_customer.push(col(k.as_str()).sum().alias(format!("__total{i}")));
+                    order_sums.push(col(k.as_str()).sum().alias(format!("__order{i}")));
+                    order_means.push(col(format!("__order{i}")).mean());
                 }
+                ExtraKind::Levels { values } => {
+                    for (v, value) in values.iter().enumerate() {
+                        let is = col(k.as_str())
+                            .eq(lit(value.as_str()))
+                            .fill_null(lit(false));
+                        per_customer.push(
+                            when(is)
+                                .then(col("amount"))
+                                .otherwise(lit(0.0))
+                                .sum()
+                                .alias(format!("__level{i}_{v}")),
+                        );
+                    }
+                }
+                ExtraKind::LeftOut { .. } => {}
             }
-            ExtraKind::LeftOut { .. } => {}
+        }
+        ExtraAggregations {
+            per_customer,
+            order_sums,
+            order_means,
         }
     }
+}
+
+/// The extra columns' sums per customer, one row per row of `per` (in its order).
+fn extra_sums(
+    ds: &Dataset,
+    per: &DataFrame,
+    key: &str,
+    usable: &[&ExtraColumn],
+) -> Result<DataFrame> {
+    let aggs = ExtraAggregations::of(usable);
+    let bought = ds.lines.clone().filter(col(key).is_not_null());
     let left = JoinArgs {
         maintain_order: MaintainOrderJoin::Left,
         ..JoinArgs::new(JoinType::Left)
     };
-    let mut sums = bought.clone().group_by([col(key)]).agg(per_customer);
-    if !order_sums.is_empty() {
+    let mut sums = bought.clone().group_by([col(key)]).agg(aggs.per_customer);
+    if !aggs.order_sums.is_empty() {
         let orders = bought
             .group_by([col(key), col(ORDER_CODE)])
-            .agg(order_sums)
+            .agg(aggs.order_sums)
             .group_by([col(key)])
-            .agg(order_means);
+            .agg(aggs.order_means);
         sums = sums.join(orders, [col(key)], [col(key)], left.clone());
     }
     let aligned = per
@@ -410,8 +490,17 @@ fn extra_features(
     if aligned.height() != per.height() {
         anyhow::bail!("extra features: the join changed the number of customers");
     }
+    Ok(aligned)
+}
+
+/// The extra features from [`extra_sums`], pushed onto `out`; returns their names.
+fn extra_columns(
+    usable: &[&ExtraColumn],
+    aligned: &DataFrame,
+    out: &mut FeatureColumns,
+) -> Result<Vec<String>> {
     // Missing sums (none expected: every customer in `per` bought) read as 0.
-    let zero = |name: &str| f64s(&aligned, name);
+    let zero = |name: &str| f64s(aligned, name);
     let gross = zero("__gross")?;
     let mut names = Vec::new();
     for (i, x) in usable.iter().enumerate() {
@@ -892,10 +981,11 @@ fn customer_texts(per: &DataFrame, region_column: Option<&str>) -> Result<Custom
 
 /// The per-customer aggregates of the group-by in [`customer_features`] (same columns), by
 /// adding each line into its customer's slot: customers are dense integer codes, so this is
-/// one pass over numeric columns instead of a hash group-by over every customer. `None` when the lines don't allow it: no codes, too many categories, missing
-/// values, or orders not in runs, that is an order whose lines are not one run in the file
-/// (its code descends), or one order that changes customer (then the distinct orders of a customer are not
-/// its runs of lines, and the group-by counts them). Codes must be the rows of the id table
+/// one pass over numeric columns instead of a hash group-by over every customer. `None` when
+/// the lines don't allow it: no codes, too many categories, missing values, or orders not in
+/// runs, that is an order whose lines are not one run in the file (its code descends), or one
+/// order that changes customer (then the distinct orders of a customer are not its runs of
+/// lines, and the group-by counts them). Codes must be the rows of the id table
 /// ([`codes_are_rows`]).
 fn dense_aggregates(
     ds: &Dataset,
@@ -912,12 +1002,64 @@ fn dense_aggregates(
     }
     // The caller checked that row i of the id table holds code i (see `codes_are_rows`).
     let slots = ids.height();
+    let t = crate::timing::phase("features: line columns");
+    let Some(lines) = dense_line_columns(bought, category_names, of_product)? else {
+        return Ok(None);
+    };
+    drop(t);
+    let codes = lines.column("customer_code")?.u32()?.cont_slice()?;
+    if codes.iter().any(|&c| c as usize >= slots) {
+        return Ok(None);
+    }
+    let pieces = LinePieces::of(
+        lines.column("date")?.i64()?,
+        [
+            lines.column("amount")?.f64()?,
+            lines.column("quantity")?.f64()?,
+            lines.column("unit_price")?.f64()?,
+        ],
+    );
+    let new_order = lines.column("__new_order")?.u8()?.cont_slice()?;
+    let t = crate::timing::phase("features: slots");
+    let scatter = LineScatter {
+        pieces: &pieces,
+        codes,
+        new_order,
+        index: match categories {
+            0 => None,
+            _ => Some(lines.column("__category")?.i32()?.cont_slice()?),
+        },
+        categories,
+    };
+    // Customers are split by code over two threads; each still takes its lines in file
+    // order, so every sum is the one a single pass would give.
+    let own = slots.div_ceil(SCATTER_PARTS);
+    let parts: Vec<PartSums> = super::par_map(SCATTER_PARTS, |part| scatter.part(part, own));
+    let bought_by: Vec<usize> = (0..slots)
+        .filter(|&c| slot_of(&parts, c).lines > 0)
+        .collect();
+    let mut columns = slot_columns(&parts, &bought_by, categories);
+    drop(t);
+    let _t = crate::timing::phase("features: returns");
+    let returned = returned_by_code(ds, slots, &bought_by)?;
+    columns.push(Column::new("returned".into(), returned));
+    Ok(Some(DataFrame::new(bought_by.len(), columns)?))
+}
+
+/// The line columns [`dense_aggregates`] reads (`customer_code`, `date` as microseconds,
+/// `amount`, `quantity`, `unit_price`), whether each line starts an order (`__new_order`)
+/// and its category's index (`__category`, with categories). `None` where a value is
+/// missing or the orders are not runs of lines.
+fn dense_line_columns(
+    bought: &LazyFrame,
+    category_names: &[String],
+    of_product: Option<&[Option<String>]>,
+) -> Result<Option<DataFrame>> {
     let code = || col("customer_code");
     let previous = |c: Expr| c.shift(lit(1));
     let order = || col(ORDER_CODE);
     let same_order = order().eq(previous(order()));
     let same_customer = code().eq(previous(code()));
-    let t = crate::timing::phase("features: line columns");
     // Orders are runs of lines when no order id is missing, they never descend, and an order
     // never changes customer: then a customer's orders are its runs of lines.
     let not_runs = order()
@@ -939,8 +1081,36 @@ fn dense_aggregates(
             .alias("__new_order"),
         not_runs.alias("__not_runs"),
     ];
-    if let (true, Some(of_product)) = (categories > 0, of_product) {
-        // Each line's category as its index in `category_names` (-1 for none), by product.
+    select.extend(category_index(category_names, of_product));
+    let mut lines = bought.clone().select(select).collect()?;
+    if lines.columns().iter().any(|c| c.null_count() > 0)
+        || lines.column("__not_runs")?.bool()?.any()
+    {
+        return Ok(None);
+    }
+    // The columns computed here come in one piece; the lines' own numbers are read piece by
+    // piece where they lie (copying them into one piece would be fresh memory for every line).
+    for name in ["customer_code", "__new_order", "__category"] {
+        if let Ok(c) = lines.column(name)
+            && c.n_chunks() > 1
+        {
+            let one = c.rechunk();
+            lines.with_column(one)?;
+        }
+    }
+    Ok(Some(lines))
+}
+
+/// Each line's category as its index in `category_names` (-1 for none), as `__category`:
+/// looked up by product where the lines carry product codes. `None` without categories.
+fn category_index(
+    category_names: &[String],
+    of_product: Option<&[Option<String>]>,
+) -> Option<Expr> {
+    if category_names.is_empty() {
+        return None;
+    }
+    if let Some(of_product) = of_product {
         let index: Vec<i32> = of_product
             .iter()
             .map(|c| {
@@ -950,67 +1120,63 @@ fn dense_aggregates(
             })
             .collect();
         let index = Series::new("__category".into(), index);
-        select.push(
+        return Some(
             lit(index)
                 .gather(col("product_code"), true)
                 .fill_null(lit(-1i32))
                 .alias("__category"),
         );
-    } else if categories > 0 {
-        // Each line's category as its index in `category_names` (-1 for none).
-        let index = category_names
-            .iter()
-            .enumerate()
-            .rev()
-            .fold(lit(-1i32), |rest, (j, c)| {
-                when(col("category").eq(lit(c.as_str())))
-                    .then(lit(j as i32))
-                    .otherwise(rest)
-            });
-        select.push(index.alias("__category"));
     }
-    let mut lines = bought.clone().select(select).collect()?;
-    if lines.columns().iter().any(|c| c.null_count() > 0)
-        || lines.column("__not_runs")?.bool()?.any()
-    {
-        return Ok(None);
-    }
-    // The columns computed here come in one piece; the lines' own numbers are read piece by
-    // piece where they lie (copying them into one piece is fresh memory for every line, and
-    // at 10M lines its page faults dominated "features: line columns" in SEGSCOPE_TIMINGS).
-    for name in ["customer_code", "__new_order", "__category"] {
-        if let Ok(c) = lines.column(name)
-            && c.n_chunks() > 1
-        {
-            let one = c.rechunk();
-            lines.with_column(one)?;
-        }
-    }
-    drop(t);
-    let codes = lines.column("customer_code")?.u32()?.cont_slice()?;
-    if codes.iter().any(|&c| c as usize >= slots) {
-        return Ok(None);
-    }
-    let pieces = LinePieces::of(
-        lines.column("date")?.i64()?,
-        [
-            lines.column("amount")?.f64()?,
-            lines.column("quantity")?.f64()?,
-            lines.column("unit_price")?.f64()?,
-        ],
-    );
-    let new_order = lines.column("__new_order")?.u8()?.cont_slice()?;
-    // One pass, one customer's sums side by side: customers come in no order, so each line
-    // is a cache miss, paid once rather than once per sum.
-    let t = crate::timing::phase("features: slots");
-    let index = match categories {
-        0 => None,
-        _ => Some(lines.column("__category")?.i32()?.cont_slice()?),
-    };
-    // Customers are split by code over two threads; each still takes its lines in file
-    // order, so every sum is the one a single pass would give.
-    let own = slots.div_ceil(SCATTER_PARTS);
-    let parts: Vec<(Vec<Slot>, Vec<f64>, Vec<bool>)> = super::par_map(SCATTER_PARTS, |part| {
+    let index = category_names
+        .iter()
+        .enumerate()
+        .rev()
+        .fold(lit(-1i32), |rest, (j, c)| {
+            when(col("category").eq(lit(c.as_str())))
+                .then(lit(j as i32))
+                .otherwise(rest)
+        });
+    Some(index.alias("__category"))
+}
+
+/// The lines as [`LineScatter::part`] reads them: borrowed from the collected columns.
+#[derive(Clone, Copy)]
+struct LineScatter<'a> {
+    pieces: &'a LinePieces<'a>,
+    codes: &'a [u32],
+    /// 1 where a line starts an order.
+    new_order: &'a [u8],
+    /// Each line's category index (-1 for none), with categories.
+    index: Option<&'a [i32]>,
+    categories: usize,
+}
+
+/// One part's sums: its customers' slots, and their spend and presence per category (row
+/// `code / SCATTER_PARTS`, `categories` cells each).
+struct PartSums {
+    slot: Vec<Slot>,
+    spend: Vec<f64>,
+    has: Vec<bool>,
+}
+
+/// The sums of customer `c`.
+fn slot_of(parts: &[PartSums], c: usize) -> &Slot {
+    &parts[c % SCATTER_PARTS].slot[c / SCATTER_PARTS]
+}
+
+impl LineScatter<'_> {
+    /// The sums of the customers whose code is `part` modulo [`SCATTER_PARTS`] (`own` of
+    /// them at most), in one pass over every line in file order. One customer's sums lie
+    /// side by side: customers come in no order, so each line is a cache miss, paid once
+    /// rather than once per sum.
+    fn part(&self, part: usize, own: usize) -> PartSums {
+        let LineScatter {
+            pieces,
+            codes,
+            new_order,
+            index,
+            categories,
+        } = *self;
         let mut slot = vec![Slot::default(); own];
         let mut spend = vec![0.0; own * categories];
         let mut has = vec![false; own * categories];
@@ -1044,17 +1210,19 @@ fn dense_aggregates(
                 }
             }
         }
-        (slot, spend, has)
-    });
-    let slot_of = |c: usize| &parts[c % SCATTER_PARTS].0[c / SCATTER_PARTS];
-    let bought_by: Vec<usize> = (0..slots).filter(|&c| slot_of(c).lines > 0).collect();
+        PartSums { slot, spend, has }
+    }
+}
+
+/// The group-by's columns (but `returned`) for the customers `bought_by`, from the parts' sums.
+fn slot_columns(parts: &[PartSums], bought_by: &[usize], categories: usize) -> Vec<Column> {
     let of_bought = |f: &dyn Fn(&Slot) -> f64| -> Vec<f64> {
-        bought_by.iter().map(|&c| f(slot_of(c))).collect()
+        bought_by.iter().map(|&c| f(slot_of(parts, c))).collect()
     };
     let column = |name: &str, f: &dyn Fn(&Slot) -> f64| Column::new(name.into(), of_bought(f));
     // Dates as microseconds (exact in an i64, not in an f64).
     let dates = |name: &str, f: &dyn Fn(&Slot) -> i64| -> Column {
-        let v: Vec<i64> = bought_by.iter().map(|&c| f(slot_of(c))).collect();
+        let v: Vec<i64> = bought_by.iter().map(|&c| f(slot_of(parts, c))).collect();
         Column::new(name.into(), v)
     };
     let mut columns = vec![
@@ -1075,20 +1243,23 @@ fn dense_aggregates(
             format!("__spend{j}").into(),
             bought_by
                 .iter()
-                .map(|&c| parts[c % SCATTER_PARTS].1[cell(c)])
+                .map(|&c| parts[c % SCATTER_PARTS].spend[cell(c)])
                 .collect::<Vec<f64>>(),
         ));
         columns.push(Column::new(
             format!("__is{j}").into(),
             bought_by
                 .iter()
-                .map(|&c| parts[c % SCATTER_PARTS].2[cell(c)])
+                .map(|&c| parts[c % SCATTER_PARTS].has[cell(c)])
                 .collect::<Vec<bool>>(),
         ));
     }
-    drop(t);
-    let _t = crate::timing::phase("features: returns");
-    // Returns, by the same codes.
+    columns
+}
+
+/// Each of the customers `bought_by`'s returned value, summed by the same codes.
+fn returned_by_code(ds: &Dataset, slots: usize, bought_by: &[usize]) -> Result<Vec<f64>> {
+    let code = || col("customer_code");
     let returns = ds
         .returns
         .clone()
@@ -1105,9 +1276,7 @@ fn dense_aggregates(
             *r += v;
         }
     }
-    let returned: Vec<f64> = bought_by.iter().map(|&c| returned[c]).collect();
-    columns.push(Column::new("returned".into(), returned));
-    Ok(Some(DataFrame::new(bought_by.len(), columns)?))
+    Ok(bought_by.iter().map(|&c| returned[c]).collect())
 }
 
 /// Threads of [`dense_aggregates`], each summing the customers whose code is its number

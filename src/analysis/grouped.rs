@@ -125,50 +125,57 @@ fn u32s(df: &DataFrame, name: &str, missing: u32) -> Result<Vec<u32>> {
         .collect())
 }
 
-impl Keys {
-    /// `None` unless the lines carry customer and order codes, every order is one run of
-    /// lines, and no date or number is missing.
-    pub fn build(ds: &Dataset) -> Result<Option<Keys>> {
-        let _t = crate::timing::phase("grouped: keys");
-        let Some(ids) = ds.coded_customers() else {
-            return Ok(None);
-        };
-        // Categories by product code: only where the lines look them up in the product file.
-        let by_product = ds.category_by_product();
-        let mut select = vec![
-            col("customer_code"),
-            col(ORDER_CODE),
-            col("date").cast(DataType::Int64),
-            col("amount"),
-            col("quantity"),
-            col("unit_price"),
-        ];
-        if ds.products.is_some() && ds.present.product {
-            select.push(col("product_code"));
-        }
-        let mut lines = ds.lines.clone().select(select).collect()?;
-        lines.rechunk_mut();
-        let missing = |c: &str| lines.column(c).map(|c| c.null_count() > 0);
-        for c in [ORDER_CODE, "date", "amount", "quantity", "unit_price"] {
-            if missing(c)? {
-                return Ok(None);
-            }
-        }
-        let order = lines.column(ORDER_CODE)?.u32()?.cont_slice()?;
-        if order.windows(2).any(|w| w[1] < w[0]) {
+/// The lines' columns the keys are made of, in one chunk each: `customer_code`, the order
+/// code, `date` (microseconds), the numbers and, with a product file, `product_code`. `None`
+/// where an order, date or number is missing, or the order codes descend (orders not runs).
+fn coded_lines(ds: &Dataset) -> Result<Option<DataFrame>> {
+    let mut select = vec![
+        col("customer_code"),
+        col(ORDER_CODE),
+        col("date").cast(DataType::Int64),
+        col("amount"),
+        col("quantity"),
+        col("unit_price"),
+    ];
+    if ds.products.is_some() && ds.present.product {
+        select.push(col("product_code"));
+    }
+    let mut lines = ds.lines.clone().select(select).collect()?;
+    lines.rechunk_mut();
+    let missing = |c: &str| lines.column(c).map(|c| c.null_count() > 0);
+    for c in [ORDER_CODE, "date", "amount", "quantity", "unit_price"] {
+        if missing(c)? {
             return Ok(None);
         }
-        // Dates come in runs of a day: each day's month and weekday are worked out once.
+    }
+    let order = lines.column(ORDER_CODE)?.u32()?.cont_slice()?;
+    if order.windows(2).any(|w| w[1] < w[0]) {
+        return Ok(None);
+    }
+    Ok(Some(lines))
+}
+
+/// Each line's month (year × 12 + month − 1), weekday (0 for Monday) and hour.
+struct DateParts {
+    month: Vec<i32>,
+    weekday: Vec<u8>,
+    hour: Vec<u8>,
+}
+
+impl DateParts {
+    /// The parts of `dates` (microseconds, none missing). Dates come in runs of a day: each
+    /// day's month and weekday are worked out once.
+    fn of(dates: &Int64Chunked) -> DateParts {
         const DAY_US: i64 = 86_400_000_000;
         const HOUR_US: i64 = 3_600_000_000;
-        let n = lines.height();
+        let n = dates.len();
         let (mut month, mut weekday, mut hour) = (
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
         let mut last = (i64::MIN, 0, 0);
-        for us in lines.column("date")?.i64()?.into_no_null_iter() {
+        for us in dates.into_no_null_iter() {
             let day = us.div_euclid(DAY_US);
             if day != last.0 {
                 // 1970-01-01 was a Thursday (3 with Monday as 0).
@@ -178,6 +185,113 @@ impl Keys {
             weekday.push(last.2);
             hour.push((us.rem_euclid(DAY_US) / HOUR_US) as u8);
         }
+        DateParts {
+            month,
+            weekday,
+            hour,
+        }
+    }
+}
+
+/// The line columns [`Keys::grouped`] adds up, as [`Keys::build`] checked them.
+#[derive(Clone, Copy)]
+struct LineSums<'a> {
+    order: &'a [u32],
+    amount: &'a [f64],
+    quantity: &'a [f64],
+}
+
+/// How [`Keys::grouped`] lays out its cells: `group × months + month`, `words` words of
+/// customer bits each.
+struct CellLayout {
+    per_month: bool,
+    /// The first month (year × 12 + month − 1), with `per_month`.
+    first: i32,
+    months: usize,
+    cells: usize,
+    words: usize,
+}
+
+/// What [`Keys::grouped`] adds up per cell, and the bits of its distinct customers.
+struct CellSums {
+    revenue: Vec<f64>,
+    units: Vec<f64>,
+    lines: Vec<u64>,
+    orders: Vec<u64>,
+    bits: Vec<u64>,
+}
+
+impl CellSums {
+    /// One row per cell with lines; `group` from `labels` ("all" without), `month` as yyyymm.
+    fn frame(&self, layout: &CellLayout, labels: Option<&[String]>) -> Result<DataFrame> {
+        let &CellLayout {
+            per_month,
+            first,
+            months,
+            cells,
+            words,
+        } = layout;
+        let kept: Vec<usize> = (0..cells).filter(|&c| self.lines[c] > 0).collect();
+        let label = |c: usize| match labels {
+            None => "all".to_string(),
+            Some(labels) => labels
+                .get(c / months)
+                .cloned()
+                .unwrap_or_else(|| UNKNOWN.to_string()),
+        };
+        let month_key = |c: usize| {
+            let m = first + (c % months) as i32;
+            i64::from(m.div_euclid(12)) * 100 + i64::from(m.rem_euclid(12)) + 1
+        };
+        let pick_f = |v: &[f64]| kept.iter().map(|&c| v[c]).collect::<Vec<f64>>();
+        let pick_u = |v: &[u64]| kept.iter().map(|&c| v[c]).collect::<Vec<u64>>();
+        let distinct: Vec<u64> = kept
+            .iter()
+            .map(|&c| {
+                self.bits[c * words..(c + 1) * words]
+                    .iter()
+                    .map(|w| u64::from(w.count_ones()))
+                    .sum()
+            })
+            .collect();
+        let mut columns = vec![Column::new(
+            "group".into(),
+            kept.iter().map(|&c| label(c)).collect::<Vec<_>>(),
+        )];
+        if per_month {
+            columns.push(Column::new(
+                "month".into(),
+                kept.iter().map(|&c| month_key(c)).collect::<Vec<_>>(),
+            ));
+        }
+        columns.extend([
+            Column::new("revenue".into(), pick_f(&self.revenue)),
+            Column::new("quantity".into(), pick_f(&self.units)),
+            Column::new("transactions".into(), pick_u(&self.lines)),
+            Column::new("orders".into(), pick_u(&self.orders)),
+            Column::new("customers".into(), distinct),
+        ]);
+        Ok(DataFrame::new(kept.len(), columns)?)
+    }
+}
+
+impl Keys {
+    /// `None` unless the lines carry customer and order codes, every order is one run of
+    /// lines, and no date or number is missing.
+    pub fn build(ds: &Dataset) -> Result<Option<Keys>> {
+        let _t = crate::timing::phase("grouped: keys");
+        let Some(ids) = ds.coded_customers() else {
+            return Ok(None);
+        };
+        let Some(lines) = coded_lines(ds)? else {
+            return Ok(None);
+        };
+        let n = lines.height();
+        let DateParts {
+            month,
+            weekday,
+            hour,
+        } = DateParts::of(lines.column("date")?.i64()?);
         let region = match (&ds.customer_lookups, ds.present.region) {
             (Some(c), true) => match c.column("region") {
                 Ok(values) => Some(groups(values)?),
@@ -185,7 +299,8 @@ impl Keys {
             },
             _ => None,
         };
-        let category = match by_product {
+        // Categories by product code: only where the lines look them up in the product file.
+        let category = match ds.category_by_product() {
             Some(values) => Some(groups(values)?),
             None => None,
         };
@@ -285,6 +400,25 @@ impl Keys {
             },
         };
         let n_groups = groups.labels.len().max(1) + usize::from(by != By::All);
+        let Some(layout) = self.layout(n_groups, per_month) else {
+            return Ok(None);
+        };
+        let lines = LineSums {
+            order,
+            amount,
+            quantity,
+        };
+        let sums = self.cell_sums(&layout, lines, &*group_of);
+        let labels = match by {
+            By::All => None,
+            _ => Some(groups.labels.as_slice()),
+        };
+        Ok(Some(sums.frame(&layout, labels)?))
+    }
+
+    /// The cells of `n_groups` groups (by month with `per_month`), or `None` when their
+    /// distinct customers would need more than [`MAX_BITS`].
+    fn layout(&self, n_groups: usize, per_month: bool) -> Option<CellLayout> {
         let (first, months) = match (self.month.iter().min(), self.month.iter().max()) {
             (Some(&a), Some(&b)) if per_month => (a, (b - a) as usize + 1),
             _ => (0, 1),
@@ -292,8 +426,36 @@ impl Keys {
         let cells = n_groups * months;
         let words = self.customers.div_ceil(64);
         if cells.saturating_mul(words * 64) > MAX_BITS {
-            return Ok(None);
+            return None;
         }
+        Some(CellLayout {
+            per_month,
+            first,
+            months,
+            cells,
+            words,
+        })
+    }
+
+    /// Every line added into its cell: the group `group_of(line)` gives, and its month.
+    fn cell_sums(
+        &self,
+        layout: &CellLayout,
+        lines: LineSums,
+        group_of: &dyn Fn(usize) -> u32,
+    ) -> CellSums {
+        let LineSums {
+            order,
+            amount,
+            quantity,
+        } = lines;
+        let &CellLayout {
+            per_month,
+            first,
+            months,
+            cells,
+            words,
+        } = layout;
         let mut revenue = vec![0.0; cells];
         let mut units = vec![0.0; cells];
         let mut lines = vec![0u64; cells];
@@ -320,48 +482,13 @@ impl Keys {
                 bits[cell * words + c as usize / 64] |= 1 << (c % 64);
             }
         }
-        let kept: Vec<usize> = (0..cells).filter(|&c| lines[c] > 0).collect();
-        let label = |c: usize| match by {
-            By::All => "all".to_string(),
-            _ => groups
-                .labels
-                .get(c / months)
-                .cloned()
-                .unwrap_or_else(|| UNKNOWN.to_string()),
-        };
-        let month_key = |c: usize| {
-            let m = first + (c % months) as i32;
-            i64::from(m.div_euclid(12)) * 100 + i64::from(m.rem_euclid(12)) + 1
-        };
-        let pick_f = |v: &[f64]| kept.iter().map(|&c| v[c]).collect::<Vec<f64>>();
-        let pick_u = |v: &[u64]| kept.iter().map(|&c| v[c]).collect::<Vec<u64>>();
-        let distinct: Vec<u64> = kept
-            .iter()
-            .map(|&c| {
-                bits[c * words..(c + 1) * words]
-                    .iter()
-                    .map(|w| u64::from(w.count_ones()))
-                    .sum()
-            })
-            .collect();
-        let mut columns = vec![Column::new(
-            "group".into(),
-            kept.iter().map(|&c| label(c)).collect::<Vec<_>>(),
-        )];
-        if per_month {
-            columns.push(Column::new(
-                "month".into(),
-                kept.iter().map(|&c| month_key(c)).collect::<Vec<_>>(),
-            ));
+        CellSums {
+            revenue,
+            units,
+            lines,
+            orders,
+            bits,
         }
-        columns.extend([
-            Column::new("revenue".into(), pick_f(&revenue)),
-            Column::new("quantity".into(), pick_f(&units)),
-            Column::new("transactions".into(), pick_u(&lines)),
-            Column::new("orders".into(), pick_u(&orders)),
-            Column::new("customers".into(), distinct),
-        ]);
-        Ok(Some(DataFrame::new(kept.len(), columns)?))
     }
 
     /// Distinct orders of each customer who bought (in code order).

@@ -107,17 +107,9 @@ impl Space {
         min_score: f64,
         skip: &dyn Fn(usize) -> bool,
     ) -> Vec<Match> {
-        let mut top = TopN::new(n);
-        for j in 0..self.rows.nrows() {
-            if skip(j) {
-                continue;
-            }
-            let score = self.score_to(q, j);
-            if score >= min_score {
-                top.offer(Match { index: j, score });
-            }
-        }
-        top.best
+        top_scored(0..self.rows.nrows(), n, min_score, skip, |j| {
+            self.score_to(q, j)
+        })
     }
 
     /// Top-`n` lookalikes of every row, exact (see [`all_top_n`]).
@@ -270,15 +262,29 @@ pub fn top_n(
     min_score: f64,
     skip: &dyn Fn(usize) -> bool,
 ) -> Vec<Match> {
+    top_scored(unit.axis_iter(Axis(0)), n, min_score, skip, |row| {
+        // Summed in feature order, as the all-customer kernel does, so both agree to the bit.
+        row.iter().zip(query.iter()).map(|(a, b)| a * b).sum()
+    })
+}
+
+/// The `n` best of `rows` (row j the j-th) by `score`, skipping rows `skip` rejects and
+/// scores below `min_score`: the one exact pass behind [`Space::top_near`] and [`top_n`].
+fn top_scored<R>(
+    rows: impl Iterator<Item = R>,
+    n: usize,
+    min_score: f64,
+    skip: &dyn Fn(usize) -> bool,
+    score: impl Fn(R) -> f64,
+) -> Vec<Match> {
     let mut top = TopN::new(n);
-    for (i, row) in unit.axis_iter(Axis(0)).enumerate() {
-        if skip(i) {
+    for (j, row) in rows.enumerate() {
+        if skip(j) {
             continue;
         }
-        // Summed in feature order, as the all-customer kernel does, so both agree to the bit.
-        let score: f64 = row.iter().zip(query.iter()).map(|(a, b)| a * b).sum();
+        let score = score(row);
         if score >= min_score {
-            top.offer(Match { index: i, score });
+            top.offer(Match { index: j, score });
         }
     }
     top.best

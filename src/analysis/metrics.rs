@@ -30,36 +30,95 @@ fn n_labels(labels: &[usize]) -> usize {
 /// its own sum for that cluster, and adds each into the later row's sum for p's cluster.
 /// Rows are split over the cores by equal numbers of pairs.
 pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
-    let (n, d) = x.dim();
-    let k = n_labels(labels);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by_key(|&i| labels[i]);
-    let mut starts = vec![0usize; k + 1];
-    for &l in labels {
-        starts[l + 1] += 1;
-    }
-    for c in 0..k {
-        starts[c + 1] += starts[c];
-    }
-    // Column-major, rows in cluster order.
-    let mut cols = vec![0.0; n * d];
-    for f in 0..d {
-        for (slot, &i) in cols[f * n..(f + 1) * n].iter_mut().zip(&order) {
-            *slot = x[[i, f]];
+    let n = x.nrows();
+    let clusters = ClusterColumns::of(x, labels);
+    let sums = clusters.distance_sums();
+    clusters.coefficient_sum(&sums) / n.max(1) as f64
+}
+
+/// The rows regrouped by cluster, column-major, for [`silhouette`].
+struct ClusterColumns {
+    n: usize,
+    d: usize,
+    k: usize,
+    /// Feature f of the p-th row in cluster order at `f * n + p`.
+    cols: Vec<f64>,
+    /// Cluster c's rows are positions `starts[c]..starts[c + 1]`.
+    starts: Vec<usize>,
+}
+
+impl ClusterColumns {
+    fn of(x: &Array2<f64>, labels: &[usize]) -> ClusterColumns {
+        let (n, d) = x.dim();
+        let k = n_labels(labels);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| labels[i]);
+        let mut starts = vec![0usize; k + 1];
+        for &l in labels {
+            starts[l + 1] += 1;
+        }
+        for c in 0..k {
+            starts[c + 1] += starts[c];
+        }
+        // Column-major, rows in cluster order.
+        let mut cols = vec![0.0; n * d];
+        for f in 0..d {
+            for (slot, &i) in cols[f * n..(f + 1) * n].iter_mut().zip(&order) {
+                *slot = x[[i, f]];
+            }
+        }
+        ClusterColumns {
+            n,
+            d,
+            k,
+            cols,
+            starts,
         }
     }
-    let threads = crate::parallel::threads().min(n.max(1));
-    // Row p has n − p − 1 later rows: thread t starts where the pairs left are (T − t) / T.
-    let bounds: Vec<usize> = (0..=threads)
-        .map(|t| {
-            let left = 1.0 - t as f64 / threads as f64;
-            ((n as f64) * (1.0 - left.sqrt())).round() as usize
-        })
-        .collect();
-    let cluster_of = |p: usize| starts.partition_point(|&s| s <= p) - 1;
-    // sums[c * n + p]: summed distance from row p to the rows of cluster c.
-    let parts: Vec<Vec<f64>> = crate::parallel::map(threads, |t| {
-        let (lo, hi) = (bounds[t], bounds[t + 1]);
+
+    /// The cluster of the row at position `p`.
+    fn cluster_of(&self, p: usize) -> usize {
+        self.starts.partition_point(|&s| s <= p) - 1
+    }
+
+    fn size(&self, c: usize) -> usize {
+        self.starts[c + 1] - self.starts[c]
+    }
+
+    /// `sums[c * n + p]`: the summed distance from the row at position `p` to the rows of
+    /// cluster c, each pair measured once, on all cores (the threads' parts added in thread
+    /// order).
+    fn distance_sums(&self) -> Vec<f64> {
+        let (n, k) = (self.n, self.k);
+        let threads = crate::parallel::threads().min(n.max(1));
+        // Row p has n − p − 1 later rows: thread t starts where the pairs left are (T − t) / T.
+        let bounds: Vec<usize> = (0..=threads)
+            .map(|t| {
+                let left = 1.0 - t as f64 / threads as f64;
+                ((n as f64) * (1.0 - left.sqrt())).round() as usize
+            })
+            .collect();
+        let parts: Vec<Vec<f64>> =
+            crate::parallel::map(threads, |t| self.later_pair_sums(bounds[t], bounds[t + 1]));
+        let mut sums = vec![0.0; k * n];
+        for part in &parts {
+            for (t, v) in sums.iter_mut().zip(part) {
+                *t += v;
+            }
+        }
+        sums
+    }
+
+    /// One thread's part of [`ClusterColumns::distance_sums`]: the pairs of rows `lo..hi`
+    /// with the rows after them, added into both rows' sums.
+    fn later_pair_sums(&self, lo: usize, hi: usize) -> Vec<f64> {
+        let ClusterColumns {
+            n,
+            d,
+            k,
+            ref cols,
+            ref starts,
+        } = *self;
         let mut sums = vec![0.0; k * n];
         let mut point = vec![0.0; d];
         let mut dist = vec![0.0; n];
@@ -67,44 +126,60 @@ pub fn silhouette(x: &Array2<f64>, labels: &[usize]) -> f64 {
             for (f, v) in point.iter_mut().enumerate() {
                 *v = cols[f * n + p];
             }
-            let own = cluster_of(p);
+            let own = self.cluster_of(p);
             for c in 0..k {
                 let (a, b) = (starts[c].max(p + 1), starts[c + 1]);
                 if a >= b {
                     continue;
                 }
-                sums[c * n + p] += distances(&cols, n, a, b, &point, &mut dist[a..b]);
+                sums[c * n + p] += distances(cols, n, a, b, &point, &mut dist[a..b]);
                 for (t, &dq) in sums[own * n + a..own * n + b].iter_mut().zip(&dist[a..b]) {
                     *t += dq;
                 }
             }
         }
         sums
-    });
-    let mut sums = vec![0.0; k * n];
-    for part in &parts {
-        for (t, v) in sums.iter_mut().zip(part) {
-            *t += v;
-        }
     }
-    let size = |c: usize| starts[c + 1] - starts[c];
-    let mut total = 0.0;
-    for p in 0..n {
-        let own = cluster_of(p);
-        if size(own) <= 1 {
-            continue;
+
+    /// The silhouette coefficients of every row, summed in row order (rows in clusters of one
+    /// add nothing). A fold from +0.0: `Sum` for f64 starts at -0.0, and no rows must score 0.
+    fn coefficient_sum(&self, sums: &[f64]) -> f64 {
+        (0..self.n).fold(0.0, |total, p| total + self.coefficient(sums, p))
+    }
+
+    /// The silhouette coefficient of the row at position `p` (0 in a cluster of one).
+    fn coefficient(&self, sums: &[f64], p: usize) -> f64 {
+        let (n, k) = (self.n, self.k);
+        let own = self.cluster_of(p);
+        if self.size(own) <= 1 {
+            return 0.0;
         }
-        let a = sums[own * n + p] / (size(own) - 1) as f64;
+        let a = sums[own * n + p] / (self.size(own) - 1) as f64;
         let b = (0..k)
-            .filter(|&c| c != own && size(c) > 0)
-            .map(|c| sums[c * n + p] / size(c) as f64)
+            .filter(|&c| c != own && self.size(c) > 0)
+            .map(|c| sums[c * n + p] / self.size(c) as f64)
             .fold(f64::INFINITY, f64::min);
         let m = a.max(b);
         if m > 0.0 && b.is_finite() {
-            total += (b - a) / m;
+            (b - a) / m
+        } else {
+            0.0
         }
     }
-    total / n.max(1) as f64
+}
+
+/// Each cluster's silhouette coefficients (in no particular order), from the same pass as
+/// [`silhouette`]: their mean over all rows is the silhouette. For the silhouette plot.
+pub fn silhouettes_by_cluster(x: &Array2<f64>, labels: &[usize]) -> Vec<Vec<f64>> {
+    let clusters = ClusterColumns::of(x, labels);
+    let sums = clusters.distance_sums();
+    (0..clusters.k)
+        .map(|c| {
+            (clusters.starts[c]..clusters.starts[c + 1])
+                .map(|p| clusters.coefficient(&sums, p))
+                .collect()
+        })
+        .collect()
 }
 
 /// Distances from `point` to rows `lo..hi` of the column-major `cols` (n rows), written to

@@ -55,7 +55,7 @@ impl Migration {
             let total: usize = counts.iter().sum();
             let mut row = vec![Value::text(self.row_label(r))];
             row.extend(counts.iter().map(|&c| {
-                Value::Num(if total > 0 {
+                Value::Share(if total > 0 {
                     c as f64 / total as f64
                 } else {
                     0.0

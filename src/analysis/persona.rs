@@ -59,123 +59,193 @@ fn amount(v: f64) -> String {
 /// 10. "Occasional": median orders below every customer's median.
 /// 11. "Regular" otherwise.
 pub fn name(seg: &Medians, all: &Medians) -> Named {
-    let s = |n: &str| (seg.value)(n);
-    let a = |n: &str| (all.value)(n);
-    let named = |base, rule: String| Named { base, rule };
-    let gap = seg.gap.or(all.gap);
-    let (Some(recency), Some(orders)) = (s(names::RECENCY_DAYS), s(names::FREQUENCY)) else {
+    let (Some(recency), Some(orders)) = (
+        (seg.value)(names::RECENCY_DAYS),
+        (seg.value)(names::FREQUENCY),
+    ) else {
         return named("Regular", "no recency or order counts to judge by".into());
     };
-    let all_orders = a(names::FREQUENCY).unwrap_or(orders);
+    let judged = Judged {
+        seg: seg.value,
+        all: all.value,
+        gap: seg.gap.or(all.gap),
+        recency,
+        orders,
+        all_orders: (all.value)(names::FREQUENCY).unwrap_or(orders),
+    };
+    RULES
+        .iter()
+        .find_map(|rule| rule(&judged))
+        .unwrap_or_else(|| named("Regular", "no other rule fits".into()))
+}
+
+fn named(base: &'static str, rule: String) -> Named {
+    Named { base, rule }
+}
+
+/// What every rule of [`name`] reads: the segment's medians and every customer's, the typical
+/// gap between orders (the segment's, else everyone's), and the two medians every segment has.
+struct Judged<'a> {
+    seg: &'a dyn Fn(&str) -> Option<f64>,
+    all: &'a dyn Fn(&str) -> Option<f64>,
+    gap: Option<f64>,
+    recency: f64,
+    orders: f64,
+    /// Every customer's median orders (the segment's where unknown).
+    all_orders: f64,
+}
+
+impl Judged<'_> {
+    /// The segment's and every customer's median of `feature`, where both are known.
+    fn both(&self, feature: &str) -> Option<(f64, f64)> {
+        Some(((self.seg)(feature)?, (self.all)(feature)?))
+    }
+}
+
+/// The rules of [`name`] after the first check, in order: the first that fires names the
+/// segment.
+const RULES: [fn(&Judged) -> Option<Named>; 10] = [
+    lapsed,
+    one_time,
+    high_value_frequent,
+    heavy_returners,
+    big_ticket,
+    bargain_hunters,
+    recent_engaged,
+    repeat_buyers,
+    loyal,
+    occasional,
+];
+
+fn lapsed(j: &Judged) -> Option<Named> {
+    let recency = j.recency;
     if recency >= LAPSED_DAYS {
-        return named(
+        return Some(named(
             "Lapsed",
             format!("median recency {} ≥ {}", days(recency), days(LAPSED_DAYS)),
-        );
+        ));
     }
-    if let Some(g) = gap
-        && recency >= (LAPSED_GAPS * g).max(LAPSED_MIN_DAYS)
-    {
-        return named(
+    let g = j.gap?;
+    (recency >= (LAPSED_GAPS * g).max(LAPSED_MIN_DAYS)).then(|| {
+        named(
             "Lapsed",
             format!(
                 "median recency {} ≥ {LAPSED_GAPS:.0} × typical gap {}",
                 days(recency),
                 days(g)
             ),
-        );
-    }
-    if orders <= 1.0 {
-        return named("One-time", "median orders 1".into());
-    }
-    if let (Some(m), Some(am)) = (s(names::MONETARY), a(names::MONETARY))
-        && m >= 2.0 * am
-        && orders >= all_orders.max(2.0)
-    {
-        return named(
+        )
+    })
+}
+
+fn one_time(j: &Judged) -> Option<Named> {
+    (j.orders <= 1.0).then(|| named("One-time", "median orders 1".into()))
+}
+
+fn high_value_frequent(j: &Judged) -> Option<Named> {
+    let (orders, all_orders) = (j.orders, j.all_orders);
+    let (m, am) = j.both(names::MONETARY)?;
+    (m >= 2.0 * am && orders >= all_orders.max(2.0)).then(|| {
+        named(
             "High-value frequent",
             format!(
                 "median net spend {} ≥ 2 × all customers' {}, median orders {orders:.0} ≥ {all_orders:.0}",
                 amount(m),
                 amount(am)
             ),
-        );
-    }
-    if let Some(r) = s(names::RETURN_RATE)
-        && r >= HEAVY_RETURN_RATE
-    {
-        return named(
+        )
+    })
+}
+
+fn heavy_returners(j: &Judged) -> Option<Named> {
+    let r = (j.seg)(names::RETURN_RATE)?;
+    (r >= HEAVY_RETURN_RATE).then(|| {
+        named(
             "Heavy returners",
             format!(
                 "median return rate {:.0}% ≥ {:.0}%",
                 r * 100.0,
                 HEAVY_RETURN_RATE * 100.0
             ),
-        );
-    }
-    if let (Some(v), Some(av)) = (s(names::AVG_ORDER_VALUE), a(names::AVG_ORDER_VALUE))
-        && v >= 1.5 * av
-    {
-        return named(
+        )
+    })
+}
+
+fn big_ticket(j: &Judged) -> Option<Named> {
+    let (v, av) = j.both(names::AVG_ORDER_VALUE)?;
+    (v >= 1.5 * av).then(|| {
+        named(
             "Big-ticket",
             format!(
                 "median order value {} ≥ 1.5 × all customers' {}",
                 amount(v),
                 amount(av)
             ),
-        );
-    }
-    if let (Some(p), Some(ap)) = (s(names::AVG_UNIT_PRICE), a(names::AVG_UNIT_PRICE))
-        && p <= 0.75 * ap
-    {
-        return named(
+        )
+    })
+}
+
+fn bargain_hunters(j: &Judged) -> Option<Named> {
+    let (p, ap) = j.both(names::AVG_UNIT_PRICE)?;
+    (p <= 0.75 * ap).then(|| {
+        named(
             "Bargain hunters",
             format!(
                 "median unit price {} ≤ 0.75 × all customers' {}",
                 amount(p),
                 amount(ap)
             ),
-        );
-    }
-    if let Some(g) = gap
-        && orders >= all_orders.max(2.0)
-        && recency <= (1.5 * g).min(RECENT_MAX_DAYS)
-    {
-        return named(
+        )
+    })
+}
+
+fn recent_engaged(j: &Judged) -> Option<Named> {
+    let (orders, all_orders) = (j.orders, j.all_orders);
+    let g = j.gap?;
+    (orders >= all_orders.max(2.0) && j.recency <= (1.5 * g).min(RECENT_MAX_DAYS)).then(|| {
+        named(
             "Recent engaged",
             format!(
                 "median recency {} ≤ 1.5 × typical gap {} and ≤ 90 d, median orders {orders:.0} ≥ {all_orders:.0}",
-                days(recency),
+                days(j.recency),
                 days(g)
             ),
-        );
-    }
-    if orders >= (2.0 * all_orders).max(2.0) {
-        return named(
+        )
+    })
+}
+
+fn repeat_buyers(j: &Judged) -> Option<Named> {
+    let (orders, all_orders) = (j.orders, j.all_orders);
+    (orders >= (2.0 * all_orders).max(2.0)).then(|| {
+        named(
             "Repeat buyers",
             format!("median orders {orders:.0} ≥ 2 × all customers' {all_orders:.0}"),
-        );
-    }
-    if let (Some(t), Some(at)) = (s(names::TENURE_DAYS), a(names::TENURE_DAYS))
-        && at > 0.0
-        && t >= 1.5 * at
-    {
-        return named(
+        )
+    })
+}
+
+fn loyal(j: &Judged) -> Option<Named> {
+    let (t, at) = j.both(names::TENURE_DAYS)?;
+    (at > 0.0 && t >= 1.5 * at).then(|| {
+        named(
             "Loyal",
             format!(
                 "median tenure {} ≥ 1.5 × all customers' {}",
                 days(t),
                 days(at)
             ),
-        );
-    }
-    if orders < all_orders {
-        return named(
+        )
+    })
+}
+
+fn occasional(j: &Judged) -> Option<Named> {
+    let (orders, all_orders) = (j.orders, j.all_orders);
+    (orders < all_orders).then(|| {
+        named(
             "Occasional",
             format!("median orders {orders:.0} < all customers' {all_orders:.0}"),
-        );
-    }
-    named("Regular", "no other rule fits".into())
+        )
+    })
 }
 
 /// The features a rule judges by: a qualifier never repeats or contradicts its name

@@ -1001,9 +1001,9 @@ pub fn profile_table_with(s: &Segmentation, medians: bool) -> super::Table {
             Value::Int(p.id as i64),
             Value::text(&p.persona),
             Value::count(p.size),
-            Value::Num(p.share),
+            Value::Share(p.share),
             Value::money(p.revenue),
-            Value::Num(p.revenue_share),
+            Value::Share(p.revenue_share),
             p.top_category.as_ref().map_or(Value::Null, Value::text),
             p.top_region.as_ref().map_or(Value::Null, Value::text),
         ];

@@ -9,7 +9,9 @@ pub enum Value {
     Int(i64),
     /// Money, rounded to the cent when built.
     Money(f64),
-    /// Any other real number (shares, correlations), at full precision.
+    /// A fraction of a whole (0.25 is a quarter), at full precision; people read it as "25.0%".
+    Share(f64),
+    /// Any other real number (correlations, averages), at full precision.
     Num(f64),
     Text(String),
     Null,
@@ -24,6 +26,10 @@ impl Value {
         Value::Text(s.into())
     }
 
+    pub fn share(x: f64) -> Value {
+        Value::Share(x)
+    }
+
     pub fn count(n: usize) -> Value {
         Value::Int(n as i64)
     }
@@ -32,18 +38,19 @@ impl Value {
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Value::Int(i) => Some(*i as f64),
-            Value::Money(x) | Value::Num(x) => Some(*x),
+            Value::Money(x) | Value::Share(x) | Value::Num(x) => Some(*x),
             _ => None,
         }
     }
 
-    /// How the cell reads in text and CSV output.
+    /// The plain reading (filters and text sorting match on it); people see
+    /// [`crate::humanize::cell`], CSV and JSON the full value.
     pub fn display(&self) -> String {
         match self {
             Value::Int(i) => i.to_string(),
             Value::Money(x) => format!("{x:.2}"),
             Value::Num(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{x:.0}"),
-            Value::Num(x) => format!("{x:.4}"),
+            Value::Num(x) | Value::Share(x) => format!("{x:.4}"),
             Value::Text(s) => s.clone(),
             Value::Null => String::new(),
         }

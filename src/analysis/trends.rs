@@ -21,6 +21,17 @@ pub struct Series {
     pub active_customers: Vec<f64>,
 }
 
+/// A first or last month the data covers only in part (Online Retail's 1-9 December): drawn
+/// apart and left out of min and max, so it does not read as a collapse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PartialMonth {
+    /// Index into [`Trends::months`].
+    pub index: usize,
+    /// Days of the month the data covers, and the days the month has.
+    pub days: u32,
+    pub of: u32,
+}
+
 /// Every series over the same months.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Trends {
@@ -28,6 +39,25 @@ pub struct Trends {
     pub overall: Series,
     pub by_region: Vec<Series>,
     pub by_category: Vec<Series>,
+    /// The first and last months, where the data covers fewer of their days than they have.
+    pub partial: Vec<PartialMonth>,
+}
+
+impl Trends {
+    /// Whether month `i` is a partial first or last month.
+    pub fn is_partial(&self, i: usize) -> bool {
+        self.partial.iter().any(|p| p.index == i)
+    }
+
+    /// The smallest and largest of `data` over the full months (NaN, NaN when none is full).
+    pub fn full_range(&self, data: &[f64]) -> (f64, f64) {
+        data.iter()
+            .enumerate()
+            .filter(|(i, _)| !self.is_partial(*i))
+            .fold((f64::NAN, f64::NAN), |(lo, hi), (_, &x)| {
+                (lo.min(x), hi.max(x))
+            })
+    }
 }
 
 /// Builds the trends; region and category series only where the data has those columns.
@@ -95,12 +125,75 @@ pub fn trends_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Trends> {
     } else {
         vec![]
     };
+    let partial = partial_months(ds, months.len())?;
     Ok(Trends {
         months,
         overall,
         by_region,
         by_category,
+        partial,
     })
+}
+
+/// The first and last months the dates cover in part: the days from the first date to its
+/// month's end, and from its month's start to the last date. A single month is never partial
+/// (there is no full month to compare it with).
+fn partial_months(ds: &Dataset, n_months: usize) -> Result<Vec<PartialMonth>> {
+    if n_months < 2 {
+        return Ok(vec![]);
+    }
+    let span = ds
+        .lines
+        .clone()
+        .select([
+            col("date").min().cast(DataType::Int64).alias("first"),
+            col("date").max().cast(DataType::Int64).alias("last"),
+        ])
+        .collect()?;
+    let at = |c: &str| -> Result<Option<chrono::NaiveDate>> {
+        let us = crate::data::frame::i64s(&span, c)?
+            .first()
+            .copied()
+            .flatten();
+        Ok(us
+            .and_then(chrono::DateTime::from_timestamp_micros)
+            .map(|d| d.date_naive()))
+    };
+    let (Some(first), Some(last)) = (at("first")?, at("last")?) else {
+        return Ok(vec![]);
+    };
+    let mut out = Vec::new();
+    let first_of = days_in_month(first);
+    let first_days = first_of - chrono::Datelike::day(&first) + 1;
+    if first_days < first_of {
+        out.push(PartialMonth {
+            index: 0,
+            days: first_days,
+            of: first_of,
+        });
+    }
+    let last_of = days_in_month(last);
+    let last_days = chrono::Datelike::day(&last);
+    if last_days < last_of {
+        out.push(PartialMonth {
+            index: n_months - 1,
+            days: last_days,
+            of: last_of,
+        });
+    }
+    Ok(out)
+}
+
+fn days_in_month(d: chrono::NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    chrono::NaiveDate::from_ymd_opt(y, m, 1)
+        .and_then(|next| next.pred_opt())
+        .map_or(31, |end| end.day())
 }
 
 /// (group, month) -> [revenue, orders, active customers].
@@ -167,6 +260,15 @@ fn monthly(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_lengths_follow_the_calendar() {
+        let d = |y, m| chrono::NaiveDate::from_ymd_opt(y, m, 9).unwrap();
+        assert_eq!(days_in_month(d(2011, 12)), 31);
+        assert_eq!(days_in_month(d(2024, 2)), 29);
+        assert_eq!(days_in_month(d(2023, 2)), 28);
+        assert_eq!(days_in_month(d(2023, 4)), 30);
+    }
 
     #[test]
     fn series_from_coded_lines_equal_the_group_bys() {

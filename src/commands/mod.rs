@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::analysis::features::{CustomerFeatures, customer_features};
 use crate::analysis::lookalike::{self, Match};
+use crate::analysis::matches::{self, Context, Lookalike, Segments};
 use crate::analysis::metrics::Metrics;
 use crate::analysis::migrate;
 use crate::analysis::model::Model;
@@ -75,6 +76,11 @@ pub fn load_options(load: &LoadArgs) -> Result<data::LoadOptions> {
             .iter()
             .map(|c| c.trim().to_string())
             .collect(),
+        filters: data::filter::Filters::parse(
+            load.from.as_deref(),
+            load.to.as_deref(),
+            &load.wheres,
+        )?,
     })
 }
 
@@ -85,6 +91,17 @@ pub fn load(data: Option<&Path>, load: &LoadArgs) -> Result<Dataset> {
     let ds = data::load(&DataSource::from_arg(data), &opts)?;
     for loss in ds.report.losses() {
         report::say(&format!("warning: {}", loss.describe(&ds.name)));
+    }
+    // A slice is said, so a figure of it is never read as the whole data's.
+    if !opts.filters.is_empty()
+        && let Some(note) = ds
+            .report
+            .notes
+            .iter()
+            .rev()
+            .find(|n| n.starts_with("filtered to"))
+    {
+        report::say(&format!("{}: {note}", ds.name));
     }
     // A customer table has no EDA to show what loading left out: say it here.
     if ds.table.is_some() {
@@ -355,11 +372,6 @@ fn table_csv(t: &Table) -> Result<Vec<u8>> {
 
 pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
     check_dump(&a.model)?;
-    if a.format == Format::Csv {
-        bail_input!(
-            "--format csv: segment prints text or json; use --out DIR or segscope export for CSV files"
-        );
-    }
     if let Some(dir) = &a.out {
         check_targets(
             &[
@@ -396,7 +408,9 @@ pub fn run_segment(a: &SegmentArgs, load_args: &LoadArgs) -> Result<()> {
     }
     let bytes = match a.format {
         Format::Json => json_bytes(&segment_out(&s, ari))?,
-        _ => segment_text(&s, ari)?,
+        // The profile table, as segment_summary.csv has it.
+        Format::Csv => table_csv(&segment::profile_table(&s))?,
+        Format::Text => segment_text(&s, ari)?,
     };
     emit(None, false, &bytes)
 }
@@ -477,7 +491,7 @@ pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
                     Value::Num(m.davies_bouldin),
                     Value::Num(m.calinski_harabasz),
                     Value::Num(m.inertia),
-                    Value::Num(r.smallest_share),
+                    Value::Share(r.smallest_share),
                 ]);
             }
             let mut out = Vec::new();
@@ -492,24 +506,31 @@ pub fn run_sweep(a: &SweepArgs, load_args: &LoadArgs) -> Result<()> {
 // --- lookalike -----------------------------------------------------------------------------
 
 #[derive(Serialize)]
-struct MatchOut<'a> {
-    customer: &'a str,
-    score: f64,
-}
-
-#[derive(Serialize)]
 struct LookalikeOut<'a> {
     customer: &'a str,
-    lookalikes: Vec<MatchOut<'a>>,
+    lookalikes: &'a [Lookalike],
 }
 
-fn matches_out<'a>(ids: &'a [String], m: &[Match]) -> Vec<MatchOut<'a>> {
-    m.iter()
-        .map(|m| MatchOut {
-            customer: &ids[m.index],
-            score: m.score,
-        })
-        .collect()
+/// Names and, where a segmentation is fitted, segments beside each lookalike: what the text and
+/// JSON lists show (Lookalike.csv keeps its columns).
+struct Beside<'a> {
+    features: &'a CustomerFeatures,
+    names: Vec<Option<String>>,
+    seg: Option<&'a Segmentation>,
+}
+
+impl Beside<'_> {
+    fn rows(&self, m: &[Match]) -> Vec<Lookalike> {
+        Context {
+            features: self.features,
+            names: Some(&self.names),
+            segments: self.seg.map(|s| Segments {
+                labels: &s.labels,
+                personas: s.profiles.iter().map(|p| p.persona.as_str()).collect(),
+            }),
+        }
+        .rows(m)
+    }
 }
 
 /// Lookalike.csv: CustomerID, Lookalike1, Score1, … (empty cells where fewer matched).
@@ -535,19 +556,6 @@ fn wide_csv(ids: &[String], rows: &[(usize, &[Match])], top: usize) -> Vec<u8> {
         let _ = writeln!(out, "{}", cells.join(","));
     }
     out
-}
-
-/// Matches as a table: rank, customer, score.
-fn ranked_table(name: &str, title: &str, ids: &[String], matches: &[Match]) -> Table {
-    let mut t = Table::new(name, title, &["rank", "customer", "score"]);
-    for (r, m) in matches.iter().enumerate() {
-        t.push(vec![
-            Value::count(r + 1),
-            Value::text(&ids[m.index]),
-            Value::Num(m.score),
-        ]);
-    }
-    t
 }
 
 /// Finds a customer id (exactly, then ignoring case) or suggests the closest ones.
@@ -630,103 +638,133 @@ pub fn run_lookalike(a: &LookalikeArgs, load_args: &LoadArgs) -> Result<()> {
             f.len()
         );
     }
-    let ids = &f.ids;
-    let bytes = if let Some(seg) = a.segment {
-        let s = segment::fit(&f, &params(&a.model, a.k))?;
-        write_dump(&a.model, ids, &s.transform.features, &s.similarity)?;
-        if seg == 0 || seg > s.groups() {
-            bail_input!(
-                "--segment {seg}: segments at --k {} are numbered 1 to {}",
-                a.k,
-                s.groups()
-            );
-        }
-        let top = a.top.unwrap_or(20).min(ids.len());
-        let space = lookalike::Space::new(&s.similarity, a.metric);
-        let m = lookalike::expand(&space, &s.similarity, &s.labels, seg - 1, top, min_score);
-        match a.format {
-            Format::Json => json_bytes(&serde_json::json!({
-                "segment": seg,
-                "persona": s.profiles[seg - 1].persona,
-                "k": s.k,
-                "metric": a.metric.name(),
-                "lookalikes": matches_out(ids, &m),
-            }))?,
-            Format::Csv => {
-                let mut out = b"CustomerID,score\n".to_vec();
-                for m in &m {
-                    let _ = writeln!(out, "{},{}", report::csv_field(&ids[m.index]), m.score);
-                }
-                out
-            }
-            Format::Text => {
-                let title = format!(
-                    "Customers outside segment {seg} ({}) most like it",
-                    s.profiles[seg - 1].persona
-                );
-                let t = ranked_table("expansion", &title, ids, &m);
-                let mut out = Vec::new();
-                write_text_table(&mut out, &t)?;
-                out
-            }
-        }
-    } else {
-        let (names, x) = lookalike_matrix(&f, &a.model)?;
-        write_dump(&a.model, ids, &names, &x)?;
-        let space = lookalike::Space::new(&x, a.metric);
-        // No customer has more lookalikes than there are other customers.
-        let top = a.top.unwrap_or(3).min(ids.len().saturating_sub(1).max(1));
-        if a.all && top.saturating_mul(ids.len()) > MAX_LOOKALIKE_ROWS {
-            bail_input!(
-                "--all --top {}: {} customers x {top} lookalikes is more than {MAX_LOOKALIKE_ROWS} rows to hold; lower --top (at most {})",
-                a.top.unwrap_or(3),
-                ids.len(),
-                MAX_LOOKALIKE_ROWS / ids.len().max(1)
-            );
-        }
-        let rows: Vec<(usize, Vec<Match>)> = match &a.customer {
-            Some(c) => {
-                let i = find_customer(ids, c)?;
-                vec![(i, space.top_of(i, top, min_score))]
-            }
-            None => space
-                .all_top(top, min_score)
-                .into_iter()
-                .enumerate()
-                .collect(),
-        };
-        match a.format {
-            Format::Json => {
-                let out: Vec<LookalikeOut> = rows
-                    .iter()
-                    .map(|(i, m)| LookalikeOut {
-                        customer: &ids[*i],
-                        lookalikes: matches_out(ids, m),
-                    })
-                    .collect();
-                if a.all {
-                    json_bytes(&out)?
-                } else {
-                    json_bytes(&out[0])?
-                }
-            }
-            Format::Csv => {
-                let refs: Vec<(usize, &[Match])> =
-                    rows.iter().map(|(i, m)| (*i, m.as_slice())).collect();
-                wide_csv(ids, &refs, top)
-            }
-            Format::Text => {
-                let mut out = Vec::new();
-                for (i, m) in &rows {
-                    let t =
-                        ranked_table("lookalikes", &format!("Lookalikes of {}", ids[*i]), ids, m);
-                    write_text_table(&mut out, &t)?;
-                }
-                out
-            }
-        }
+    let bytes = match a.segment {
+        Some(seg) => audience_expansion(a, &ds, &f, seg, min_score)?,
+        None => customer_lookalikes(a, &ds, &f, min_score)?,
     };
     emit(a.out.as_ref(), a.model.force, &bytes)
+}
+
+/// `--segment N`: the customers outside segment N most like it, in the segmentation's space.
+fn audience_expansion(
+    a: &LookalikeArgs,
+    ds: &Dataset,
+    f: &CustomerFeatures,
+    seg: usize,
+    min_score: f64,
+) -> Result<Vec<u8>> {
+    let ids = &f.ids;
+    let s = segment::fit(f, &params(&a.model, a.k))?;
+    write_dump(&a.model, ids, &s.transform.features, &s.similarity)?;
+    if seg == 0 || seg > s.groups() {
+        bail_input!(
+            "--segment {seg}: segments at --k {} are numbered 1 to {}",
+            a.k,
+            s.groups()
+        );
+    }
+    let top = a.top.unwrap_or(20).min(ids.len());
+    let space = lookalike::Space::new(&s.similarity, a.metric);
+    let m = lookalike::expand(&space, &s.similarity, &s.labels, seg - 1, top, min_score);
+    let persona = &s.profiles[seg - 1].persona;
+    Ok(match a.format {
+        Format::Csv => {
+            let mut out = b"CustomerID,score\n".to_vec();
+            for m in &m {
+                let _ = writeln!(out, "{},{}", report::csv_field(&ids[m.index]), m.score);
+            }
+            out
+        }
+        format => {
+            let beside = Beside {
+                features: f,
+                names: ds.customer_names(ids)?,
+                seg: Some(&s),
+            };
+            let rows = beside.rows(&m);
+            if format == Format::Json {
+                json_bytes(&serde_json::json!({
+                    "segment": seg,
+                    "persona": persona,
+                    "k": s.k,
+                    "metric": a.metric.name(),
+                    "lookalikes": rows,
+                }))?
+            } else {
+                let title = format!("Customers outside segment {seg} ({persona}) most like it");
+                let mut out = Vec::new();
+                write_text_table(&mut out, &matches::table("expansion", &title, &rows))?;
+                out
+            }
+        }
+    })
+}
+
+/// `--customer ID` or `--all`: each customer's nearest others in the lookalike space. Text and
+/// JSON name each lookalike's segment at `--k` when that fit succeeds (the list stands without).
+fn customer_lookalikes(
+    a: &LookalikeArgs,
+    ds: &Dataset,
+    f: &CustomerFeatures,
+    min_score: f64,
+) -> Result<Vec<u8>> {
+    let ids = &f.ids;
+    let (names, x) = lookalike_matrix(f, &a.model)?;
+    write_dump(&a.model, ids, &names, &x)?;
+    let space = lookalike::Space::new(&x, a.metric);
+    // No customer has more lookalikes than there are other customers.
+    let top = a.top.unwrap_or(3).min(ids.len().saturating_sub(1).max(1));
+    if a.all && top.saturating_mul(ids.len()) > MAX_LOOKALIKE_ROWS {
+        bail_input!(
+            "--all --top {}: {} customers x {top} lookalikes is more than {MAX_LOOKALIKE_ROWS} rows to hold; lower --top (at most {})",
+            a.top.unwrap_or(3),
+            ids.len(),
+            MAX_LOOKALIKE_ROWS / ids.len().max(1)
+        );
+    }
+    let rows: Vec<(usize, Vec<Match>)> = match &a.customer {
+        Some(c) => {
+            let i = find_customer(ids, c)?;
+            vec![(i, space.top_of(i, top, min_score))]
+        }
+        None => space
+            .all_top(top, min_score)
+            .into_iter()
+            .enumerate()
+            .collect(),
+    };
+    if a.format == Format::Csv {
+        let refs: Vec<(usize, &[Match])> = rows.iter().map(|(i, m)| (*i, m.as_slice())).collect();
+        return Ok(wide_csv(ids, &refs, top));
+    }
+    let fit = segment::fit(f, &params(&a.model, a.k)).ok();
+    let beside = Beside {
+        features: f,
+        names: ds.customer_names(ids)?,
+        seg: fit.as_ref(),
+    };
+    let lists: Vec<(usize, Vec<Lookalike>)> =
+        rows.iter().map(|(i, m)| (*i, beside.rows(m))).collect();
+    if a.format == Format::Json {
+        let out: Vec<LookalikeOut> = lists
+            .iter()
+            .map(|(i, l)| LookalikeOut {
+                customer: &ids[*i],
+                lookalikes: l,
+            })
+            .collect();
+        return if a.all {
+            json_bytes(&out)
+        } else {
+            json_bytes(&out[0])
+        };
+    }
+    let mut out = Vec::new();
+    for (i, l) in &lists {
+        let title = format!("Lookalikes of {}", ids[*i]);
+        write_text_table(&mut out, &matches::table("lookalikes", &title, l))?;
+    }
+    Ok(out)
 }
 
 // --- migrate -------------------------------------------------------------------------------

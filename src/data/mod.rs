@@ -3,10 +3,12 @@
 pub mod clean;
 mod codes;
 pub mod extras;
+pub mod filter;
 pub mod formats;
 pub mod frame;
 pub mod inspect;
 pub mod layout;
+mod names;
 pub mod read;
 pub mod report;
 pub mod roles;
@@ -44,6 +46,8 @@ pub struct LoadOptions {
     pub not_products: Vec<String>,
     /// `--price-tiers A,B`: the price tiers' cut points (default: terciles).
     pub price_tiers: Option<(f64, f64)>,
+    /// `--from`, `--to`, `--where`: the slice every command works on.
+    pub filters: filter::Filters,
 }
 
 impl LoadOptions {
@@ -260,7 +264,7 @@ pub fn load(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {
         mark_non_products(&mut ds, opts)?;
     }
     ds.price_tiers = opts.price_tiers;
-    Ok(ds)
+    ds.filtered(&opts.filters)
 }
 
 /// Fewer than half the rows kept: refused, naming the biggest loss and its fix.
@@ -532,7 +536,7 @@ pub fn load_bytes(name: &str, bytes: Vec<u8>, opts: &LoadOptions) -> Result<Data
         mark_non_products(&mut ds, opts)?;
     }
     ds.price_tiers = opts.price_tiers;
-    Ok(ds)
+    ds.filtered(&opts.filters)
 }
 
 fn note_file(report: &mut LoadReport, raw: &RawFile, roles: &RoleMap) {
@@ -579,47 +583,17 @@ fn require(raw: &RawFile, roles: &RoleMap, role: Role) -> Result<()> {
     Ok(())
 }
 
+/// Loads one transaction log, or a customer table (a file that names customers, once each,
+/// and has no date column).
 fn load_log(
     name: String,
     raw: RawFile,
     opts: &LoadOptions,
     mut report: LoadReport,
 ) -> Result<Dataset> {
-    let headers = raw.headers();
-    roles::check_overrides(&opts.overrides, &[(raw.name.as_str(), headers.as_slice())])?;
-    let mut roles = RoleMap::detect(&headers, &opts.overrides);
-    if let Some(column) = roles.name_as_id() {
-        report.notes.push(format!(
-            "{}: no customer id column, so the customer name column {column:?} identifies customers",
-            raw.name
-        ));
-    }
-    require(&raw, &roles, Role::Customer)?;
+    let roles = log_roles(&raw, opts, &mut report)?;
     if table::looks_like_table(&raw, &roles)? {
-        report.layout = "customer table".into();
-        note_file(&mut report, &raw, &roles);
-        let t = table::load_table(raw, &roles, &mut report)?;
-        let present = Present {
-            region: roles.has(Role::Region),
-            customer_name: roles.has(Role::CustomerName),
-            ..Present::default()
-        };
-        return Ok(Dataset {
-            name,
-            lines: table::no_lines().lazy(),
-            returns: table::no_lines().lazy(),
-            free_purchases: clean::no_free_purchases(),
-            customers: Some(t.attributes.clone().lazy()),
-            present,
-            report,
-            table: Some(t),
-            customer_ids: None,
-            products: None,
-            customer_lookups: None,
-            lookups: vec![],
-            price_tiers: None,
-            extras: vec![],
-        });
+        return table_dataset(name, raw, &roles, report);
     }
     require(&raw, &roles, Role::Date)?;
     note_file(&mut report, &raw, &roles);
@@ -640,20 +614,7 @@ fn load_log(
         customer_name: roles.has(Role::CustomerName),
         customer_code: false,
     };
-    // A log has no customer file: derive one row per customer from its lines.
-    let mut attrs = vec![];
-    for role in [Role::CustomerName, Role::Region, Role::SignupDate] {
-        if roles.has(role) {
-            attrs.push(col(role.key()).drop_nulls().first());
-        }
-    }
-    let customers = purchases
-        .clone()
-        .lazy()
-        .filter(col("customer_id").is_not_null())
-        .sort(["date"], SortMultipleOptions::default())
-        .group_by_stable([col("customer_id")])
-        .agg(attrs);
+    let customers = customers_from_lines(&purchases, &roles);
     Ok(Dataset {
         name,
         lines: purchases.lazy(),
@@ -670,6 +631,73 @@ fn load_log(
         price_tiers: None,
         extras,
     })
+}
+
+/// A log's roles, with `--map` checked against its header; with no customer id column the
+/// customer name column identifies customers (noted). Refused without either.
+fn log_roles(raw: &RawFile, opts: &LoadOptions, report: &mut LoadReport) -> Result<RoleMap> {
+    let headers = raw.headers();
+    roles::check_overrides(&opts.overrides, &[(raw.name.as_str(), headers.as_slice())])?;
+    let mut roles = RoleMap::detect(&headers, &opts.overrides);
+    if let Some(column) = roles.name_as_id() {
+        report.notes.push(format!(
+            "{}: no customer id column, so the customer name column {column:?} identifies customers",
+            raw.name
+        ));
+    }
+    require(raw, &roles, Role::Customer)?;
+    Ok(roles)
+}
+
+/// A customer table as a dataset: its features and attributes, and no lines.
+fn table_dataset(
+    name: String,
+    raw: RawFile,
+    roles: &RoleMap,
+    mut report: LoadReport,
+) -> Result<Dataset> {
+    report.layout = "customer table".into();
+    note_file(&mut report, &raw, roles);
+    let t = table::load_table(raw, roles, &mut report)?;
+    let present = Present {
+        region: roles.has(Role::Region),
+        customer_name: roles.has(Role::CustomerName),
+        ..Present::default()
+    };
+    Ok(Dataset {
+        name,
+        lines: table::no_lines().lazy(),
+        returns: table::no_lines().lazy(),
+        free_purchases: clean::no_free_purchases(),
+        customers: Some(t.attributes.clone().lazy()),
+        present,
+        report,
+        table: Some(t),
+        customer_ids: None,
+        products: None,
+        customer_lookups: None,
+        lookups: vec![],
+        price_tiers: None,
+        extras: vec![],
+    })
+}
+
+/// A log has no customer file: one row per customer derived from its lines, each attribute
+/// the customer's first one given (in date order).
+fn customers_from_lines(purchases: &DataFrame, roles: &RoleMap) -> LazyFrame {
+    let mut attrs = vec![];
+    for role in [Role::CustomerName, Role::Region, Role::SignupDate] {
+        if roles.has(role) {
+            attrs.push(col(role.key()).drop_nulls().first());
+        }
+    }
+    purchases
+        .clone()
+        .lazy()
+        .filter(col("customer_id").is_not_null())
+        .sort(["date"], SortMultipleOptions::default())
+        .group_by_stable([col("customer_id")])
+        .agg(attrs)
 }
 
 /// Each line's code for its `key` from `dict` (columns `key` and `code`, keys unique), in the
@@ -801,7 +829,19 @@ fn reference_files(
     report: &mut LoadReport,
 ) -> Result<(DataFrame, DataFrame)> {
     let _t = crate::timing::phase("customer_file");
-    // Customer file: id, name, region, signup date.
+    let cdf = customer_file(customers, croles, date_flag, report)?;
+    let pdf = product_file(products, proles, report)?;
+    Ok((cdf, pdf))
+}
+
+/// The customer file: id, name, region, signup date, one row per id, and each customer's
+/// integer code (its row).
+fn customer_file(
+    customers: &RawFile,
+    croles: &RoleMap,
+    date_flag: Option<&str>,
+    report: &mut LoadReport,
+) -> Result<DataFrame> {
     let cschema = customers.df.schema().clone();
     let cdt = |c: &str| cschema.get(c).cloned().unwrap_or(DataType::String);
     let cid = croles.get(Role::Customer).unwrap_or_default();
@@ -836,11 +876,17 @@ fn reference_files(
     if croles.has(Role::SignupDate) {
         report.bad_signup_dates += cdf.column("signup_date")?.null_count();
     }
-    // Customers get integer codes: grouping and joining millions of lines on a u32 is many
-    // times faster than on text (features on 10M lines: see BENCHMARKS.md).
-    let cdf = cdf.with_row_index("customer_code".into(), None)?;
+    // Customers get integer codes: grouping and joining millions of lines on a u32 is far
+    // cheaper than on text.
+    Ok(cdf.with_row_index("customer_code".into(), None)?)
+}
 
-    // Product file: id, name, category.
+/// The product file: id, name, category, one row per id.
+fn product_file(
+    products: &RawFile,
+    proles: &RoleMap,
+    report: &mut LoadReport,
+) -> Result<DataFrame> {
     let pschema = products.df.schema().clone();
     let pid = proles.get(Role::Product).unwrap_or_default();
     let pfloats = columns_with_dots(&products.df, &[pid])?[0];
@@ -858,14 +904,15 @@ fn reference_files(
             psel.push(text_expr(c, products.padded).alias(role.key()));
         }
     }
-    let pdf = first_per_id(
+    first_per_id(
         products.df.clone().lazy().select(psel).collect()?,
         "product_id",
         report,
-    )?;
-    Ok((cdf, pdf))
+    )
 }
 
+/// Loads an eCommerce Transactions folder: each file's roles, the reference files beside the
+/// cleaned lines, the lines coded by product and customer, then the attributes they look up.
 fn load_folder(
     name: String,
     customers: RawFile,
@@ -874,7 +921,90 @@ fn load_folder(
     opts: &LoadOptions,
     mut report: LoadReport,
 ) -> Result<Dataset> {
-    let overrides = opts.overrides.as_slice();
+    let roles = folder_roles(
+        [&customers, &products, &transactions],
+        &opts.overrides,
+        &mut report,
+    )?;
+    let flag = opts.date_format.as_deref();
+    let (cdf, pdf, cleaned) = references_and_lines(
+        &customers,
+        &products,
+        transactions,
+        &roles,
+        flag,
+        &mut report,
+    )?;
+    let CleanLines {
+        purchases,
+        returns,
+        free,
+        has_time,
+        extras,
+    } = cleaned;
+    // Products get integer codes too (their row in the product file); the lines without one
+    // are those whose product the file does not know.
+    let pdf = pdf.with_row_index("product_code".into(), None)?;
+    let coded = code_lines(purchases, returns, &pdf, &cdf, &mut report)?;
+    let lookups = Lookups::of(&coded.purchases, &pdf, &cdf);
+    let lines = attach(coded.purchases, &lookups.exprs);
+    let returns = attach(coded.returns, &lookups.exprs);
+    let customer_lookups = if lookups.customer_columns.is_empty() {
+        None
+    } else {
+        Some(cdf.select(lookups.customer_columns)?)
+    };
+    Ok(Dataset {
+        name,
+        lines,
+        returns,
+        free_purchases: free,
+        customers: Some(cdf.lazy()),
+        present: roles.present(has_time),
+        report,
+        table: None,
+        customer_ids: Some(coded.customer_ids),
+        // What the lines look up by product code (not what they carry themselves).
+        products: Some(pdf.select(lookups.product_columns)?),
+        customer_lookups,
+        lookups: lookups.exprs,
+        price_tiers: None,
+        extras,
+    })
+}
+
+/// The roles of a folder's three files.
+struct FolderRoles {
+    customers: RoleMap,
+    products: RoleMap,
+    transactions: RoleMap,
+}
+
+impl FolderRoles {
+    /// Which optional roles the folder's lines carry, from whichever file gives them.
+    fn present(&self, has_time: bool) -> Present {
+        let (c, p, t) = (&self.customers, &self.products, &self.transactions);
+        Present {
+            product: true,
+            product_name: t.has(Role::ProductName) || p.has(Role::ProductName),
+            category: t.has(Role::Category) || p.has(Role::Category),
+            region: t.has(Role::Region) || c.has(Role::Region),
+            time: has_time,
+            signup: c.has(Role::SignupDate),
+            customer_name: c.has(Role::CustomerName),
+            customer_code: true,
+        }
+    }
+}
+
+/// Each file's roles (customers, products, transactions), with `--map` checked against all
+/// three headers; a file without its key columns is refused, and each file is noted.
+fn folder_roles(
+    files: [&RawFile; 3],
+    overrides: &[RoleOverride],
+    report: &mut LoadReport,
+) -> Result<FolderRoles> {
+    let [customers, products, transactions] = files;
     let (ch, ph, th) = (
         customers.headers(),
         products.headers(),
@@ -891,52 +1021,74 @@ fn load_folder(
     let croles = RoleMap::detect(&ch, overrides);
     let proles = RoleMap::detect(&ph, overrides);
     let troles = RoleMap::detect(&th, overrides);
-    require(&customers, &croles, Role::Customer)?;
-    require(&products, &proles, Role::Product)?;
-    require(&transactions, &troles, Role::Customer)?;
-    require(&transactions, &troles, Role::Product)?;
-    require(&transactions, &troles, Role::Date)?;
+    require(customers, &croles, Role::Customer)?;
+    require(products, &proles, Role::Product)?;
+    require(transactions, &troles, Role::Customer)?;
+    require(transactions, &troles, Role::Product)?;
+    require(transactions, &troles, Role::Date)?;
     for (raw, roles) in [
-        (&customers, &croles),
-        (&products, &proles),
-        (&transactions, &troles),
+        (customers, &croles),
+        (products, &proles),
+        (transactions, &troles),
     ] {
-        note_file(&mut report, raw, roles);
+        note_file(report, raw, roles);
     }
+    Ok(FolderRoles {
+        customers: croles,
+        products: proles,
+        transactions: troles,
+    })
+}
 
-    // The reference files are prepared while the transactions are cleaned (they don't depend
-    // on each other); errors are reported in the files' order, as if one after the other.
+/// The customer and product files in their canonical columns, and the cleaned transactions.
+/// The reference files are prepared while the transactions are cleaned (they don't depend on
+/// each other); errors are reported in the files' order, as if one after the other.
+fn references_and_lines(
+    customers: &RawFile,
+    products: &RawFile,
+    transactions: RawFile,
+    roles: &FolderRoles,
+    flag: Option<&str>,
+    report: &mut LoadReport,
+) -> Result<(DataFrame, DataFrame, CleanLines)> {
     let mut refs_report = LoadReport::default();
-    let flag = opts.date_format.as_deref();
     let (refs, cleaned) = crate::parallel::beside(
         || {
             reference_files(
-                &customers,
-                &croles,
-                &products,
-                &proles,
+                customers,
+                &roles.customers,
+                products,
+                &roles.products,
                 flag,
                 &mut refs_report,
             )
         },
-        || clean_lines(transactions, &troles, flag, &mut report),
+        || clean_lines(transactions, &roles.transactions, flag, report),
     );
     let (cdf, pdf) = refs?;
     report.duplicate_ids += refs_report.duplicate_ids;
     report.bad_signup_dates += refs_report.bad_signup_dates;
-    let CleanLines {
-        purchases,
-        returns,
-        free,
-        has_time,
-        extras,
-    } = cleaned?;
+    Ok((cdf, pdf, cleaned?))
+}
 
-    // Products get integer codes too (their row in the product file); the lines without one
-    // are those whose product the file does not know.
-    let pdf = pdf.with_row_index("product_code".into(), None)?;
-    // Product and customer codes are made at the same time (by number, or a join that reads
-    // only the key column).
+/// A folder's lines and returns with their product and customer codes, and every coded
+/// customer's id (row = code).
+struct CodedLines {
+    purchases: DataFrame,
+    returns: DataFrame,
+    customer_ids: DataFrame,
+}
+
+/// Adds each line's `product_code` (from `pdf`) and `customer_code` (from `cdf`), counting
+/// the products the file does not know. Both codes are made at the same time (by number, or
+/// a join that reads only the key column).
+fn code_lines(
+    purchases: DataFrame,
+    returns: DataFrame,
+    pdf: &DataFrame,
+    cdf: &DataFrame,
+    report: &mut LoadReport,
+) -> Result<CodedLines> {
     let product_codes = pdf.select(["product_id", "product_code"])?;
     let (lines_now, returns_now) = (purchases.clone(), returns.clone());
     let (coded_products, coded_customers) = crate::parallel::beside(
@@ -947,7 +1099,7 @@ fn load_folder(
         },
         || {
             let _t = crate::timing::phase("code customers");
-            code_customers(purchases, returns, &cdf, &mut report)
+            code_customers(purchases, returns, cdf, report)
         },
     );
     let (product_lines, product_returns) = coded_products?;
@@ -955,72 +1107,64 @@ fn load_folder(
     purchases.with_column(product_lines)?;
     returns.with_column(product_returns)?;
     report.unknown_product += count_unknown(&purchases, "product_code", "product_id")?;
-
-    // Product and customer attributes (where the lines lack their own) are looked up by code
-    // when a query reads them: projection pushdown drops the lookups a query does not read,
-    // and the lines are never held twice. Callers that query many times use `materialized`.
-    let on_lines = |c: &str| purchases.get_column_names().iter().any(|p| p.as_str() == c);
-    let mut lookups: Vec<(String, Expr)> = Vec::new();
-    let mut product_columns = vec!["product_code", "product_id"];
-    for c in [Role::ProductName.key(), Role::Category.key()] {
-        if let (Ok(values), false) = (pdf.column(c), on_lines(c)) {
-            product_columns.push(c);
-            let values = values.as_materialized_series().clone();
-            let lookup = lit(values).gather(col("product_code"), false).alias(c);
-            lookups.push((c.to_string(), lookup));
-        }
-    }
-    let mut customer_columns = vec![];
-    if let (Ok(values), false) = (cdf.column("region"), on_lines("region")) {
-        customer_columns.push("region");
-        // Customers the file does not know are coded after its rows: no region.
-        let values = values.as_materialized_series().clone();
-        let lookup = lit(values)
-            .gather(col("customer_code"), true)
-            .alias("region");
-        lookups.push(("region".to_string(), lookup));
-    }
-    let attach = |lines: DataFrame| -> LazyFrame {
-        if lookups.is_empty() {
-            lines.lazy()
-        } else {
-            lines
-                .lazy()
-                .with_columns(lookups.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>())
-        }
-    };
-    let lines = attach(purchases);
-    let returns = attach(returns);
-    let customer_lookups = if customer_columns.is_empty() {
-        None
-    } else {
-        Some(cdf.select(customer_columns)?)
-    };
-    let present = Present {
-        product: true,
-        product_name: troles.has(Role::ProductName) || proles.has(Role::ProductName),
-        category: troles.has(Role::Category) || proles.has(Role::Category),
-        region: troles.has(Role::Region) || croles.has(Role::Region),
-        time: has_time,
-        signup: croles.has(Role::SignupDate),
-        customer_name: croles.has(Role::CustomerName),
-        customer_code: true,
-    };
-    Ok(Dataset {
-        name,
-        lines,
+    Ok(CodedLines {
+        purchases,
         returns,
-        free_purchases: free,
-        customers: Some(cdf.lazy()),
-        present,
-        report,
-        table: None,
-        customer_ids: Some(customer_ids),
-        // What the lines look up by product code (not what they carry themselves).
-        products: Some(pdf.select(product_columns)?),
-        customer_lookups,
-        lookups,
-        price_tiers: None,
-        extras,
+        customer_ids,
     })
+}
+
+/// Product and customer attributes (where the lines lack their own) are looked up by code
+/// when a query reads them: projection pushdown drops the lookups a query does not read,
+/// and the lines are never held twice. Callers that query many times use `materialized`.
+struct Lookups {
+    /// (column, the expression that looks it up), for [`Dataset::lookups`].
+    exprs: Vec<(String, Expr)>,
+    /// The product file's code and id, and the columns looked up from it.
+    product_columns: Vec<&'static str>,
+    /// The customer file's columns looked up.
+    customer_columns: Vec<&'static str>,
+}
+
+impl Lookups {
+    /// The lookups for the attributes in `pdf` and `cdf` that `purchases` lack.
+    fn of(purchases: &DataFrame, pdf: &DataFrame, cdf: &DataFrame) -> Lookups {
+        let on_lines = |c: &str| purchases.get_column_names().iter().any(|p| p.as_str() == c);
+        let mut exprs: Vec<(String, Expr)> = Vec::new();
+        let mut product_columns = vec!["product_code", "product_id"];
+        for c in [Role::ProductName.key(), Role::Category.key()] {
+            if let (Ok(values), false) = (pdf.column(c), on_lines(c)) {
+                product_columns.push(c);
+                let values = values.as_materialized_series().clone();
+                let lookup = lit(values).gather(col("product_code"), false).alias(c);
+                exprs.push((c.to_string(), lookup));
+            }
+        }
+        let mut customer_columns = vec![];
+        if let (Ok(values), false) = (cdf.column("region"), on_lines("region")) {
+            customer_columns.push("region");
+            // Customers the file does not know are coded after its rows: no region.
+            let values = values.as_materialized_series().clone();
+            let lookup = lit(values)
+                .gather(col("customer_code"), true)
+                .alias("region");
+            exprs.push(("region".to_string(), lookup));
+        }
+        Lookups {
+            exprs,
+            product_columns,
+            customer_columns,
+        }
+    }
+}
+
+/// The lines, lazy, with the looked-up columns added.
+fn attach(lines: DataFrame, lookups: &[(String, Expr)]) -> LazyFrame {
+    if lookups.is_empty() {
+        lines.lazy()
+    } else {
+        lines
+            .lazy()
+            .with_columns(lookups.iter().map(|(_, e)| e.clone()).collect::<Vec<_>>())
+    }
 }

@@ -317,21 +317,54 @@ impl RawFile {
     }
 }
 
+/// Reads CSV text in stages: re-encoded where needed, made UTF-8, its delimiter and header
+/// found, then parsed with the duplicate scan and the padding test beside the parse.
 fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     let _t = crate::timing::phase("read_csv");
-    let all = (*data).as_ref();
-    let bom = if all.starts_with(&[0xef, 0xbb, 0xbf]) {
+    if let Some(rewritten) = rewritten_lines((*data).as_ref()) {
+        return read_csv(name, Arc::new(rewritten), how);
+    }
+    let (data, skip, latin1) = as_utf8(name, data)?;
+    let text = text_layout(name, data, skip, how.columns)?;
+    let bytes = &(*text.data).as_ref()[text.skip..];
+    // The duplicate scan starts beside the parse (and may go on into cleaning); the padding
+    // test, which cleaning needs first, runs beside the parse too.
+    let mut duplicates = Duplicates::scan(text.data.clone(), text.skip, text.quoted);
+    let (padded, df) = parse_rows(name, bytes, text.separator, text.quoted, how.overrides)?;
+    duplicates.rows = df.height();
+    Ok(RawFile {
+        name: name.to_string(),
+        df,
+        latin1,
+        duplicates,
+        padded,
+        dialect: text.dialect(latin1),
+    })
+}
+
+/// The whole text rewritten before it is read: UTF-16 as UTF-8, CR-only line ends as LF.
+fn rewritten_lines(all: &[u8]) -> Option<Vec<u8>> {
+    if let Some(text) = utf16(all) {
+        return Some(text.into_bytes());
+    }
+    cr_only_lines(&all[utf8_bom(all)..])
+}
+
+/// The length of a UTF-8 byte-order mark at the start of `bytes` (0 or 3).
+fn utf8_bom(bytes: &[u8]) -> usize {
+    if bytes.starts_with(&[0xef, 0xbb, 0xbf]) {
         3
     } else {
         0
-    };
-    if let Some(text) = utf16(all) {
-        return read_csv(name, Arc::new(text.into_bytes()), how);
     }
+}
+
+/// The text as UTF-8 from `skip` on (past a BOM), and whether it was decoded from Latin-1;
+/// an empty or binary file is refused.
+fn as_utf8(name: &str, data: Shared) -> Result<(Shared, usize, bool)> {
+    let all = (*data).as_ref();
+    let bom = utf8_bom(all);
     let bytes = &all[bom..];
-    if let Some(lf) = cr_only_lines(bytes) {
-        return read_csv(name, Arc::new(lf), how);
-    }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         bail_input!("{name}: the file is empty; expected a header line and rows");
     }
@@ -340,17 +373,57 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     }
     // ASCII (the common case) is UTF-8, and much faster to tell.
     let latin1 = !bytes.is_ascii() && std::str::from_utf8(bytes).is_err();
-    let (data, skip): (Shared, usize) = if latin1 {
+    if latin1 {
         // Every byte is a Latin-1 code point, so this never fails and loses nothing.
         let decoded = bytes
             .iter()
             .map(|&b| b as char)
             .collect::<String>()
             .into_bytes();
-        (Arc::new(decoded), 0)
-    } else {
-        (data.clone(), bom)
-    };
+        return Ok((Arc::new(decoded), 0, true));
+    }
+    Ok((data, bom, false))
+}
+
+/// UTF-8 text ready to parse: the bytes from `skip` on, with a header line, and how they
+/// are laid out.
+struct TextLayout {
+    data: Shared,
+    skip: usize,
+    separator: u8,
+    /// The bytes hold a quote somewhere.
+    quoted: bool,
+    /// "csv" or "whitespace-separated text".
+    format: &'static str,
+    /// Where the column names came from: "first line" or "--columns".
+    header: &'static str,
+}
+
+impl TextLayout {
+    fn dialect(&self, latin1: bool) -> Dialect {
+        let delimiter = match self.separator {
+            b'\t' if self.format != "csv" => "whitespace".to_string(),
+            b'\t' => "tab".to_string(),
+            b => (b as char).to_string(),
+        };
+        Dialect {
+            format: self.format.into(),
+            delimiter: Some(delimiter),
+            encoding: Some(if latin1 { "Latin-1" } else { "UTF-8" }.into()),
+            header: self.header.into(),
+            spreadsheet: false,
+        }
+    }
+}
+
+/// Finds the delimiter (whitespace-separated text is rewritten as tab-separated, one field
+/// per run) and the header (`--columns`, or the first line), and refuses repeated names.
+fn text_layout(
+    name: &str,
+    data: Shared,
+    skip: usize,
+    columns: Option<&[String]>,
+) -> Result<TextLayout> {
     let bytes = &(*data).as_ref()[skip..];
     let mut separator = sniff_separator(bytes);
     let mut quoted = memchr::memchr(b'"', bytes).is_some();
@@ -364,7 +437,7 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
         (data, skip)
     };
     let bytes = &(*data).as_ref()[skip..];
-    let (data, skip, header) = match named_header(name, bytes, separator, how.columns)? {
+    let (data, skip, header) = match named_header(name, bytes, separator, columns)? {
         Some(named) => {
             quoted |= named.contains(&b'"');
             (Arc::new(named) as Shared, 0, "--columns")
@@ -373,12 +446,28 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     };
     let bytes = &(*data).as_ref()[skip..];
     refuse_repeated_names(name, &first_fields(bytes, separator))?;
-    // The duplicate scan starts beside the parse (and may go on into cleaning); the padding
-    // test, which cleaning needs first, runs beside the parse too.
-    let mut duplicates = Duplicates::scan(data.clone(), skip, quoted);
+    Ok(TextLayout {
+        data,
+        skip,
+        separator,
+        quoted,
+        format,
+        header,
+    })
+}
+
+/// Parses the rows (numeric-role columns typed in a large file, else all text) beside the
+/// padding test: (padded, rows). A failed parse names the ragged line where there is one.
+fn parse_rows(
+    name: &str,
+    bytes: &[u8],
+    separator: u8,
+    quoted: bool,
+    overrides: &[RoleOverride],
+) -> Result<(bool, DataFrame)> {
     let (padded, parsed) = crate::parallel::beside(
         || padded_fields(bytes, separator),
-        || match read_typed(bytes, separator, quoted, how.overrides) {
+        || match read_typed(bytes, separator, quoted, overrides) {
             Some(df) => Ok(df),
             None => csv_reader(bytes, separator, quoted, Some(0), None),
         },
@@ -396,26 +485,7 @@ fn read_csv(name: &str, data: Shared, how: ReadAs) -> Result<RawFile> {
     if df.height() == 0 {
         bail_input!("{name}: has a header but no rows");
     }
-    duplicates.rows = df.height();
-    let delimiter = match separator {
-        b'\t' if format != "csv" => "whitespace".to_string(),
-        b'\t' => "tab".to_string(),
-        b => (b as char).to_string(),
-    };
-    Ok(RawFile {
-        name: name.to_string(),
-        df,
-        latin1,
-        duplicates,
-        padded,
-        dialect: Dialect {
-            format: format.into(),
-            delimiter: Some(delimiter),
-            encoding: Some(if latin1 { "Latin-1" } else { "UTF-8" }.into()),
-            header: header.into(),
-            spreadsheet: false,
-        },
-    })
+    Ok((padded, df))
 }
 
 /// Two columns of one name: which one a role means cannot be told, so the file is refused.

@@ -57,6 +57,7 @@ impl Role {
     }
 
     /// Header spellings (lower-case, letters and digits only), best first.
+    /// A data table, one arm per role: long because the lists are, not the logic.
     fn spellings(self) -> &'static [&'static str] {
         match self {
             Role::Customer => &[
@@ -242,6 +243,7 @@ pub struct RoleMap {
 
 /// Parts of a normalised header that suggest a role, with a score (exact spellings score
 /// above any of these); `penalties` mark headers of another kind ("Ship Date", "Discount").
+/// A data table, one arm per role: long because the lists are, not the logic.
 fn hints(role: Role) -> (&'static [(&'static str, i32)], &'static [&'static str]) {
     match role {
         Role::Customer => (

@@ -50,25 +50,58 @@ pub fn looks_like_table(raw: &RawFile, roles: &RoleMap) -> Result<bool> {
     Ok(frame::first_count(&probe, "distinct")? == frame::first_count(&probe, "rows")?)
 }
 
+/// The roles a customer table keeps beside its features, as attributes.
+const ATTRIBUTE_ROLES: [Role; 2] = [Role::CustomerName, Role::Region];
+
 /// Reads a customer table: every column other than the id, name and region that holds only
 /// numbers becomes a feature; rows with a missing or non-finite feature are dropped and counted.
 pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Result<CustomerTable> {
     let file = raw.name.as_str();
-    let id = roles.get(Role::Customer).unwrap_or_default();
-    let attribute_roles = [Role::CustomerName, Role::Region];
-    let skip: Vec<&str> = std::iter::once(id)
-        .chain(attribute_roles.iter().filter_map(|&r| roles.get(r)))
-        .collect();
     report.rows_read += raw.df.height();
+    let (features, ignored) = numeric_columns(&raw, roles)?;
+    if features.is_empty() {
+        bail_input!(
+            "{file}: a customer table (no date column) needs numeric feature columns, and none of {} holds only numbers; for a transaction log name the date column with --map date=COLUMN",
+            raw.headers().join(", ")
+        );
+    }
+    if !ignored.is_empty() {
+        report.notes.push(format!(
+            "{file}: customer table; columns left out of the features (not all numbers): {}",
+            ignored.join(", ")
+        ));
+    }
+    let kept = usable_rows(raw.df, raw.padded, roles, &features, report)?;
+    if kept.height() == 0 {
+        bail_input!(
+            "{file}: no customer row has every feature as a finite number ({} rows read)",
+            report.rows_read
+        );
+    }
+    report.purchase_lines = 0;
+    split_table(kept, roles, &features)
+}
+
+/// A cell read as a number (null where its text is not one).
+fn number(c: &str, padded: bool) -> Expr {
+    text_expr(c, padded).cast(DataType::Float64)
+}
+
+/// The columns other than the id and the attributes, split into the features (some cell
+/// filled, every filled cell a number) and the ignored rest, in the file's order. One query
+/// counts, per column, the cells with text and those whose text is not a number.
+fn numeric_columns(raw: &RawFile, roles: &RoleMap) -> Result<(Vec<String>, Vec<String>)> {
+    let id = roles.get(Role::Customer).unwrap_or_default();
+    let skip: Vec<&str> = std::iter::once(id)
+        .chain(ATTRIBUTE_ROLES.iter().filter_map(|&r| roles.get(r)))
+        .collect();
     let padded = raw.padded;
     let text = |c: &str| text_expr(c, padded);
-    let number = |c: &str| text(c).cast(DataType::Float64);
     let candidates: Vec<String> = raw
         .headers()
         .into_iter()
         .filter(|h| !skip.contains(&h.as_str()))
         .collect();
-    // Per column: cells with text, and cells with text that is not a number.
     let mut probes = Vec::new();
     for (i, c) in candidates.iter().enumerate() {
         let filled = text(c).is_not_null().and(text(c).neq(lit("")));
@@ -81,7 +114,7 @@ pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Res
         );
         probes.push(
             filled
-                .and(number(c).is_null())
+                .and(number(c, padded).is_null())
                 .cast(DataType::UInt32)
                 .sum()
                 .alias(format!("bad{i}")),
@@ -99,29 +132,29 @@ pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Res
             ignored.push(c.clone());
         }
     }
-    if features.is_empty() {
-        bail_input!(
-            "{file}: a customer table (no date column) needs numeric feature columns, and none of {} holds only numbers; for a transaction log name the date column with --map date=COLUMN",
-            raw.headers().join(", ")
-        );
+    Ok((features, ignored))
+}
+
+/// `customer_id`, the features as numbers and the attributes, for the rows with an id and
+/// every feature a finite number, sorted by id; the other rows are counted as bad numbers.
+fn usable_rows(
+    df: DataFrame,
+    padded: bool,
+    roles: &RoleMap,
+    features: &[String],
+    report: &mut LoadReport,
+) -> Result<DataFrame> {
+    let id = roles.get(Role::Customer).unwrap_or_default();
+    let mut select = vec![text_expr(id, padded).alias("customer_id")];
+    for f in features {
+        select.push(number(f, padded).alias(f.as_str()));
     }
-    if !ignored.is_empty() {
-        report.notes.push(format!(
-            "{file}: customer table; columns left out of the features (not all numbers): {}",
-            ignored.join(", ")
-        ));
-    }
-    let id_text = text(id);
-    let mut select = vec![id_text.alias("customer_id")];
-    for f in &features {
-        select.push(number(f).alias(f.as_str()));
-    }
-    for role in attribute_roles {
+    for role in ATTRIBUTE_ROLES {
         if let Some(c) = roles.get(role) {
-            select.push(text(c).alias(role.key()));
+            select.push(text_expr(c, padded).alias(role.key()));
         }
     }
-    let all = raw.df.lazy().select(select).collect()?;
+    let all = df.lazy().select(select).collect()?;
     let usable = features
         .iter()
         .map(|f| col(f.as_str()).is_finite().fill_null(lit(false)))
@@ -140,23 +173,20 @@ pub fn load_table(raw: RawFile, roles: &RoleMap, report: &mut LoadReport) -> Res
             "n",
         )?;
     report.bad_numbers += bad;
-    let kept = kept
+    Ok(kept
         .lazy()
         .filter(col("__usable"))
         .drop(by_name(["__usable"], true, false))
         .sort(["customer_id"], SortMultipleOptions::default())
-        .collect()?;
-    if kept.height() == 0 {
-        bail_input!(
-            "{file}: no customer row has every feature as a finite number ({} rows read)",
-            report.rows_read
-        );
-    }
-    report.purchase_lines = 0;
+        .collect()?)
+}
+
+/// The kept rows as the table's two frames: id and features, id and attributes.
+fn split_table(kept: DataFrame, roles: &RoleMap, features: &[String]) -> Result<CustomerTable> {
     let mut feature_cols = vec![col("customer_id")];
     feature_cols.extend(features.iter().map(|f| col(f.as_str())));
     let mut attribute_cols = vec![col("customer_id")];
-    for role in attribute_roles {
+    for role in ATTRIBUTE_ROLES {
         if roles.has(role) {
             attribute_cols.push(col(role.key()));
         }

@@ -40,6 +40,28 @@ pub enum Command {
     CycleScaler,
     Sort,
     Migration,
+    /// The Segments pane's view: profiles → scatter → silhouette.
+    CycleView,
+    /// Compare the selected segment with another (or with everyone).
+    Compare,
+    /// The trends cursor one month back / on.
+    MonthPrev,
+    MonthNext,
+    /// The selected row (or the card's customer id) to the clipboard.
+    Copy,
+    /// The visible table, as TSV, to the clipboard.
+    CopyTable,
+}
+
+/// A result handed to the worker as it is: equal when it is the same one (effects compare in
+/// tests without comparing every matrix).
+#[derive(Clone, Debug)]
+pub struct Shared<T>(pub Arc<T>);
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// A segmentation plus what the pane shows with it.
@@ -72,6 +94,16 @@ pub enum Action {
     Resize(u16, u16),
     /// The dataset finished loading in the background.
     Loaded(Arc<crate::data::LoadReport>),
+    DrillReady {
+        key: String,
+        result: Result<Arc<Eda>, String>,
+    },
+    SegmentViewsReady {
+        key: String,
+        result: Result<Arc<crate::analysis::projection::SegmentViews>, String>,
+    },
+    /// The clipboard took the text (what was copied) or could not be written.
+    Copied(Result<String, String>),
     /// Loading failed: the app closes and the error is printed as by the headless commands
     /// (`input`: bad input, exit code 2).
     LoadFailed {
@@ -129,6 +161,21 @@ pub enum Effect {
         scaler: crate::analysis::features::ScalerKind,
     },
     ExportCsv(crate::analysis::Table),
+    /// The scatter and silhouette pictures of the segmentation on screen.
+    SegmentViews {
+        key: String,
+        result: Shared<SegResult>,
+    },
+    /// The EDA tables of a slice (a drill into a region, category, product or month).
+    Drill {
+        key: String,
+        filters: crate::data::filter::Filters,
+    },
+    /// Text for the terminal's clipboard (OSC 52), and what it is, for the status line.
+    Copy {
+        text: String,
+        what: String,
+    },
     /// RFM, lifetime value and cohorts (once, after the features).
     Value,
     Quit,

@@ -134,6 +134,36 @@ pub const COMMANDS: &[(Command, &str, &str)] = &[
     ),
     (Command::Sort, "sort", "sort by the column under the cursor"),
     (Command::Migration, "migration", "segment migration view"),
+    (
+        Command::CycleView,
+        "cycle_view",
+        "segments view: profiles → scatter → silhouette",
+    ),
+    (
+        Command::Compare,
+        "compare",
+        "compare the selected segment with another",
+    ),
+    (
+        Command::MonthPrev,
+        "month_prev",
+        "trends cursor: previous month",
+    ),
+    (
+        Command::MonthNext,
+        "month_next",
+        "trends cursor: next month",
+    ),
+    (
+        Command::Copy,
+        "copy",
+        "copy the selected row or customer id (OSC 52)",
+    ),
+    (
+        Command::CopyTable,
+        "copy_table",
+        "copy the visible table as TSV (OSC 52)",
+    ),
 ];
 
 fn defaults() -> Vec<(Command, &'static [&'static str])> {
@@ -175,6 +205,12 @@ fn defaults() -> Vec<(Command, &'static [&'static str])> {
         (Command::CycleScaler, &["c"]),
         (Command::Sort, &["s"]),
         (Command::Migration, &["m"]),
+        (Command::CycleView, &["v"]),
+        (Command::Compare, &["x"]),
+        (Command::MonthPrev, &["<", ","]),
+        (Command::MonthNext, &[">", "."]),
+        (Command::Copy, &["y"]),
+        (Command::CopyTable, &["Y"]),
     ]
 }
 
@@ -267,6 +303,11 @@ impl Keymap {
             .get(key)
             .or_else(|| self.by_key.get(key))
             .copied()
+    }
+
+    /// The first key of a command ("Esc" for back), for the status line's hints.
+    pub fn first_key(&self, cmd: Command) -> Option<String> {
+        self.by_command.get(&cmd)?.first().map(Key::label)
     }
 
     /// "q, Ctrl-c" for the help overlay.

@@ -67,6 +67,17 @@ fn export(t: &Table) -> Result<String, String> {
     Ok(shown.display().to_string())
 }
 
+/// Hands text to the terminal's clipboard with OSC 52: the terminal (or tmux with
+/// `set-clipboard on`) stores it, on the analyst's machine even over SSH.
+fn copy_to_clipboard(text: &str) -> std::io::Result<()> {
+    use base64::Engine;
+    use std::io::Write;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let mut out = std::io::stdout().lock();
+    write!(out, "\x1b]52;c;{encoded}\x07")?;
+    out.flush()
+}
+
 fn spawn_input(tx: Sender<Action>) {
     std::thread::spawn(move || {
         while let Ok(ev) = crossterm::event::read() {
@@ -223,11 +234,18 @@ impl Probes {
 /// every exit path: normal quit, error, panic (ratatui's hook, then exit 101), and every
 /// signal that ends a process; Ctrl-Z and SIGTSTP suspend with the terminal restored. A dataset
 /// that fails to load in the background closes the app with the loader's error.
-pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Theme) -> Result<()> {
+pub fn run(
+    start: worker::Start,
+    name: &str,
+    slice: Option<String>,
+    config: config::Config,
+    theme: Theme,
+) -> Result<()> {
     let (tx, rx) = channel::<Action>();
     spawn_signals(tx.clone())?;
     let worker = worker::Worker::start(start, tx.clone());
     let mut app = App::new(name, config.keymap);
+    app.slice = slice;
     crate::guard::save_terminal();
     let mut terminal = ratatui::try_init()?;
     end_on_panic();
@@ -269,6 +287,10 @@ pub fn run(start: worker::Start, name: &str, config: config::Config, theme: Them
                     Effect::ExportCsv(t) => {
                         let r = export(&t);
                         app.update(Action::Exported(r));
+                    }
+                    Effect::Copy { text, what } => {
+                        let r = copy_to_clipboard(&text).map(|()| what);
+                        app.update(Action::Copied(r.map_err(|e| e.to_string())));
                     }
                     other => {
                         probes.asked(&other);

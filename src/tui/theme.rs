@@ -127,6 +127,23 @@ impl Theme {
         })
     }
 
+    /// The style of the `i`th series (a segment in the scatter): the 16-colour palette's
+    /// distinct hues, or plain text where the theme has no colour (shapes then tell them apart).
+    pub fn series(&self, i: usize) -> Style {
+        const HUES: [Color; 6] = [
+            Color::Cyan,
+            Color::Yellow,
+            Color::Magenta,
+            Color::Green,
+            Color::Red,
+            Color::LightBlue,
+        ];
+        match self.chart.fg {
+            None | Some(Color::Reset) => self.text,
+            Some(_) => Style::default().fg(HUES[i % HUES.len()]),
+        }
+    }
+
     /// A shipped theme by name, or a theme file by path.
     pub fn load(name: &str, no_color: bool) -> Result<Theme> {
         if let Some((_, text)) = THEMES.iter().find(|(n, _)| *n == name) {

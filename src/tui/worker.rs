@@ -143,7 +143,28 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
                 .map(|v| Arc::new(v.compact()))
                 .map_err(msg),
         )),
-        Effect::ExportCsv(_) | Effect::Quit => None,
+        Effect::SegmentViews { key, result } => Some(Action::SegmentViewsReady {
+            key: key.clone(),
+            result: crate::analysis::projection::views(&result.0.seg)
+                .map(Arc::new)
+                .map_err(msg),
+        }),
+        Effect::Drill { key, filters } => Some(drill_job(ds, key, filters)),
+        Effect::ExportCsv(_) | Effect::Copy { .. } | Effect::Quit => None,
+    }
+}
+
+/// The EDA tables of one slice of the data, for a drill-down.
+fn drill_job(ds: &Dataset, key: &str, filters: &crate::data::filter::Filters) -> Action {
+    let result = ds
+        .clone()
+        .filtered(filters)
+        .and_then(|slice| eda::table_overview(&slice))
+        .map(Arc::new)
+        .map_err(msg);
+    Action::DrillReady {
+        key: key.to_string(),
+        result,
     }
 }
 
@@ -296,6 +317,23 @@ impl Worker {
                     }
                 });
             }
+            Effect::Drill { key, filters } => {
+                let (ds, out) = (self.ds.clone(), self.out.clone());
+                std::thread::spawn(move || {
+                    if let Some(ds) = ds.get() {
+                        let _ = out.send(drill_job(ds, &key, &filters));
+                    }
+                });
+            }
+            Effect::SegmentViews { key, result } => {
+                let out = self.out.clone();
+                std::thread::spawn(move || {
+                    let result = crate::analysis::projection::views(&result.0.seg)
+                        .map(Arc::new)
+                        .map_err(msg);
+                    let _ = out.send(Action::SegmentViewsReady { key, result });
+                });
+            }
             Effect::Sweep { .. } | Effect::Migration { .. } => {
                 let (ds, out, slot) = (self.ds.clone(), self.out.clone(), self.features.clone());
                 let gate = self.gate.clone();
@@ -313,7 +351,7 @@ impl Worker {
                     }
                 });
             }
-            Effect::ExportCsv(_) | Effect::Quit => {}
+            Effect::ExportCsv(_) | Effect::Copy { .. } | Effect::Quit => {}
         }
     }
 }

@@ -98,8 +98,8 @@ pub fn rfm_segments_table(r: &Rfm) -> Table {
             Value::Num(s.orders),
             Value::money(s.revenue),
             Value::money(s.aov),
-            Value::Num(s.customer_share),
-            Value::Num(s.revenue_share),
+            Value::Share(s.customer_share),
+            Value::Share(s.revenue_share),
         ]);
     }
     t
@@ -196,7 +196,7 @@ pub fn value_groups_table(name: &str, title: &str, groups: &[ValueGroup]) -> Tab
             Value::Num(g.expected_purchases),
             Value::money(g.clv),
             Value::money(g.clv / g.customers as f64),
-            Value::Num(g.clv_share),
+            Value::Share(g.clv_share),
         ]);
     }
     t

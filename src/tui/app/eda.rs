@@ -1,6 +1,8 @@
 //! The EDA pane's state and keys: the table list, sorting, filtering.
 
 use super::*;
+use crate::data::filter::{Dimension, Filters};
+use chrono::NaiveDate;
 
 #[derive(Clone, Debug, Default)]
 pub struct EdaView {
@@ -13,20 +15,51 @@ pub struct EdaView {
     pub sort: Option<(usize, bool)>,
     pub filter: String,
     pub editing: bool,
+    /// Rows drilled into, outermost first (Enter on a region, a category, a product, a
+    /// month); Backspace climbs back.
+    pub drill: Vec<Drill>,
+}
+
+/// One step down: what was chosen, the filters of the whole path, and the EDA of that slice.
+#[derive(Clone, Debug)]
+pub struct Drill {
+    /// "Europe", "2023-03", "Books": what the header's path shows.
+    pub label: String,
+    pub filters: Filters,
+    /// The table that was open, reopened when the slice's tables arrive.
+    pub table: String,
+    pub result: Slot<Arc<Eda>>,
+}
+
+impl EdaView {
+    /// "Europe › Books", the path of the drill.
+    pub fn drill_path(&self) -> String {
+        self.drill
+            .iter()
+            .map(|d| d.label.as_str())
+            .collect::<Vec<_>>()
+            .join(" › ")
+    }
 }
 
 impl App {
+    /// The EDA the pane shows: the innermost drill's slice, else the whole data's.
+    pub fn eda_shown(&self) -> &Slot<Arc<Eda>> {
+        self.eda_view.drill.last().map_or(&self.eda, |d| &d.result)
+    }
+
     /// The current EDA table and the rows shown (filtered, then sorted), as indices.
     pub fn eda_rows(&self) -> Option<(&Table, Vec<usize>)> {
-        let eda = self.eda.ready()?;
+        let eda = self.eda_shown().ready()?;
         let t = eda.tables.get(self.eda_view.table)?;
         let needle = self.eda_view.filter.to_lowercase();
         let mut rows: Vec<usize> = (0..t.rows.len())
             .filter(|&i| {
                 needle.is_empty()
-                    || t.rows[i]
-                        .iter()
-                        .any(|v| v.display().to_lowercase().contains(&needle))
+                    || t.rows[i].iter().any(|v| {
+                        v.display().to_lowercase().contains(&needle)
+                            || crate::humanize::cell(v).to_lowercase().contains(&needle)
+                    })
             })
             .collect();
         if let Some((c, desc)) = self.eda_view.sort
@@ -44,8 +77,79 @@ impl App {
         Some((t, rows))
     }
 
-    pub(super) fn eda_command(&mut self, c: Command) {
-        let n_tables = self.eda.ready().map_or(0, |e| e.tables.len());
+    /// Enter on a row: the slice of that region, category, product or month, computed on the
+    /// worker; the path grows by one.
+    fn drill_down(&mut self) -> Vec<Effect> {
+        let Some((table, rows)) = self.eda_rows() else {
+            return vec![];
+        };
+        let Some(&r) = rows.get(self.eda_view.row) else {
+            return vec![];
+        };
+        let Some((label, step)) = drill_step(table, &table.rows[r]) else {
+            self.status = Some(format!("rows of {} do not drill down", table.name));
+            return vec![];
+        };
+        let table_name = table.name.clone();
+        let mut filters = self
+            .eda_view
+            .drill
+            .last()
+            .map_or_else(Filters::default, |d| d.filters.clone());
+        match step {
+            Step::Where(dim, value) => {
+                if filters.wheres.iter().any(|(d, _)| *d == dim) {
+                    self.status = Some(format!("already within one {}", dim.name()));
+                    return vec![];
+                }
+                filters.wheres.push((dim, value));
+            }
+            Step::Month(from, to) => {
+                if filters.from.is_some() || filters.to.is_some() {
+                    self.status = Some("already within one month".into());
+                    return vec![];
+                }
+                (filters.from, filters.to) = (Some(from), Some(to));
+            }
+        }
+        let v = &mut self.eda_view;
+        v.drill.push(Drill {
+            label,
+            filters: filters.clone(),
+            table: table_name,
+            result: Slot::Waiting,
+        });
+        (v.row, v.col, v.sort) = (0, 0, None);
+        v.filter.clear();
+        vec![Effect::Drill {
+            key: v.drill_path(),
+            filters,
+        }]
+    }
+
+    /// The slice's tables arrived: shown if that drill is still on the path.
+    pub(super) fn drilled(&mut self, key: String, result: Result<Arc<Eda>, String>) {
+        let v = &mut self.eda_view;
+        let path = v.drill_path();
+        let Some(d) = v.drill.last_mut() else { return };
+        if path != key {
+            return;
+        }
+        if let Ok(eda) = &result {
+            v.table = eda
+                .tables
+                .iter()
+                .position(|t| t.name == d.table)
+                .unwrap_or(0);
+        }
+        d.result = Slot::from(result);
+    }
+
+    pub(super) fn eda_command(&mut self, c: Command) -> Vec<Effect> {
+        if c == Command::Enter && !self.eda_view.in_list && !self.eda_view.editing {
+            return self.drill_down();
+        }
+        let n_tables = self.eda_shown().ready().map_or(0, |e| e.tables.len());
         let (n_rows, n_cols) = self
             .eda_rows()
             .map_or((0, 0), |(t, r)| (r.len(), t.columns.len()));
@@ -69,7 +173,7 @@ impl App {
                 v.sort = None;
                 v.filter.clear();
             }
-            return;
+            return vec![];
         }
         match c {
             Command::Up => v.row = v.row.saturating_sub(1),
@@ -94,12 +198,20 @@ impl App {
                     v.editing = false;
                 } else if !v.filter.is_empty() {
                     v.filter.clear();
+                } else if let Some(d) = v.drill.pop() {
+                    let shown = v.drill.last().map_or(&self.eda, |d| &d.result);
+                    v.table = shown
+                        .ready()
+                        .and_then(|e| e.tables.iter().position(|t| t.name == d.table))
+                        .unwrap_or(0);
+                    (v.row, v.col, v.sort) = (0, 0, None);
                 } else {
                     v.in_list = true;
                 }
             }
             _ => {}
         }
+        vec![]
     }
 
     pub(super) fn input(&mut self, c: Option<char>) {
@@ -121,4 +233,42 @@ impl App {
             self.refresh_matches();
         }
     }
+}
+
+/// What a drill step filters on.
+enum Step {
+    Where(Dimension, String),
+    /// The first and last day of a month.
+    Month(NaiveDate, NaiveDate),
+}
+
+/// The step a row of `table` drills into, and its label: a region's, category's or product's
+/// row, or a month of the monthly table.
+fn drill_step(table: &Table, row: &[Value]) -> Option<(String, Step)> {
+    let text = |column: &str| -> Option<String> {
+        match &row[table.column(column)?] {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    };
+    let name = table.name.as_str();
+    if matches!(name, "by_region" | "category_share_by_region") {
+        let v = text("region")?;
+        return Some((v.clone(), Step::Where(Dimension::Region, v)));
+    }
+    if name == "category_totals" {
+        let v = text("category")?;
+        return Some((v.clone(), Step::Where(Dimension::Category, v)));
+    }
+    if name.starts_with("top_products") {
+        let v = text("product")?;
+        return Some((v.clone(), Step::Where(Dimension::Product, v)));
+    }
+    if name == "monthly" {
+        let m = text("month")?;
+        let first = NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok()?;
+        let next = first.checked_add_months(chrono::Months::new(1))?;
+        return Some((m, Step::Month(first, next.pred_opt()?)));
+    }
+    None
 }

@@ -49,40 +49,55 @@ impl App {
                 }
                 let r = self.seg.result.as_ref()?;
                 if self.seg.members.is_some() {
-                    let index = self.index.ready()?;
-                    let mut t = Table::new(
-                        "segment_members",
-                        "Segment members",
-                        &["CustomerID", "name"],
-                    );
-                    for who in self.members(self.seg.row) {
-                        let id = r.seg.ids[who].clone();
-                        let name = index
-                            .position(&id)
-                            .and_then(|i| index.names[i].clone())
-                            .unwrap_or_default();
-                        t.push(vec![Value::text(id), Value::text(name)]);
-                    }
-                    return Some(t);
+                    return self.members_table(r);
                 }
                 Some(crate::analysis::segment::profile_table(&r.seg))
             }
             Pane::Lookup => {
                 let card = self.lookup.card.as_ref()?;
-                let mut t = Table::new(
-                    "lookalikes",
-                    &format!("Lookalikes of {}", card.id),
-                    &["rank", "customer", "score"],
-                );
-                for (i, (_, id, score)) in card.lookalikes.iter().enumerate() {
-                    t.push(vec![
-                        Value::count(i + 1),
-                        Value::text(id),
-                        Value::Num(*score),
-                    ]);
-                }
+                let rows: Vec<_> = card.lookalikes.iter().map(|(_, l)| l.clone()).collect();
+                let title = format!("Lookalikes of {}", card.id);
+                let t = crate::analysis::matches::table("lookalikes", &title, &rows);
                 Some(t)
             }
         }
+    }
+
+    /// The member list as it is shown: id, name, net spend, orders, recency.
+    fn members_table(&self, r: &SegResult) -> Option<Table> {
+        let index = self.index.ready()?;
+        let f = self.features.ready()?;
+        let p = r.seg.profiles.get(self.seg.row)?;
+        let mut t = Table::new(
+            "segment_members",
+            &format!("Segment {} {} members", p.id, p.persona),
+            &[
+                "CustomerID",
+                "name",
+                names::MONETARY,
+                names::FREQUENCY,
+                names::RECENCY_DAYS,
+            ],
+        );
+        let raw = |name: &str, i: usize| {
+            f.features
+                .column(name)
+                .map_or(Value::Null, |j| Value::Num(f.features.raw[[i, j]]))
+        };
+        for who in self.members(self.seg.row) {
+            let id = &r.seg.ids[who];
+            let name = index.position(id).and_then(|i| index.names[i].clone());
+            t.push(vec![
+                Value::text(id),
+                name.map_or(Value::Null, Value::text),
+                match raw(names::MONETARY, who) {
+                    Value::Num(x) => Value::money(x),
+                    other => other,
+                },
+                raw(names::FREQUENCY, who),
+                raw(names::RECENCY_DAYS, who),
+            ]);
+        }
+        Some(t)
     }
 }

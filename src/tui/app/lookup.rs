@@ -1,6 +1,10 @@
 //! The customer lookup's state and keys: the search, the card, the path through lookalikes.
 
 use super::*;
+use crate::analysis::matches::{Context, Lookalike, Segments};
+
+/// Lookalikes the card holds: more than any screen shows, so the list fills a tall terminal.
+const CARD_LOOKALIKES: usize = 40;
 
 /// What the lookup card shows about one customer.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,8 +21,8 @@ pub struct Card {
     pub monthly_spend: Vec<f64>,
     pub top_categories: Vec<(String, f64)>,
     pub latest: Vec<Purchase>,
-    /// (customer index, id, score)
-    pub lookalikes: Vec<(usize, String, f64)>,
+    /// Each lookalike's position in the customer index, with what the list shows of it.
+    pub lookalikes: Vec<(usize, Lookalike)>,
     /// RFM code and segment, P(alive) and CLV, once the Value pane's work is done.
     pub value: Option<crate::analysis::value::CustomerValue>,
 }
@@ -106,7 +110,7 @@ impl App {
             Command::Up => l.lookalike_row = l.lookalike_row.saturating_sub(1),
             Command::Down => l.lookalike_row = (l.lookalike_row + 1).min(n.saturating_sub(1)),
             Command::Enter => {
-                if let Some(&(who, _, _)) = l
+                if let Some(&(who, _)) = l
                     .card
                     .as_ref()
                     .and_then(|c| c.lookalikes.get(l.lookalike_row))
@@ -156,11 +160,22 @@ impl App {
             .result
             .as_ref()
             .map_or(&*f.similarity, |r| &r.seg.similarity);
-        let lookalikes = lookalike::nearest(space, row, 5)
+        let near = lookalike::nearest(space, row, CARD_LOOKALIKES);
+        let context = Context {
+            features: &f.features,
+            names: None,
+            segments: self.seg.result.as_ref().map(|r| Segments {
+                labels: &r.seg.labels,
+                personas: r.seg.profiles.iter().map(|p| p.persona.as_str()).collect(),
+            }),
+        };
+        let lookalikes = context
+            .rows(&near)
             .into_iter()
-            .filter_map(|m| {
-                let other = f.features.ids.get(m.index)?;
-                Some((index.position(other)?, other.clone(), m.score))
+            .filter_map(|mut l| {
+                let at = index.position(&l.customer)?;
+                l.name = index.names.get(at).cloned().flatten();
+                Some((at, l))
             })
             .collect();
         let value = self.value.ready().and_then(|v| v.of_row(row));

@@ -9,13 +9,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
-use super::action::{Action, Command, Effect, FeaturesReady, SegResult};
+use super::action::{Action, Command, Effect, FeaturesReady, SegResult, Shared};
 use super::keymap::{Key, Keymap};
 use crate::analysis::customers::{CustomerIndex, Purchase};
 use crate::analysis::eda::Eda;
 use crate::analysis::features::ScalerKind;
 use crate::analysis::lookalike;
 use crate::analysis::migrate::Migration;
+use crate::analysis::projection::SegmentViews;
 use crate::analysis::segment::{Algo, Sweep};
 use crate::analysis::trends::{Series, Trends};
 use crate::analysis::{Table, Value};
@@ -71,6 +72,7 @@ impl<T> Slot<T> {
     }
 }
 
+mod copy;
 mod eda;
 mod export;
 mod lookup;
@@ -78,9 +80,9 @@ mod segments;
 mod trends;
 mod value;
 
-pub use eda::EdaView;
+pub use eda::{Drill, EdaView};
 pub use lookup::{Card, LookupView};
-pub use segments::SegView;
+pub use segments::{SegView, SegmentsView};
 pub use trends::TrendsView;
 pub use value::{VALUE_TABS, ValueTab, ValueView};
 
@@ -88,6 +90,8 @@ pub use value::{VALUE_TABS, ValueTab, ValueView};
 pub struct App {
     pub pane: Pane,
     pub dataset: String,
+    /// The `--from`/`--to`/`--where` slice the app was opened on ("region=Europe"), if any.
+    pub slice: Option<String>,
     pub keymap: Keymap,
     pub eda: Slot<Arc<Eda>>,
     pub trends: Slot<Arc<Trends>>,
@@ -125,6 +129,7 @@ impl App {
         App {
             pane: Pane::Overview,
             dataset: dataset.to_string(),
+            slice: None,
             keymap,
             eda: Slot::Waiting,
             trends: Slot::Waiting,
@@ -152,6 +157,9 @@ impl App {
                 migration: false,
                 migrations: BTreeMap::new(),
                 sweeps: BTreeMap::new(),
+                view: SegmentsView::Profiles,
+                views: None,
+                compare: None,
             },
             lookup: LookupView::default(),
             value_view: ValueView::default(),
@@ -228,74 +236,6 @@ impl App {
                 vec![]
             }
             Action::Suspend | Action::Resume => vec![],
-            Action::Loaded(report) => {
-                self.load = Slot::Ready(report);
-                vec![]
-            }
-            Action::LoadFailed { message, input } => {
-                self.load = Slot::Failed(message.clone());
-                self.fatal = Some((message, input));
-                self.quit = true;
-                vec![]
-            }
-            Action::EdaReady(r) => {
-                self.eda = Slot::from(r);
-                vec![]
-            }
-            Action::TrendsReady(r) => {
-                self.trends = Slot::from(r);
-                self.refresh_card();
-                vec![]
-            }
-            Action::IndexReady(r) => {
-                self.index = Slot::from(r);
-                self.refresh_matches();
-                vec![]
-            }
-            Action::FeaturesReady(r) => {
-                self.features = Slot::from(r);
-                if self.features.ready().is_some() {
-                    let mut fx = self.request_segments();
-                    fx.extend(self.request_sweep());
-                    fx.push(Effect::Value);
-                    fx
-                } else {
-                    if let Slot::Failed(e) = &self.features {
-                        self.seg.error = Some(e.clone());
-                        // The Value pane starts from the features too: it would wait forever.
-                        self.value = Slot::Failed(e.clone());
-                    }
-                    vec![]
-                }
-            }
-            Action::SegmentsReady { generation, result } => {
-                if generation == self.seg.generation {
-                    self.seg.pending = None;
-                    match result {
-                        Ok(r) => {
-                            self.seg.row = self.seg.row.min(r.seg.groups().saturating_sub(1));
-                            self.seg.result = Some(r);
-                            self.seg.error = None;
-                        }
-                        Err(e) => self.seg.error = Some(e),
-                    }
-                    self.refresh_card();
-                }
-                vec![]
-            }
-            Action::ValueReady(r) => {
-                self.value = Slot::from(r);
-                self.refresh_card();
-                vec![]
-            }
-            Action::SweepReady { key, result } => {
-                self.seg.sweeps.insert(key, Slot::from(result));
-                vec![]
-            }
-            Action::MigrationReady { key, result } => {
-                self.seg.migrations.insert(key, Slot::from(result));
-                vec![]
-            }
             Action::Exported(r) => {
                 self.status = Some(match r {
                     Ok(path) => format!("wrote {path}"),
@@ -303,7 +243,76 @@ impl App {
                 });
                 vec![]
             }
+            Action::Copied(r) => {
+                self.status = Some(match r {
+                    Ok(what) => format!("copied {what} to the clipboard (OSC 52)"),
+                    Err(e) => format!("copy failed: {e}"),
+                });
+                vec![]
+            }
+            result => self.receive(result),
         }
+    }
+
+    /// A worker's result: stored in its slot; some start the next work.
+    fn receive(&mut self, result: Action) -> Vec<Effect> {
+        match result {
+            Action::Loaded(report) => self.load = Slot::Ready(report),
+            Action::LoadFailed { message, input } => {
+                self.load = Slot::Failed(message.clone());
+                self.fatal = Some((message, input));
+                self.quit = true;
+            }
+            Action::EdaReady(r) => self.eda = Slot::from(r),
+            Action::TrendsReady(r) => {
+                self.trends = Slot::from(r);
+                self.refresh_card();
+            }
+            Action::IndexReady(r) => {
+                self.index = Slot::from(r);
+                self.refresh_matches();
+            }
+            Action::FeaturesReady(r) => return self.features_ready(r),
+            Action::SegmentsReady { generation, result } => {
+                return self.segments_ready(generation, result);
+            }
+            Action::DrillReady { key, result } => self.drilled(key, result),
+            Action::SegmentViewsReady { key, result }
+                if self.seg.views.as_ref().is_some_and(|(k, _)| *k == key) =>
+            {
+                self.seg.views = Some((key, Slot::from(result)));
+            }
+            Action::ValueReady(r) => {
+                self.value = Slot::from(r);
+                self.refresh_card();
+            }
+            Action::SweepReady { key, result } => {
+                self.seg.sweeps.insert(key, Slot::from(result));
+            }
+            Action::MigrationReady { key, result } => {
+                self.seg.migrations.insert(key, Slot::from(result));
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// The features start the segments, the sweep and the Value pane's work; without them
+    /// those panes say why instead of waiting.
+    fn features_ready(&mut self, r: Result<FeaturesReady, String>) -> Vec<Effect> {
+        self.features = Slot::from(r);
+        if self.features.ready().is_some() {
+            let mut fx = self.request_segments();
+            fx.extend(self.request_sweep());
+            fx.push(Effect::Value);
+            return fx;
+        }
+        if let Slot::Failed(e) = &self.features {
+            self.seg.error = Some(e.clone());
+            // The Value pane starts from the features too: it would wait forever.
+            self.value = Slot::Failed(e.clone());
+        }
+        vec![]
     }
 
     fn command(&mut self, c: Command) -> Vec<Effect> {
@@ -340,6 +349,8 @@ impl App {
                     }
                 };
             }
+            Command::Copy => return self.copy_selected(),
+            Command::CopyTable => return self.copy_table(),
             Command::Search => match self.pane {
                 Pane::Eda => {
                     self.eda_view.in_list = false;
@@ -366,7 +377,7 @@ impl App {
     fn pane_command(&mut self, c: Command) -> Vec<Effect> {
         match self.pane {
             Pane::Overview => {}
-            Pane::Eda => self.eda_command(c),
+            Pane::Eda => return self.eda_command(c),
             Pane::Trends => self.trends_command(c),
             Pane::Segments => return self.segments_command(c),
             Pane::Lookup => self.lookup_command(c),

@@ -20,6 +20,32 @@ pub struct SegView {
     pub migration: bool,
     pub migrations: BTreeMap<String, Slot<Arc<Migration>>>,
     pub sweeps: BTreeMap<String, Slot<Arc<Sweep>>>,
+    /// What the pane shows: the profiles, the scatter or the silhouette plot.
+    pub view: SegmentsView,
+    /// The pictures of the segmentation on screen, by its settings (both phases of one fit
+    /// share them).
+    pub views: Option<(String, Slot<Arc<SegmentViews>>)>,
+    /// The segment picked to compare against (0-based; the segment count means everyone).
+    pub compare: Option<usize>,
+}
+
+/// The Segments pane's views, cycled by `v`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SegmentsView {
+    #[default]
+    Profiles,
+    Scatter,
+    Silhouette,
+}
+
+impl SegmentsView {
+    pub fn next(self) -> SegmentsView {
+        match self {
+            SegmentsView::Profiles => SegmentsView::Scatter,
+            SegmentsView::Scatter => SegmentsView::Silhouette,
+            SegmentsView::Silhouette => SegmentsView::Profiles,
+        }
+    }
 }
 
 impl SegView {
@@ -60,6 +86,57 @@ impl App {
             fx.extend(self.request_migration());
         }
         fx
+    }
+
+    /// A segmentation arrived: shown if it answers the newest request (older ones are
+    /// dropped); the card and the pictures follow it.
+    pub(super) fn segments_ready(
+        &mut self,
+        generation: u64,
+        result: Result<Arc<SegResult>, String>,
+    ) -> Vec<Effect> {
+        if generation != self.seg.generation {
+            return vec![];
+        }
+        self.seg.pending = None;
+        match result {
+            Ok(r) => {
+                self.seg.row = self.seg.row.min(r.seg.groups().saturating_sub(1));
+                if self.seg.compare.is_some_and(|c| c >= r.seg.groups()) {
+                    self.seg.compare = None;
+                }
+                self.seg.result = Some(r);
+                self.seg.error = None;
+            }
+            Err(e) => self.seg.error = Some(e),
+        }
+        self.refresh_card();
+        self.request_views()
+    }
+
+    /// The pictures for the scatter and silhouette views, once per segmentation.
+    pub(super) fn request_views(&mut self) -> Vec<Effect> {
+        if self.seg.view == SegmentsView::Profiles {
+            return vec![];
+        }
+        let Some(result) = self.seg.result.clone() else {
+            return vec![];
+        };
+        let key = self.seg.migration_key();
+        if self.seg.views.as_ref().is_some_and(|(k, _)| *k == key) {
+            return vec![];
+        }
+        self.seg.views = Some((key.clone(), Slot::Waiting));
+        vec![Effect::SegmentViews {
+            key,
+            result: Shared(result),
+        }]
+    }
+
+    /// The pictures of the segmentation on screen, if they are for it.
+    pub fn segment_views(&self) -> Option<&Slot<Arc<SegmentViews>>> {
+        let (key, slot) = self.seg.views.as_ref()?;
+        (*key == self.seg.migration_key()).then_some(slot)
     }
 
     pub(super) fn request_sweep(&mut self) -> Vec<Effect> {
@@ -127,16 +204,31 @@ impl App {
     }
 
     pub(super) fn segments_command(&mut self, c: Command) -> Vec<Effect> {
-        let k = self.seg.result.as_ref().map_or(0, |r| r.seg.groups());
-        match c {
-            Command::KUp => return self.set_k(self.seg.k + 1),
-            Command::SetK(k) => return self.set_k(usize::from(k)),
-            Command::KDown => return self.set_k(self.seg.k.saturating_sub(1)),
+        if let Some(fx) = self.segment_settings(c) {
+            return fx;
+        }
+        match self.seg.members {
+            Some(row) => self.member_keys(c, row),
+            None => self.segment_row_keys(c),
+        }
+        vec![]
+    }
+
+    /// K, algorithm, scaler, feature set, migration, view and compare: the keys that change
+    /// what is computed or shown (None for the others).
+    fn segment_settings(&mut self, c: Command) -> Option<Vec<Effect>> {
+        let rerun = |app: &mut App| {
+            let mut fx = app.request_segments();
+            fx.extend(app.request_sweep());
+            fx
+        };
+        Some(match c {
+            Command::KUp => self.set_k(self.seg.k + 1),
+            Command::SetK(k) => self.set_k(usize::from(k)),
+            Command::KDown => self.set_k(self.seg.k.saturating_sub(1)),
             Command::ToggleAlgo => {
                 self.seg.algo = self.seg.algo.next();
-                let mut fx = self.request_segments();
-                fx.extend(self.request_sweep());
-                return fx;
+                rerun(self)
             }
             Command::CycleScaler => {
                 self.seg.scaler = match self.seg.scaler {
@@ -144,56 +236,72 @@ impl App {
                     ScalerKind::Standard => ScalerKind::None,
                     ScalerKind::None => ScalerKind::Robust,
                 };
-                let mut fx = self.request_segments();
-                fx.extend(self.request_sweep());
-                return fx;
+                rerun(self)
             }
             Command::CycleFeatures => {
                 self.seg.features = (self.seg.features + 1) % self.feature_sets_here();
-                let mut fx = self.request_segments();
-                fx.extend(self.request_sweep());
-                return fx;
+                rerun(self)
             }
             Command::Migration => {
                 self.seg.migration = !self.seg.migration;
                 if self.seg.migration {
-                    return self.request_migration();
+                    self.request_migration()
+                } else {
+                    vec![]
                 }
             }
+            Command::CycleView => {
+                self.seg.view = self.seg.view.next();
+                self.seg.members = None;
+                self.request_views()
+            }
+            Command::Compare => {
+                self.seg.compare = match self.seg.compare {
+                    None => Some(self.seg.row),
+                    Some(_) => None,
+                };
+                vec![]
+            }
+            _ => return None,
+        })
+    }
+
+    /// Moving through a segment's member list; Enter opens the customer.
+    fn member_keys(&mut self, c: Command, row: usize) {
+        let page = self.page();
+        let n = self.members(self.seg.row).len();
+        let last = n.saturating_sub(1);
+        self.seg.members = match c {
+            Command::Up => Some(row.saturating_sub(1)),
+            Command::Down => Some((row + 1).min(last)),
+            Command::PageUp => Some(row.saturating_sub(page)),
+            Command::PageDown => Some((row + page).min(last)),
+            Command::Top => Some(0),
+            Command::Bottom => Some(last),
+            Command::Back => None,
+            Command::Enter => {
+                if let Some(&who) = self.members(self.seg.row).get(row) {
+                    self.open_customer(who, true);
+                }
+                Some(row)
+            }
+            _ => Some(row),
+        };
+    }
+
+    /// Moving through the segments; Enter lists the members, Back leaves the migration view
+    /// or the comparison.
+    fn segment_row_keys(&mut self, c: Command) {
+        let k = self.seg.result.as_ref().map_or(0, |r| r.seg.groups());
+        match c {
+            Command::Up => self.seg.row = self.seg.row.saturating_sub(1),
+            Command::Down => self.seg.row = (self.seg.row + 1).min(k.saturating_sub(1)),
+            Command::Top => self.seg.row = 0,
+            Command::Bottom => self.seg.row = k.saturating_sub(1),
+            Command::Enter if k > 0 && !self.seg.migration => self.seg.members = Some(0),
+            Command::Back if self.seg.compare.is_some() => self.seg.compare = None,
+            Command::Back => self.seg.migration = false,
             _ => {}
         }
-        let page = self.page();
-        match self.seg.members {
-            Some(row) => {
-                let n = self.members(self.seg.row).len();
-                match c {
-                    Command::Up => self.seg.members = Some(row.saturating_sub(1)),
-                    Command::Down => self.seg.members = Some((row + 1).min(n.saturating_sub(1))),
-                    Command::PageUp => self.seg.members = Some(row.saturating_sub(page)),
-                    Command::PageDown => {
-                        self.seg.members = Some((row + page).min(n.saturating_sub(1)))
-                    }
-                    Command::Top => self.seg.members = Some(0),
-                    Command::Bottom => self.seg.members = Some(n.saturating_sub(1)),
-                    Command::Back => self.seg.members = None,
-                    Command::Enter => {
-                        if let Some(&who) = self.members(self.seg.row).get(row) {
-                            self.open_customer(who, true);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            None => match c {
-                Command::Up => self.seg.row = self.seg.row.saturating_sub(1),
-                Command::Down => self.seg.row = (self.seg.row + 1).min(k.saturating_sub(1)),
-                Command::Top => self.seg.row = 0,
-                Command::Bottom => self.seg.row = k.saturating_sub(1),
-                Command::Enter if k > 0 && !self.seg.migration => self.seg.members = Some(0),
-                Command::Back => self.seg.migration = false,
-                _ => {}
-            },
-        }
-        vec![]
     }
 }

@@ -10,6 +10,8 @@ pub struct TrendsView {
     pub metric: usize,
     /// First series shown in a group.
     pub offset: usize,
+    /// The month under the chart's cursor (None: the last month).
+    pub cursor: Option<usize>,
 }
 
 impl App {
@@ -25,8 +27,20 @@ impl App {
         }
     }
 
+    /// The month under the cursor: the chosen one, else the last.
+    pub fn trends_cursor(&self) -> Option<usize> {
+        let months = self.trends.ready()?.months.len();
+        let last = months.checked_sub(1)?;
+        Some(self.trends_view.cursor.map_or(last, |c| c.min(last)))
+    }
+
     pub(super) fn trends_command(&mut self, c: Command) {
         let n = self.trend_series().len();
+        let cursor = self.trends_cursor();
+        let last = self
+            .trends
+            .ready()
+            .map_or(0, |t| t.months.len().saturating_sub(1));
         let v = &mut self.trends_view;
         match c {
             Command::Left => {
@@ -41,6 +55,10 @@ impl App {
             Command::Down => v.metric = (v.metric + 1) % 3,
             Command::PageDown => v.offset = (v.offset + 1).min(n.saturating_sub(1)),
             Command::PageUp => v.offset = v.offset.saturating_sub(1),
+            Command::MonthPrev => v.cursor = cursor.map(|c| c.saturating_sub(1)),
+            Command::MonthNext => v.cursor = cursor.map(|c| (c + 1).min(last)),
+            Command::Top => v.cursor = Some(0),
+            Command::Bottom => v.cursor = Some(last),
             _ => {}
         }
     }

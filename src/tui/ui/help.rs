@@ -29,6 +29,10 @@ const EVERYWHERE: &[Entry] = &[
     ),
     (&[C::Search], "search a customer (filter rows in EDA)"),
     (&[C::Export], "write the visible table to CSV"),
+    (
+        &[C::Copy, C::CopyTable],
+        "copy the row (or customer id) / the table",
+    ),
     (&[C::Help], "this help"),
     (&[C::Quit], "quit"),
 ];
@@ -41,8 +45,14 @@ fn pane_entries(pane: Pane) -> &'static [Entry] {
             (&[C::Left, C::Right], "move the column cursor"),
             (&[C::Top, C::Bottom], "first / last row"),
             (&[C::PageUp, C::PageDown], "page up / down"),
-            (&[C::Enter], "open the table, end the filter"),
-            (&[C::Back], "end or clear the filter, back to the list"),
+            (
+                &[C::Enter],
+                "open the table; on a region, category, product or month: drill in",
+            ),
+            (
+                &[C::Back],
+                "end or clear the filter, up from a drill, back to the list",
+            ),
             (
                 &[C::Sort],
                 "sort by the cursor column (again: reverse, off)",
@@ -52,6 +62,8 @@ fn pane_entries(pane: Pane) -> &'static [Entry] {
             (&[C::Left, C::Right], "overall / by region / by category"),
             (&[C::Up, C::Down], "revenue / orders / active customers"),
             (&[C::PageUp, C::PageDown], "scroll the series"),
+            (&[C::MonthPrev, C::MonthNext], "move the month cursor"),
+            (&[C::Top, C::Bottom], "cursor to the first / last month"),
         ],
         Pane::Segments => &[
             (&[C::KUp, C::KDown], "K up / down"),
@@ -69,12 +81,23 @@ fn pane_entries(pane: Pane) -> &'static [Entry] {
                 "K = 2 ... 9",
             ),
             (&[C::ToggleAlgo], "K-means → Gaussian mixture → Ward"),
-            (&[C::CycleFeatures], "next feature set (rfm+, rfm, all)"),
+            (
+                &[C::CycleFeatures],
+                "next feature set (rfm+, rfm, all, rfm,extra)",
+            ),
             (&[C::CycleScaler], "scaler: robust → standard → none"),
             (&[C::Up, C::Down], "choose a segment or a customer"),
             (&[C::Enter], "list its customers / open one in the lookup"),
             (&[C::Back], "back from the list or the migration view"),
             (&[C::Migration], "migration view (last quarter vs before)"),
+            (
+                &[C::CycleView],
+                "view: profiles → scatter (PCA) → silhouette",
+            ),
+            (
+                &[C::Compare],
+                "compare with another segment (itself: everyone)",
+            ),
         ],
         Pane::Lookup => &[
             (&[C::Up, C::Down], "choose a match or a lookalike"),

@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Sparkline};
 
 use super::{block, fit, human, note, ready};
 use crate::analysis::customers::CustomerIndex;
+use crate::humanize;
 use crate::tui::app::{App, Card};
 use crate::tui::theme::Theme;
 
@@ -39,8 +40,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     .areas(inner);
     card_facts(f, facts, app, index, card, theme);
     monthly_spend(f, spark, card, theme);
-    let [recent, alike] =
-        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(lower);
+    // Side by side where the lookalikes' columns fit beside the purchases; else stacked, so
+    // each lookalike keeps its name, segment, recency, orders and spend.
+    let [recent, alike] = if lower.width >= 110 {
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(lower)
+    } else {
+        let purchases = (card.latest.len() as u16 + 3).min(lower.height / 2);
+        Layout::vertical([Constraint::Length(purchases), Constraint::Min(0)]).areas(lower)
+    };
     latest_purchases(f, recent, card, theme);
     lookalikes(f, alike, app, card, theme);
 }
@@ -131,10 +138,16 @@ fn card_facts(
         Paragraph::new(vec![
             Line::from(vec![
                 Span::styled("last bought ", theme.muted),
-                Span::styled(format!("{:.0}d ago  ", card.recency_days), theme.text),
-                Span::styled(format!("{:.0}", card.frequency), theme.text),
+                Span::styled(
+                    format!(
+                        "{}d ago  ",
+                        humanize::count(card.recency_days.round() as i64)
+                    ),
+                    theme.text,
+                ),
+                Span::styled(humanize::number(card.frequency), theme.text),
                 Span::styled(" orders  ", theme.muted),
-                Span::styled(human(card.monetary), theme.text),
+                Span::styled(humanize::money(card.monetary), theme.text),
                 Span::styled(" spent", theme.muted),
             ]),
             Line::from(Span::styled(fit(&seg, facts.width as usize), theme.accent)),
@@ -211,30 +224,50 @@ fn latest_purchases(f: &mut Frame, recent: Rect, card: &Card, theme: &Theme) {
     );
 }
 
-/// The customer's lookalikes with their scores (Enter opens one).
+/// The customer's lookalikes, one line each with what they are judged by: score, id and name,
+/// segment, recency, orders and net spend; as many as fit, scrolled to the selected one.
 fn lookalikes(f: &mut Frame, alike: Rect, app: &App, card: &Card, theme: &Theme) {
     let l = &app.lookup;
     let w = alike.width.saturating_sub(2) as usize;
-    let lines: Vec<Line> = card
-        .lookalikes
-        .iter()
-        .enumerate()
-        .map(|(n, (_, id, score))| {
-            let style = if n == l.lookalike_row && !l.editing {
-                theme.selected
-            } else {
-                theme.text
-            };
-            Line::from(Span::styled(
-                format!(
-                    "{:<w2$}{score:>6.3}",
-                    fit(id, w.saturating_sub(7)),
-                    w2 = w.saturating_sub(6)
-                ),
-                style,
-            ))
-        })
-        .collect();
+    // score 5, segment 3, recency 6, orders 5, spend 9, and the spaces between.
+    let who_w = w
+        .saturating_sub(5 + 1 + 3 + 1 + 6 + 1 + 5 + 1 + 9 + 1)
+        .max(4);
+    let line = |score: &str, who: &str, seg: &str, rec: &str, orders: &str, spend: &str| {
+        format!(
+            "{score:>5} {:<who_w$} {seg:>3} {rec:>6} {orders:>5} {spend:>9}",
+            fit(who, who_w)
+        )
+    };
+    let mut lines = vec![Line::from(Span::styled(
+        line("score", "customer", "seg", "recent", "ordrs", "spend"),
+        theme.accent,
+    ))];
+    let height = (alike.height as usize).saturating_sub(3);
+    let offset = l.lookalike_row.saturating_sub(height.saturating_sub(1));
+    for (n, (_, m)) in card.lookalikes.iter().enumerate().skip(offset).take(height) {
+        let style = if n == l.lookalike_row && !l.editing {
+            theme.selected
+        } else {
+            theme.text
+        };
+        let who = match &m.name {
+            Some(name) => format!("{} {name}", m.customer),
+            None => m.customer.clone(),
+        };
+        let seg = m.segment.map_or(String::new(), |s| s.to_string());
+        lines.push(Line::from(Span::styled(
+            line(
+                &format!("{:.3}", m.score),
+                &who,
+                &seg,
+                &format!("{}d", humanize::count(m.recency_days.round() as i64)),
+                &humanize::number(m.orders),
+                &human(m.net_spend),
+            ),
+            style,
+        )));
+    }
     f.render_widget(
         Paragraph::new(lines).block(block("Lookalikes (Enter opens)", theme)),
         alike,

@@ -5,6 +5,7 @@ mod eda;
 mod help;
 mod lookup;
 mod overview;
+mod segment_views;
 mod segments;
 pub mod trends;
 mod value;
@@ -15,6 +16,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
+use super::action::Command;
 use super::app::{App, MIN_HEIGHT, MIN_WIDTH, PANES, Pane, Slot};
 use super::theme::Theme;
 
@@ -37,20 +39,9 @@ pub fn fit(s: &str, width: usize) -> String {
     }
 }
 
-/// Compact numbers for narrow columns: 1234567 -> 1.23M.
+/// Compact numbers for narrow columns (1234567 -> 1.23M), as [`crate::humanize::compact`].
 pub fn human(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e9 {
-        format!("{:.2}B", x / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.1}k", x / 1e3)
-    } else if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    }
+    crate::humanize::compact(x)
 }
 
 pub fn block<'a>(title: &str, theme: &Theme) -> Block<'a> {
@@ -142,21 +133,83 @@ fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The status line's hints of each pane, as commands: the keys come from the live keymap, so
+/// a config that rebinds a key shows its own key here.
+fn hints(pane: Pane) -> &'static [(&'static [Command], &'static str)] {
+    use Command as C;
+    match pane {
+        Pane::Overview => &[
+            (&[C::NextPane], "panes"),
+            (&[C::Help], "help"),
+            (&[C::Quit], "quit"),
+        ],
+        Pane::Eda => &[
+            (&[C::Enter], "open/drill"),
+            (&[C::Sort], "sort"),
+            (&[C::Search], "filter"),
+            (&[C::Copy, C::CopyTable], "copy row/table"),
+            (&[C::Export], "export"),
+            (&[C::Back], "back"),
+            (&[C::Help], "help"),
+        ],
+        Pane::Trends => &[
+            (&[C::Left, C::Right], "group"),
+            (&[C::Up, C::Down], "metric"),
+            (&[C::MonthPrev, C::MonthNext], "month"),
+            (&[C::PageUp, C::PageDown], "scroll"),
+            (&[C::CopyTable], "copy"),
+            (&[C::Help], "help"),
+        ],
+        Pane::Segments => &[
+            (&[C::KUp, C::KDown], "K"),
+            (&[C::ToggleAlgo], "algo"),
+            (&[C::CycleFeatures], "features"),
+            (&[C::CycleScaler], "scaler"),
+            (&[C::Enter], "members"),
+            (&[C::Migration], "migration"),
+            (&[C::CycleView], "view"),
+            (&[C::Compare], "compare"),
+            (&[C::Copy], "copy"),
+            (&[C::Help], "help"),
+        ],
+        Pane::Lookup => &[
+            (&[C::Search], "search"),
+            (&[C::Enter], "open"),
+            (&[C::Back], "back"),
+            (&[C::Copy], "copy id"),
+            (&[C::Export], "export"),
+            (&[C::Help], "help"),
+        ],
+        Pane::Value => &[
+            (&[C::Left, C::Right], "view"),
+            (&[C::Sort], "shade"),
+            (&[C::Up, C::Down], "scroll"),
+            (&[C::Export], "export"),
+            (&[C::Help], "help"),
+        ],
+    }
+}
+
+/// "Enter open  s sort  …" from the keymap; a command with no key is left out.
+fn hint_line(app: &App) -> String {
+    hints(app.pane)
+        .iter()
+        .filter_map(|(commands, what)| {
+            let keys: Vec<String> = commands
+                .iter()
+                .filter_map(|c| app.keymap.first_key(*c))
+                .collect();
+            (!keys.is_empty()).then(|| format!("{} {what}", keys.join("/")))
+        })
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
 fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let text = if let Some(s) = &app.status {
         Span::styled(clean(s), theme.good)
     } else {
-        let hint = match app.pane {
-            Pane::Overview => "Tab/1-6 panes  ? help  q quit",
-            Pane::Eda => "Enter open  s sort  / filter  e export  Esc back  ? help",
-            Pane::Trends => "Left/Right group  Up/Down metric  PgUp/PgDn scroll  ? help",
-            Pane::Segments => {
-                "+/- 2-9 K  a algo  f features  c scaler  Enter members  m migration  ? help"
-            }
-            Pane::Lookup => "/ search  Enter open  Esc back  e export  ? help",
-            Pane::Value => "Left/Right view  s shade  Up/Down scroll  e export  ? help",
-        };
-        Span::styled(hint, theme.muted)
+        Span::styled(fit(&hint_line(app), area.width as usize), theme.muted)
     };
     f.render_widget(Paragraph::new(Line::from(text)), area);
 }

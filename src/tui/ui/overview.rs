@@ -65,14 +65,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let own = overview.rows.len().saturating_sub(load_facts.len());
     let facts: Vec<(String, String)> = overview.rows[..own]
         .iter()
-        .map(|row| (row[0].display(), row[1].display()))
+        .map(|row| (row[0].display(), crate::humanize::cell(&row[1])))
         .collect();
     let mut load = Vec::new();
     let mut zero_checks = 0;
     for fact in &load_facts {
         match fact {
             LoadFact::Count(_, 0) => zero_checks += 1,
-            LoadFact::Count(label, n) => load.push((label.to_string(), n.to_string())),
+            LoadFact::Count(label, n) => {
+                load.push((label.to_string(), crate::humanize::count(*n as i64)))
+            }
             LoadFact::Text(label, t) => load.push((label.to_string(), t.clone())),
         }
     }
@@ -93,6 +95,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .unwrap_or(8)
             .min(width / 2 + 6)
     };
+    let mut facts = facts;
+    if let Some(slice) = &app.slice {
+        facts.insert(0, ("slice".to_string(), slice.clone()));
+    }
     let kw = key_width(&facts, inner);
     let lines: Vec<Line> = facts.iter().map(|(k, v)| line(k, v, inner, kw)).collect();
     f.render_widget(Paragraph::new(lines).block(block("Dataset", theme)), left);

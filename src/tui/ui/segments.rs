@@ -7,10 +7,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::segment_views;
 use super::{block, fit, human, note};
 use crate::analysis::migrate::Migration;
 use crate::analysis::segment::Algo;
-use crate::tui::app::{App, Slot};
+use crate::tui::app::{App, SegmentsView, Slot};
 use crate::tui::theme::Theme;
 
 fn algo_name(a: Algo) -> &'static str {
@@ -46,10 +47,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let [table_area, lower] =
         Layout::vertical([Constraint::Min(6), Constraint::Length(9)]).areas(body);
-    if let Some(row) = s.members {
-        members(f, table_area, app, row, theme);
-    } else {
-        profiles(f, table_area, app, theme);
+    match (s.view, s.members, s.compare) {
+        (SegmentsView::Scatter, _, _) => segment_views::scatter(f, table_area, app, theme),
+        (SegmentsView::Silhouette, _, _) => segment_views::silhouette(f, table_area, app, theme),
+        (_, Some(row), _) => members(f, table_area, app, row, theme),
+        (_, None, Some(a)) => segment_views::compare(f, table_area, app, a, theme),
+        _ => profiles(f, table_area, app, theme),
     }
     let [why, sweep] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(lower);
