@@ -544,3 +544,33 @@ fn the_scatter_is_scikit_learns_pca_of_the_clustered_matrix() {
         );
     }
 }
+
+#[test]
+fn the_slice_bar_asks_for_filters_and_refuses_what_it_cannot_read() {
+    let mut app = loaded();
+    press(&mut app, &[key('F')]);
+    assert!(app.slice_bar.is_some());
+    assert!(render(&app, 160, 48).contains("slice: _"));
+    typed(&mut app, "region=Europe, from=2023-03-01");
+    let fx = app.update(code(KeyCode::Enter));
+    let [Effect::Slice(f)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(f.describe(), "region=Europe, from 2023-03-01");
+    assert!(app.slice_bar.is_none());
+    // A fresh app for the slice keeps the pane and names the slice.
+    press(&mut app, &[key('3')]);
+    let next = app.sliced(Some(f.describe()));
+    assert_eq!(next.pane, Pane::Trends);
+    assert_eq!(next.slice.as_deref(), Some("region=Europe, from 2023-03-01"));
+    assert!(next.eda.ready().is_none(), "every pane recomputes");
+    assert_eq!(next.slice_text, "region=Europe, from=2023-03-01", "F edits the slice in effect");
+    // Text it cannot read is said, and nothing is asked.
+    press(&mut app, &[key('F')]);
+    typed(&mut app, "from=yesterday");
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    assert!(app.status.as_deref().unwrap().contains("YYYY-MM-DD"));
+    // X with no slice says so.
+    assert!(app.update(key('X')).is_empty());
+    assert!(app.status.as_deref().unwrap().contains("no slice"));
+}

@@ -438,3 +438,28 @@ fn a_filtered_session_drills_in_and_copies_a_row() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), "0");
 }
+
+/// The slice bar in tmux: F, a region, Enter, and every pane follows (the overview counts the
+/// region's customers); X goes back to the whole data.
+#[test]
+fn the_slice_bar_narrows_every_pane_and_x_widens_it_again() {
+    if !have_tmux("the_slice_bar_narrows_every_pane_and_x_widens_it_again") {
+        return;
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let t = start("slicebar", cwd.path());
+    let whole = t.wait_for("What loading did");
+    assert!(whole.contains("customers            2,000"), "{whole}");
+    t.keys(&["F"]);
+    t.text("region=Asia");
+    t.keys(&["Enter"]);
+    let sliced = t.wait_for("slice                region=Asia");
+    t.wait_for("customers            375");
+    assert!(sliced.contains("[region=A"), "the tab line names the slice:\n{sliced}");
+    t.keys(&["4"]);
+    t.wait_for("K=4 kmeans:");
+    t.keys(&["1", "X"]);
+    t.wait_for("customers            2,000");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+}

@@ -40,6 +40,10 @@ pub enum Command {
     CycleScaler,
     Sort,
     Migration,
+    /// The slice bar: narrow every pane to a region, category, product or dates.
+    Slice,
+    /// Back to the data the app opened with.
+    ClearSlice,
     /// The Segments pane's view: profiles → scatter → silhouette.
     CycleView,
     /// Compare the selected segment with another (or with everyone).
@@ -55,8 +59,14 @@ pub enum Command {
 
 /// A result handed to the worker as it is: equal when it is the same one (effects compare in
 /// tests without comparing every matrix).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Shared<T>(pub Arc<T>);
+
+impl<T> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Shared(..)")
+    }
+}
 
 impl<T> PartialEq for Shared<T> {
     fn eq(&self, other: &Self) -> bool {
@@ -101,6 +111,11 @@ pub enum Action {
     SegmentViewsReady {
         key: String,
         result: Result<Arc<crate::analysis::projection::SegmentViews>, String>,
+    },
+    /// The slice bar's dataset, made off the UI thread (or why it cannot be), with what it is.
+    SliceMade {
+        result: Result<Shared<crate::data::Dataset>, String>,
+        description: Option<String>,
     },
     /// The clipboard took the text (what was copied) or could not be written.
     Copied(Result<String, String>),
@@ -161,6 +176,8 @@ pub enum Effect {
         scaler: crate::analysis::features::ScalerKind,
     },
     ExportCsv(crate::analysis::Table),
+    /// Every pane on a slice of the data the app opened with (no filters: all of it).
+    Slice(crate::data::filter::Filters),
     /// The scatter and silhouette pictures of the segmentation on screen.
     SegmentViews {
         key: String,

@@ -135,6 +135,12 @@ pub const COMMANDS: &[(Command, &str, &str)] = &[
     (Command::Sort, "sort", "sort by the column under the cursor"),
     (Command::Migration, "migration", "segment migration view"),
     (
+        Command::Slice,
+        "slice",
+        "slice every pane: region=…, category=…, product=…, from=…, to=…",
+    ),
+    (Command::ClearSlice, "clear_slice", "back to the whole data"),
+    (
         Command::CycleView,
         "cycle_view",
         "segments view: profiles → scatter → silhouette",
@@ -205,6 +211,8 @@ fn defaults() -> Vec<(Command, &'static [&'static str])> {
         (Command::CycleScaler, &["c"]),
         (Command::Sort, &["s"]),
         (Command::Migration, &["m"]),
+        (Command::Slice, &["F"]),
+        (Command::ClearSlice, &["X"]),
         (Command::CycleView, &["v"]),
         (Command::Compare, &["x"]),
         (Command::MonthPrev, &["<", ","]),

@@ -10,13 +10,17 @@ pub mod ui;
 pub mod worker;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Result;
 use crossterm::event::Event;
 
 use crate::analysis::Table;
-use action::{Action, Effect};
+use crate::data::Dataset;
+use crate::data::filter::Filters;
+use action::{Action, Effect, Shared};
 use app::App;
 use theme::Theme;
 
@@ -76,6 +80,44 @@ fn copy_to_clipboard(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     write!(out, "\x1b]52;c;{encoded}\x07")?;
     out.flush()
+}
+
+/// A sender for worker `generation`: its results reach the app only while it is the newest
+/// worker (a slice replaces the worker; the old one's late results are dropped here).
+fn worker_channel(
+    tx: &Sender<Action>,
+    newest: &Arc<AtomicU64>,
+    generation: u64,
+) -> Sender<Action> {
+    let (wtx, wrx) = channel::<Action>();
+    let (tx, newest) = (tx.clone(), newest.clone());
+    std::thread::spawn(move || {
+        for a in wrx {
+            if newest.load(Ordering::Relaxed) == generation && tx.send(a).is_err() {
+                return;
+            }
+        }
+    });
+    wtx
+}
+
+/// Makes the slice bar's dataset from the data the app opened with, off the UI thread.
+fn make_slice(base: Arc<OnceLock<Dataset>>, filters: Filters, tx: Sender<Action>) {
+    std::thread::spawn(move || {
+        let description = (!filters.is_empty()).then(|| filters.describe());
+        let result = match base.get() {
+            Some(ds) => ds
+                .clone()
+                .filtered(&filters)
+                .map(|d| Shared(Arc::new(d)))
+                .map_err(|e| crate::error::first_line(&e)),
+            None => Err("the data is still loading; try again in a moment".into()),
+        };
+        let _ = tx.send(Action::SliceMade {
+            result,
+            description,
+        });
+    });
 }
 
 fn spawn_input(tx: Sender<Action>) {
@@ -243,8 +285,12 @@ pub fn run(
 ) -> Result<()> {
     let (tx, rx) = channel::<Action>();
     spawn_signals(tx.clone())?;
-    let worker = worker::Worker::start(start, tx.clone());
+    let newest = Arc::new(AtomicU64::new(0));
+    let mut worker = worker::Worker::start(start, worker_channel(&tx, &newest, 0));
+    // The slice bar always slices the data the app opened with.
+    let base = worker.dataset();
     let mut app = App::new(name, config.keymap);
+    app.base_slice = slice.clone();
     app.slice = slice;
     crate::guard::save_terminal();
     let mut terminal = ratatui::try_init()?;
@@ -277,6 +323,23 @@ pub fn run(
                     terminal.draw(|f| ui::draw(f, &app, &theme))?;
                     continue;
                 }
+                Action::SliceMade {
+                    result,
+                    description,
+                } => {
+                    match result {
+                        Ok(ds) => {
+                            let generation = newest.fetch_add(1, Ordering::Relaxed) + 1;
+                            let ds = Box::new(Dataset::clone(&ds.0));
+                            let out = worker_channel(&tx, &newest, generation);
+                            worker = worker::Worker::start(worker::Start::Loaded(ds), out);
+                            app = app.sliced(description.clone());
+                        }
+                        Err(e) => app.slice_failed(e.clone()),
+                    }
+                    terminal.draw(|f| ui::draw(f, &app, &theme))?;
+                    continue;
+                }
                 _ => {}
             }
             let before = app.redraw_key();
@@ -288,6 +351,7 @@ pub fn run(
                         let r = export(&t);
                         app.update(Action::Exported(r));
                     }
+                    Effect::Slice(filters) => make_slice(base.clone(), filters, tx.clone()),
                     Effect::Copy { text, what } => {
                         let r = copy_to_clipboard(&text).map(|()| what);
                         app.update(Action::Copied(r.map_err(|e| e.to_string())));

@@ -150,7 +150,7 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
                 .map_err(msg),
         }),
         Effect::Drill { key, filters } => Some(drill_job(ds, key, filters)),
-        Effect::ExportCsv(_) | Effect::Copy { .. } | Effect::Quit => None,
+        Effect::ExportCsv(_) | Effect::Copy { .. } | Effect::Slice(_) | Effect::Quit => None,
     }
 }
 
@@ -299,6 +299,11 @@ impl Worker {
         }
     }
 
+    /// The dataset the worker loaded, once it has (the slice bar's base).
+    pub fn dataset(&self) -> Arc<OnceLock<Dataset>> {
+        self.ds.clone()
+    }
+
     /// Hands an effect to the right thread.
     pub fn submit(&self, effect: Effect) {
         match effect {
@@ -351,7 +356,7 @@ impl Worker {
                     }
                 });
             }
-            Effect::ExportCsv(_) | Effect::Copy { .. } | Effect::Quit => {}
+            Effect::ExportCsv(_) | Effect::Copy { .. } | Effect::Slice(_) | Effect::Quit => {}
         }
     }
 }

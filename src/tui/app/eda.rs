@@ -215,7 +215,9 @@ impl App {
     }
 
     pub(super) fn input(&mut self, c: Option<char>) {
-        if self.pane == Pane::Eda && self.eda_view.editing {
+        if self.slice_bar.is_some() {
+            self.slice_input(c);
+        } else if self.pane == Pane::Eda && self.eda_view.editing {
             match c {
                 Some(ch) => self.eda_view.filter.push(ch),
                 None => {

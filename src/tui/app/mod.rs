@@ -77,6 +77,7 @@ mod eda;
 mod export;
 mod lookup;
 mod segments;
+mod slice;
 mod trends;
 mod value;
 
@@ -90,8 +91,16 @@ pub use value::{VALUE_TABS, ValueTab, ValueView};
 pub struct App {
     pub pane: Pane,
     pub dataset: String,
-    /// The `--from`/`--to`/`--where` slice the app was opened on ("region=Europe"), if any.
+    /// The slice on screen ("region=Europe"): the one the app was opened on (`--where` …), then
+    /// the slice bar's.
     pub slice: Option<String>,
+    /// The slice the app was opened on.
+    pub base_slice: Option<String>,
+    /// The slice bar while it is open (its text), and the text of the slice in effect.
+    pub slice_bar: Option<String>,
+    pub slice_text: String,
+    /// The bar's text of a slice the worker is making.
+    pub slice_pending: Option<String>,
     pub keymap: Keymap,
     pub eda: Slot<Arc<Eda>>,
     pub trends: Slot<Arc<Trends>>,
@@ -130,6 +139,10 @@ impl App {
             pane: Pane::Overview,
             dataset: dataset.to_string(),
             slice: None,
+            base_slice: None,
+            slice_bar: None,
+            slice_text: String::new(),
+            slice_pending: None,
             keymap,
             eda: Slot::Waiting,
             trends: Slot::Waiting,
@@ -179,7 +192,8 @@ impl App {
     /// A text field has focus: typed characters go into it.
     pub fn typing(&self) -> bool {
         !self.help
-            && ((self.pane == Pane::Eda && self.eda_view.editing)
+            && (self.slice_bar.is_some()
+                || (self.pane == Pane::Eda && self.eda_view.editing)
                 || (self.pane == Pane::Lookup && self.lookup.editing))
     }
 
@@ -327,6 +341,9 @@ impl App {
             return vec![];
         }
         self.status = None;
+        if self.slice_bar.is_some() {
+            return self.slice_command(c);
+        }
         match c {
             Command::Quit => {
                 self.quit = true;
@@ -349,6 +366,8 @@ impl App {
                     }
                 };
             }
+            Command::Slice => self.open_slice_bar(),
+            Command::ClearSlice => return self.clear_slice(),
             Command::Copy => return self.copy_selected(),
             Command::CopyTable => return self.copy_table(),
             Command::Search => match self.pane {

@@ -39,7 +39,10 @@ const EVERYWHERE: &[Entry] = &[
 
 fn pane_entries(pane: Pane) -> &'static [Entry] {
     match pane {
-        Pane::Overview => &[],
+        Pane::Overview => &[
+            (&[C::Slice], "slice every pane: region=…, category=…, product=…, from=…, to=…"),
+            (&[C::ClearSlice], "back to the whole data"),
+        ],
         Pane::Eda => &[
             (&[C::Up, C::Down], "choose a table / move down the rows"),
             (&[C::Left, C::Right], "move the column cursor"),

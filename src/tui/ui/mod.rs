@@ -126,10 +126,11 @@ fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let room = (area.width as usize).saturating_sub(used + 1);
-    spans.push(Span::styled(
-        format!(" {}", fit(&app.dataset, room)),
-        theme.accent,
-    ));
+    let name = match &app.slice {
+        Some(s) => format!("[{s}] {}", app.dataset),
+        None => app.dataset.clone(),
+    };
+    spans.push(Span::styled(format!(" {}", fit(&name, room)), theme.accent));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -140,6 +141,7 @@ fn hints(pane: Pane) -> &'static [(&'static [Command], &'static str)] {
     match pane {
         Pane::Overview => &[
             (&[C::NextPane], "panes"),
+            (&[C::Slice, C::ClearSlice], "slice/whole"),
             (&[C::Help], "help"),
             (&[C::Quit], "quit"),
         ],
@@ -206,7 +208,13 @@ fn hint_line(app: &App) -> String {
 }
 
 fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let text = if let Some(s) = &app.status {
+    let text = if let Some(bar) = &app.slice_bar {
+        let hint = "  e.g. region=Europe, category=Books, from=2023-01-01, to=2023-06-30 · Enter applies, empty clears, Esc cancels";
+        Span::styled(
+            fit(&format!("slice: {bar}_{hint}"), area.width as usize),
+            theme.warn,
+        )
+    } else if let Some(s) = &app.status {
         Span::styled(clean(s), theme.good)
     } else {
         Span::styled(fit(&hint_line(app), area.width as usize), theme.muted)

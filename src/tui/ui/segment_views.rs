@@ -206,12 +206,11 @@ fn silhouette_rows(
     height: usize,
     total: usize,
 ) -> Vec<(usize, String, f64)> {
-    let shown = segments.iter().filter(|s| !s.values.is_empty()).count();
-    let spare = height.saturating_sub(shown);
+    let shown: Vec<&SegmentSilhouette> =
+        segments.iter().filter(|s| !s.values.is_empty()).collect();
+    let rows = rows_by_size(&shown, height, total);
     let mut out = Vec::new();
-    for s in segments.iter().filter(|s| !s.values.is_empty()) {
-        let extra = s.values.len() * spare / total.max(1);
-        let n = (1 + extra).min(s.values.len());
+    for (s, &n) in shown.iter().zip(&rows) {
         for i in 0..n {
             let a = i * s.values.len() / n;
             let b = ((i + 1) * s.values.len() / n).max(a + 1);
@@ -230,6 +229,31 @@ fn silhouette_rows(
         }
     }
     out
+}
+
+/// Screen rows per segment: one each, the rest shared by size (largest remainders first), never
+/// more than a segment has customers.
+fn rows_by_size(segments: &[&SegmentSilhouette], height: usize, total: usize) -> Vec<usize> {
+    let spare = height.saturating_sub(segments.len());
+    let exact: Vec<f64> = segments
+        .iter()
+        .map(|s| (s.values.len() * spare) as f64 / total.max(1) as f64)
+        .collect();
+    let mut rows: Vec<usize> = exact.iter().map(|e| 1 + e.floor() as usize).collect();
+    let mut left = spare.saturating_sub(rows.iter().map(|r| r - 1).sum());
+    let mut order: Vec<usize> = (0..segments.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        rows[i] += 1;
+        left -= 1;
+    }
+    rows.iter()
+        .zip(segments)
+        .map(|(&r, s)| r.min(s.values.len()))
+        .collect()
 }
 
 /// A bar for a value in [-1, 1]: the axis a quarter of the way in, negatives to its left.
