@@ -84,6 +84,31 @@ fn frames(c: &mut Criterion) {
             b.iter(|| term.draw(|f| ui::draw(f, &app, &theme)).map(|_| ()))
         });
     }
+    // The views #16 added, each drawn from state the worker prepared.
+    let views: [(&str, &[char]); 4] = [
+        ("segments scatter", &['4', 'v']),
+        ("segments silhouette", &['4', 'v', 'v']),
+        ("segments compare", &['4', 'x']),
+        ("eda drilled region", &['2']),
+    ];
+    for (name, keys) in views {
+        let mut app = tui_common::loaded();
+        for &k in keys {
+            let fx = app.update(tui_common::key(k));
+            tui_common::settle(&mut app, fx);
+        }
+        if name == "eda drilled region" {
+            use crossterm::event::KeyCode;
+            for k in [KeyCode::Down, KeyCode::Enter, KeyCode::Enter] {
+                let fx = app.update(tui_common::code(k));
+                tui_common::settle(&mut app, fx);
+            }
+        }
+        let mut term = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
+        g.bench_function(name, |b| {
+            b.iter(|| term.draw(|f| ui::draw(f, &app, &theme)).map(|_| ()))
+        });
+    }
     g.finish();
 }
 

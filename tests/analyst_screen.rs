@@ -562,9 +562,15 @@ fn the_slice_bar_asks_for_filters_and_refuses_what_it_cannot_read() {
     press(&mut app, &[key('3')]);
     let next = app.sliced(Some(f.describe()));
     assert_eq!(next.pane, Pane::Trends);
-    assert_eq!(next.slice.as_deref(), Some("region=Europe, from 2023-03-01"));
+    assert_eq!(
+        next.slice.as_deref(),
+        Some("region=Europe, from 2023-03-01")
+    );
     assert!(next.eda.ready().is_none(), "every pane recomputes");
-    assert_eq!(next.slice_text, "region=Europe, from=2023-03-01", "F edits the slice in effect");
+    assert_eq!(
+        next.slice_text, "region=Europe, from=2023-03-01",
+        "F edits the slice in effect"
+    );
     // Text it cannot read is said, and nothing is asked.
     press(&mut app, &[key('F')]);
     typed(&mut app, "from=yesterday");

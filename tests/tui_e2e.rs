@@ -455,7 +455,10 @@ fn the_slice_bar_narrows_every_pane_and_x_widens_it_again() {
     t.keys(&["Enter"]);
     let sliced = t.wait_for("slice                region=Asia");
     t.wait_for("customers            375");
-    assert!(sliced.contains("[region=A"), "the tab line names the slice:\n{sliced}");
+    assert!(
+        sliced.contains("[region=A"),
+        "the tab line names the slice:\n{sliced}"
+    );
     t.keys(&["4"]);
     t.wait_for("K=4 kmeans:");
     t.keys(&["1", "X"]);

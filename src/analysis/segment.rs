@@ -956,6 +956,46 @@ fn log_det_spd(m: &[Vec<f64>]) -> f64 {
     logdet
 }
 
+/// Every customer as one profile, to compare a segment with (the TUI's compare view): each
+/// mean weighted by segment size, which is the mean over everyone since the means are per
+/// customer; no medians or distinctive features.
+pub fn everyone(profiles: &[Profile]) -> Profile {
+    let n: usize = profiles.iter().map(|p| p.size).sum();
+    let mean = profiles
+        .first()
+        .map(|p| {
+            p.mean
+                .iter()
+                .map(|(name, _)| {
+                    let sum: f64 = profiles
+                        .iter()
+                        .filter_map(|q| {
+                            let v = q.mean.iter().find(|(m, _)| m == name)?.1;
+                            Some(v * q.size as f64)
+                        })
+                        .sum();
+                    (name.clone(), sum / n.max(1) as f64)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Profile {
+        id: 0,
+        persona: "everyone".into(),
+        rule: String::new(),
+        fixed: false,
+        size: n,
+        share: 1.0,
+        revenue: profiles.iter().map(|p| p.revenue).sum(),
+        revenue_share: 1.0,
+        mean,
+        median: vec![],
+        distinctive: vec![],
+        top_category: None,
+        top_region: None,
+    }
+}
+
 /// The profile of every segment as a [`Table`] (segment_summary.csv): mean and median of every
 /// shown feature.
 pub fn profile_table(s: &Segmentation) -> super::Table {

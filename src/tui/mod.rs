@@ -84,11 +84,7 @@ fn copy_to_clipboard(text: &str) -> std::io::Result<()> {
 
 /// A sender for worker `generation`: its results reach the app only while it is the newest
 /// worker (a slice replaces the worker; the old one's late results are dropped here).
-fn worker_channel(
-    tx: &Sender<Action>,
-    newest: &Arc<AtomicU64>,
-    generation: u64,
-) -> Sender<Action> {
+fn worker_channel(tx: &Sender<Action>, newest: &Arc<AtomicU64>, generation: u64) -> Sender<Action> {
     let (wtx, wrx) = channel::<Action>();
     let (tx, newest) = (tx.clone(), newest.clone());
     std::thread::spawn(move || {

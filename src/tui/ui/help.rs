@@ -40,7 +40,10 @@ const EVERYWHERE: &[Entry] = &[
 fn pane_entries(pane: Pane) -> &'static [Entry] {
     match pane {
         Pane::Overview => &[
-            (&[C::Slice], "slice every pane: region=…, category=…, product=…, from=…, to=…"),
+            (
+                &[C::Slice],
+                "slice every pane: region=…, category=…, product=…, from=…, to=…",
+            ),
             (&[C::ClearSlice], "back to the whole data"),
         ],
         Pane::Eda => &[

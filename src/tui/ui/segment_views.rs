@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{block, fit, note, ready};
 use crate::analysis::projection::{Projection, SegmentSilhouette, SegmentViews};
-use crate::analysis::segment::Profile;
+use crate::analysis::segment;
 use crate::humanize;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -206,8 +206,7 @@ fn silhouette_rows(
     height: usize,
     total: usize,
 ) -> Vec<(usize, String, f64)> {
-    let shown: Vec<&SegmentSilhouette> =
-        segments.iter().filter(|s| !s.values.is_empty()).collect();
+    let shown: Vec<&SegmentSilhouette> = segments.iter().filter(|s| !s.values.is_empty()).collect();
     let rows = rows_by_size(&shown, height, total);
     let mut out = Vec::new();
     for (s, &n) in shown.iter().zip(&rows) {
@@ -287,7 +286,7 @@ pub fn compare(f: &mut Frame, area: Rect, app: &App, a: usize, theme: &Theme) {
     let profiles = &r.seg.profiles;
     let Some(pa) = profiles.get(a) else { return };
     let b = app.seg.row.min(profiles.len().saturating_sub(1));
-    let everyone = everyone(profiles);
+    let everyone = segment::everyone(profiles);
     let (pb, b_name) = if b == a {
         (&everyone, "everyone".to_string())
     } else {
@@ -351,44 +350,5 @@ fn ratio(x: f64, y: f64) -> String {
         "–".to_string()
     } else {
         format!("{:.2}×", x / y)
-    }
-}
-
-/// Every customer as one profile: each mean weighted by segment size (the means are per
-/// customer, so this is the mean over everyone).
-fn everyone(profiles: &[Profile]) -> Profile {
-    let n: usize = profiles.iter().map(|p| p.size).sum();
-    let mean = profiles
-        .first()
-        .map(|p| {
-            p.mean
-                .iter()
-                .map(|(name, _)| {
-                    let sum: f64 = profiles
-                        .iter()
-                        .filter_map(|q| {
-                            let v = q.mean.iter().find(|(m, _)| m == name)?.1;
-                            Some(v * q.size as f64)
-                        })
-                        .sum();
-                    (name.clone(), sum / n.max(1) as f64)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    Profile {
-        id: 0,
-        persona: "everyone".into(),
-        rule: String::new(),
-        fixed: false,
-        size: n,
-        share: 1.0,
-        revenue: profiles.iter().map(|p| p.revenue).sum(),
-        revenue_share: 1.0,
-        mean,
-        median: vec![],
-        distinctive: vec![],
-        top_category: None,
-        top_region: None,
     }
 }
