@@ -29,6 +29,10 @@ pub struct Cli {
     /// Config file (theme and key bindings); default ~/.config/segscope/config.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Mouse support in the app (wheel scrolls, clicks pick a pane or an EDA table); off by
+    /// default so the terminal's text selection keeps working (or `mouse = true` in the config).
+    #[arg(long)]
+    pub mouse: bool,
 }
 
 /// How to read a dataset.
@@ -287,6 +291,10 @@ pub struct EdaArgs {
     /// Print only these tables (by name, e.g. monthly). Repeatable.
     #[arg(long = "table", value_name = "NAME")]
     pub tables: Vec<String>,
+    /// Rows of each ranked table (top products, category pairs) the text output shows
+    /// (default 10; CSV and JSON have every row).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -207,7 +207,8 @@ fn run_eda(args: &EdaArgs, load_args: &LoadArgs) -> Result<()> {
     if args.format == Format::Csv && result.tables.len() == 1 {
         report::write_csv_table(&mut out, &result.tables[0])?;
     } else {
-        report::write_eda(&mut out, &result, args.format)?;
+        let top = args.top.unwrap_or(eda::TEXT_TOP);
+        report::write_eda(&mut out, &result, args.format, top)?;
     }
     out.flush()?;
     Ok(())
@@ -223,7 +224,8 @@ fn run_tui(cli: &Cli) -> Result<()> {
         theme: cli.theme.clone(),
         config: cli.config.clone(),
     };
-    let (config, theme) = tui::prepare(&opts)?;
+    let (mut config, theme) = tui::prepare(&opts)?;
+    config.mouse |= cli.mouse;
     let source = segscope::data::DataSource::from_arg(cli.data.as_deref());
     let opts = commands::load_options(&cli.load)?;
     // The header names the filter, so a sliced screen never passes for the whole data.

@@ -169,15 +169,30 @@ pub fn write_csv_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Writes a whole EDA result in the chosen format.
-pub fn write_eda(out: &mut dyn Write, eda: &Eda, format: Format) -> Result<()> {
+/// Writes a whole EDA result in the chosen format; text shows the first `top` rows of each
+/// ranked table and says how many more there are (CSV and JSON have them all).
+pub fn write_eda(out: &mut dyn Write, eda: &Eda, format: Format, top: usize) -> Result<()> {
     match format {
         Format::Json => {
             writeln!(out, "{}", json_safe(&serde_json::to_string_pretty(eda)?))?;
         }
         Format::Text => {
             for t in &eda.tables {
-                write_text_table(out, t)?;
+                let ranked = crate::analysis::eda::RANKED.contains(&t.name.as_str());
+                if ranked && t.rows.len() > top {
+                    let first = Table {
+                        rows: t.rows[..top].to_vec(),
+                        ..t.clone()
+                    };
+                    write_text_table(out, &first)?;
+                    writeln!(
+                        out,
+                        "… {} more rows: --top N shows more; --format csv or json has them all\n",
+                        t.rows.len() - top
+                    )?;
+                } else {
+                    write_text_table(out, t)?;
+                }
             }
             if !eda.skipped.is_empty() {
                 writeln!(out, "== Skipped ==")?;

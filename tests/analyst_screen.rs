@@ -580,3 +580,69 @@ fn the_slice_bar_asks_for_filters_and_refuses_what_it_cannot_read() {
     assert!(app.update(key('X')).is_empty());
     assert!(app.status.as_deref().unwrap().contains("no slice"));
 }
+
+#[test]
+fn the_mouse_wheel_scrolls_and_a_click_picks_a_pane_or_a_table() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use segscope::tui::action::Action;
+    let at = |kind, column, row| {
+        Action::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut app = loaded();
+    // " 1 Overview  2 EDA  3 Trends …": column 15 is on "2 EDA".
+    app.update(at(MouseEventKind::Down(MouseButton::Left), 15, 0));
+    assert_eq!(app.pane, Pane::Eda);
+    app.update(at(MouseEventKind::Down(MouseButton::Left), 5, 4));
+    assert_eq!(app.eda_view.table, 2, "the third table in the list");
+    app.update(at(MouseEventKind::ScrollDown, 40, 10));
+    assert_eq!(app.eda_view.table, 3, "the wheel moves like Down");
+    assert_eq!(segscope::tui::app::pane_at(200), None);
+}
+
+#[test]
+fn everyone_is_the_mean_over_all_customers() {
+    let app = loaded();
+    let seg = &app.seg.result.as_ref().unwrap().seg;
+    let all = segscope::analysis::segment::everyone(&seg.profiles);
+    let f = &app.features.ready().unwrap().features;
+    let j = f.column("monetary").unwrap();
+    let mean = f.raw.column(j).sum() / f.raw.nrows() as f64;
+    let got = all.mean.iter().find(|(n, _)| n == "monetary").unwrap().1;
+    assert!(approx(got, mean, 1e-6), "{got} vs {mean}");
+    assert_eq!(all.size, f.raw.nrows());
+}
+
+#[test]
+fn scrolling_right_keeps_the_key_column_and_ranked_tables_hold_every_row() {
+    let mut app = loaded();
+    press(&mut app, &[key('2')]);
+    let at = app
+        .eda
+        .ready()
+        .unwrap()
+        .tables
+        .iter()
+        .position(|t| t.name == "top_products_by_revenue")
+        .unwrap();
+    app.eda_view.table = at;
+    press(&mut app, &[code(KeyCode::Enter)]);
+    let (t, rows) = app.eda_rows().unwrap();
+    assert_eq!(rows.len(), 200, "every product of the sample, not a top 10");
+    let Value::Text(first) = &t.rows[rows[0]][1] else { panic!() };
+    let (first, columns) = (first.clone(), t.columns.clone());
+    for _ in 0..columns.len() {
+        press(&mut app, &[code(KeyCode::Right)]);
+    }
+    let screen = render(&app, 80, 24);
+    let last = columns.last().unwrap();
+    assert!(screen.contains(&first[..12.min(first.len())]), "the product stays:\n{screen}");
+    assert!(screen.contains(&last[..8.min(last.len())]), "the last column shows:\n{screen}");
+    // Text output shows ten and says how many more.
+    let text = stdout(&run(&["eda", "--table", "top_products_by_revenue", "--top", "3"]));
+    assert!(text.contains("… 197 more rows"), "{text}");
+}

@@ -13,6 +13,17 @@ use super::table::{Skipped, Table, Value};
 use crate::data::Dataset;
 use crate::data::frame::{UNKNOWN, counts, nums, scalar, texts};
 
+/// The ranked tables: they hold every product (or category pair), in rank order; the TUI
+/// scrolls through all of them, the text output shows the first [`TEXT_TOP`] (or `--top`).
+pub const RANKED: &[&str] = &[
+    "top_products_by_revenue",
+    "top_products_by_quantity",
+    "category_pairs",
+];
+
+/// Rows of a ranked table the text output shows by default.
+pub const TEXT_TOP: usize = 10;
+
 /// All EDA tables for a dataset, plus the ones skipped and why.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Eda {
@@ -589,7 +600,7 @@ fn category_share_by_region(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> 
     Ok(t)
 }
 
-/// Top 10 products by revenue and by quantity. Products are keyed by name where names exist
+/// Every product ranked by revenue and by quantity (text output shows the top [`TEXT_TOP`]). Products are keyed by name where names exist
 /// (an analyst's "product"; several SKUs may share one), the `skus` column says how many.
 fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     let _t = crate::timing::phase("eda: top_products");
@@ -605,13 +616,13 @@ fn top_products(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     Ok(vec![
         totals.top(
             "top_products_by_revenue",
-            "Top 10 products by revenue, net of returns",
+            "Top products by revenue, net of returns",
             &columns,
             false,
         ),
         totals.top(
             "top_products_by_quantity",
-            "Top 10 products by quantity, net of returns",
+            "Top products by quantity, net of returns",
             &columns,
             true,
         ),
@@ -728,7 +739,7 @@ impl ProductTotals {
         columns
     }
 
-    /// The top 10 by revenue (quantity breaking ties), or by quantity with `by_qty`; then by
+    /// Every product ranked by revenue (quantity breaking ties), or by quantity with `by_qty`; then by
     /// name.
     fn top(&self, name: &str, title: &str, columns: &[&str], by_qty: bool) -> Table {
         let (names, revenue, qty) = (&self.names, &self.revenue, &self.qty);
@@ -744,7 +755,7 @@ impl ProductTotals {
                 .then(names[a].cmp(&names[b]))
         });
         let mut t = Table::new(name, title, columns);
-        for (rank, &i) in idx.iter().take(10).enumerate() {
+        for (rank, &i) in idx.iter().enumerate() {
             let mut row = vec![Value::count(rank + 1), Value::text(&names[i])];
             if let Some(s) = &self.skus {
                 row.push(Value::Int(s[i] as i64));
@@ -1461,7 +1472,7 @@ fn category_pairs(ds: &Dataset, keys: Option<&Keys>) -> Result<Table> {
             "share_of_customers",
         ],
     );
-    for i in idx.into_iter().take(10) {
+    for i in idx {
         t.push(vec![
             Value::text(&a[i]),
             Value::text(&b[i]),

@@ -102,6 +102,8 @@ pub enum Action {
     /// Backspace in a text field.
     DeleteChar,
     Resize(u16, u16),
+    /// A mouse event (only with `mouse = true` in the config).
+    Mouse(crossterm::event::MouseEvent),
     /// The dataset finished loading in the background.
     Loaded(Arc<crate::data::LoadReport>),
     DrillReady {

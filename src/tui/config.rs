@@ -14,6 +14,10 @@ use crate::bail_input;
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     theme: Option<String>,
+    /// Mouse support (wheel scrolls, clicks pick a pane or a table); off by default so the
+    /// terminal's own text selection keeps working.
+    #[serde(default)]
+    mouse: bool,
     #[serde(default)]
     keys: BTreeMap<String, Vec<String>>,
 }
@@ -22,6 +26,7 @@ struct ConfigFile {
 #[derive(Debug, Default)]
 pub struct Config {
     pub theme: Option<String>,
+    pub mouse: bool,
     pub keymap: Keymap,
     /// The file read, if any.
     pub path: Option<PathBuf>,
@@ -56,6 +61,7 @@ pub fn parse(source: &str, text: &str) -> Result<Config> {
     };
     Ok(Config {
         theme: file.theme,
+        mouse: file.mouse,
         keymap,
         path: None,
     })

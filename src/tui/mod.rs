@@ -122,6 +122,7 @@ fn spawn_input(tx: Sender<Action>) {
             let action = match ev {
                 Event::Key(k) => Action::Key(k),
                 Event::Resize(w, h) => Action::Resize(w, h),
+                Event::Mouse(m) => Action::Mouse(m),
                 _ => continue,
             };
             if tx.send(action).is_err() {
@@ -159,6 +160,9 @@ fn spawn_signals(tx: Sender<Action>) -> Result<()> {
 /// the shell continues it, takes the terminal again. SIGSTOP cannot be caught, so the stop
 /// itself is certain.
 fn suspend(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
+    if MOUSE_ON.load(Ordering::Relaxed) {
+        crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture)?;
+    }
     ratatui::restore();
     signal_hook::low_level::raise(signal_hook::consts::SIGSTOP)?;
     resume(terminal)
@@ -176,6 +180,9 @@ fn resume(terminal: &mut ratatui::DefaultTerminal) -> Result<()> {
         Clear(ClearType::All),
         crossterm::cursor::Hide
     )?;
+    if MOUSE_ON.load(Ordering::Relaxed) {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
     Ok(())
 }
@@ -186,11 +193,17 @@ fn is_suspend_key(a: &Action) -> bool {
     matches!(a, Action::Key(k) if k.code == KeyCode::Char('z') && k.modifiers.contains(KeyModifiers::CONTROL))
 }
 
+/// Mouse reporting is on: every way out turns it off again.
+static MOUSE_ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// After ratatui's hook has restored the terminal and printed the panic, the process ends
 /// (exit 101): a panic on a worker thread must not leave the app running in cooked mode.
 fn end_on_panic() {
     let restore_and_print = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if MOUSE_ON.load(Ordering::Relaxed) {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         restore_and_print(info);
         std::process::exit(101);
     }));
@@ -281,21 +294,73 @@ pub fn run(
 ) -> Result<()> {
     let (tx, rx) = channel::<Action>();
     spawn_signals(tx.clone())?;
-    let newest = Arc::new(AtomicU64::new(0));
-    let mut worker = worker::Worker::start(start, worker_channel(&tx, &newest, 0));
-    // The slice bar always slices the data the app opened with.
-    let base = worker.dataset();
     let mut app = App::new(name, config.keymap);
     app.base_slice = slice.clone();
     app.slice = slice;
+    let mut session = Session::start(start, tx, app);
     crate::guard::save_terminal();
     let mut terminal = ratatui::try_init()?;
     end_on_panic();
-    let result = (|| -> Result<()> {
+    let mouse = config.mouse;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+        MOUSE_ON.store(true, Ordering::Relaxed);
+    }
+    let result = session.event_loop(&mut terminal, &rx, &theme);
+    if mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
+    ratatui::restore();
+    if crate::timing::enabled() {
+        crate::timing::log(&format!(
+            "tui peak RSS: {} MB",
+            crate::timing::peak_rss_mb()
+        ));
+    }
+    result?;
+    match session.app.fatal {
+        Some((message, true)) => Err(crate::error::input(message)),
+        Some((message, false)) => Err(anyhow::anyhow!(message)),
+        None => Ok(()),
+    }
+}
+
+/// The running app and the worker computing for it; a slice replaces both.
+struct Session {
+    app: App,
+    worker: worker::Worker,
+    tx: Sender<Action>,
+    /// The newest worker's generation: older workers' results are dropped.
+    newest: Arc<AtomicU64>,
+    /// The data the app opened with, which the slice bar slices.
+    base: Arc<OnceLock<Dataset>>,
+}
+
+impl Session {
+    fn start(start: worker::Start, tx: Sender<Action>, app: App) -> Session {
+        let newest = Arc::new(AtomicU64::new(0));
+        let worker = worker::Worker::start(start, worker_channel(&tx, &newest, 0));
+        let base = worker.dataset();
+        Session {
+            app,
+            worker,
+            tx,
+            newest,
+            base,
+        }
+    }
+
+    /// Draws on change until the user quits or the channel closes.
+    fn event_loop(
+        &mut self,
+        terminal: &mut ratatui::DefaultTerminal,
+        rx: &std::sync::mpsc::Receiver<Action>,
+        theme: &Theme,
+    ) -> Result<()> {
         let size = terminal.size()?;
-        app.size = (size.width, size.height);
-        spawn_input(tx.clone());
-        terminal.draw(|f| ui::draw(f, &app, &theme))?;
+        self.app.size = (size.width, size.height);
+        spawn_input(self.tx.clone());
+        terminal.draw(|f| ui::draw(f, &self.app, theme))?;
         crate::timing::event("tui first frame");
         // Test-only: with SEGSCOPE_TEST_PANIC set, Shift-P panics, to prove a crash restores
         // the terminal (tests/tui_e2e.rs).
@@ -308,77 +373,75 @@ pub fn run(
             {
                 panic!("panic provoked by SEGSCOPE_TEST_PANIC");
             }
-            match &action {
-                a if is_suspend_key(a) || matches!(a, Action::Suspend) => {
-                    suspend(&mut terminal)?;
-                    terminal.draw(|f| ui::draw(f, &app, &theme))?;
-                    continue;
-                }
-                Action::Resume => {
-                    resume(&mut terminal)?;
-                    terminal.draw(|f| ui::draw(f, &app, &theme))?;
-                    continue;
-                }
-                Action::SliceMade {
-                    result,
-                    description,
-                } => {
-                    match result {
-                        Ok(ds) => {
-                            let generation = newest.fetch_add(1, Ordering::Relaxed) + 1;
-                            let ds = Box::new(Dataset::clone(&ds.0));
-                            let out = worker_channel(&tx, &newest, generation);
-                            worker = worker::Worker::start(worker::Start::Loaded(ds), out);
-                            app = app.sliced(description.clone());
-                        }
-                        Err(e) => app.slice_failed(e.clone()),
-                    }
-                    terminal.draw(|f| ui::draw(f, &app, &theme))?;
-                    continue;
-                }
-                _ => {}
+            if self.outside_the_app(&action, terminal)? {
+                terminal.draw(|f| ui::draw(f, &self.app, theme))?;
+                continue;
             }
-            let before = app.redraw_key();
-            let effects = app.update(action);
-            for e in effects {
-                match e {
-                    Effect::Quit => return Ok(()),
-                    Effect::ExportCsv(t) => {
-                        let r = export(&t);
-                        app.update(Action::Exported(r));
-                    }
-                    Effect::Slice(filters) => make_slice(base.clone(), filters, tx.clone()),
-                    Effect::Copy { text, what } => {
-                        let r = copy_to_clipboard(&text).map(|()| what);
-                        app.update(Action::Copied(r.map_err(|e| e.to_string())));
-                    }
-                    other => {
-                        probes.asked(&other);
-                        worker.submit(other)
-                    }
-                }
-            }
-            if app.quit {
+            let before = self.app.redraw_key();
+            let effects = self.app.update(action);
+            if self.apply(effects, &mut probes) {
                 return Ok(());
             }
-            if app.redraw_key() != before {
-                terminal.draw(|f| ui::draw(f, &app, &theme))?;
+            if self.app.redraw_key() != before {
+                terminal.draw(|f| ui::draw(f, &self.app, theme))?;
                 probes.drawn();
             }
         }
         Ok(())
-    })();
-    ratatui::restore();
-    if crate::timing::enabled() {
-        crate::timing::log(&format!(
-            "tui peak RSS: {} MB",
-            crate::timing::peak_rss_mb()
-        ));
     }
-    result?;
-    match app.fatal {
-        Some((message, true)) => Err(crate::error::input(message)),
-        Some((message, false)) => Err(anyhow::anyhow!(message)),
-        None => Ok(()),
+
+    /// Suspend, resume and a new slice: handled here, not by the app; true when handled (the
+    /// screen is then drawn afresh).
+    fn outside_the_app(
+        &mut self,
+        action: &Action,
+        terminal: &mut ratatui::DefaultTerminal,
+    ) -> Result<bool> {
+        match action {
+            a if is_suspend_key(a) || matches!(a, Action::Suspend) => suspend(terminal)?,
+            Action::Resume => resume(terminal)?,
+            Action::SliceMade {
+                result,
+                description,
+            } => match result {
+                Ok(ds) => self.replace_worker(Dataset::clone(&ds.0), description.clone()),
+                Err(e) => self.app.slice_failed(e.clone()),
+            },
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The slice's own worker and a fresh app for it; the old worker's late results are
+    /// dropped by generation.
+    fn replace_worker(&mut self, ds: Dataset, description: Option<String>) {
+        let generation = self.newest.fetch_add(1, Ordering::Relaxed) + 1;
+        let out = worker_channel(&self.tx, &self.newest, generation);
+        self.worker = worker::Worker::start(worker::Start::Loaded(Box::new(ds)), out);
+        self.app = self.app.sliced(description);
+    }
+
+    /// Runs what the app asked for: files, the clipboard and slices here, the rest on the
+    /// worker. True when the app quits.
+    fn apply(&mut self, effects: Vec<Effect>, probes: &mut Probes) -> bool {
+        for e in effects {
+            match e {
+                Effect::Quit => return true,
+                Effect::ExportCsv(t) => {
+                    let r = export(&t);
+                    self.app.update(Action::Exported(r));
+                }
+                Effect::Slice(filters) => make_slice(self.base.clone(), filters, self.tx.clone()),
+                Effect::Copy { text, what } => {
+                    let r = copy_to_clipboard(&text).map(|()| what);
+                    self.app.update(Action::Copied(r.map_err(|e| e.to_string())));
+                }
+                other => {
+                    probes.asked(&other);
+                    self.worker.submit(other)
+                }
+            }
+        }
+        self.app.quit
     }
 }

@@ -94,7 +94,7 @@ g = lines.groupby("ProductName").agg(
     skus=("ProductID", "nunique"), category=("Category", "first")).reset_index()
 for name, key, second in [("top_products_by_revenue", "revenue", "quantity"),
                           ("top_products_by_quantity", "quantity", "revenue")]:
-    s = g.sort_values([key, second, "ProductName"], ascending=[False, False, True]).head(10)
+    s = g.sort_values([key, second, "ProductName"], ascending=[False, False, True])
     table(name, ["rank", "product", "skus", "category", "revenue", "quantity", "transactions"],
           [[i + 1, r.ProductName, int(r.skus), r.category, r.revenue, float(r.quantity), int(r.transactions)]
            for i, r in enumerate(s.itertuples())], ["revenue"])
@@ -175,7 +175,7 @@ cc = lines[["CustomerID", "Category"]].dropna().drop_duplicates()
 pairs = cc.merge(cc, on="CustomerID")
 pairs = pairs[pairs["Category_x"] < pairs["Category_y"]]
 pc = pairs.groupby(["Category_x", "Category_y"]).size().reset_index(name="n")
-pc = pc.sort_values(["n", "Category_x", "Category_y"], ascending=[False, True, True]).head(10)
+pc = pc.sort_values(["n", "Category_x", "Category_y"], ascending=[False, True, True])
 buyers = lines["CustomerID"].nunique()
 table("category_pairs", ["category_a", "category_b", "customers", "share_of_customers"],
       [[r.Category_x, r.Category_y, int(r.n), r.n / buyers] for r in pc.itertuples()])

@@ -249,6 +249,7 @@ impl App {
                 self.size = (w, h);
                 vec![]
             }
+            Action::Mouse(m) => self.mouse(m),
             Action::Suspend | Action::Resume => vec![],
             Action::Exported(r) => {
                 self.status = Some(match r {
@@ -385,6 +386,35 @@ impl App {
         vec![]
     }
 
+    /// The wheel scrolls like Up/Down; a click on the tab line picks that pane, a click in the
+    /// EDA pane's table list picks that table.
+    fn mouse(&mut self, m: crossterm::event::MouseEvent) -> Vec<Effect> {
+        use crossterm::event::{MouseButton, MouseEventKind};
+        match m.kind {
+            MouseEventKind::ScrollUp => self.command(Command::Up),
+            MouseEventKind::ScrollDown => self.command(Command::Down),
+            MouseEventKind::Down(MouseButton::Left) if m.row == 0 => {
+                if let Some(p) = pane_at(m.column) {
+                    self.pane = p;
+                }
+                vec![]
+            }
+            MouseEventKind::Down(MouseButton::Left)
+                if self.pane == Pane::Eda && m.column < 26 && m.row >= 2 =>
+            {
+                let n = self.eda_shown().ready().map_or(0, |e| e.tables.len());
+                let i = usize::from(m.row - 2);
+                if i < n {
+                    self.eda_view.table = i;
+                    self.eda_view.in_list = true;
+                    (self.eda_view.row, self.eda_view.col, self.eda_view.sort) = (0, 0, None);
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
     fn pane_index(&self) -> usize {
         PANES.iter().position(|p| p.0 == self.pane).unwrap_or(0)
     }
@@ -404,4 +434,17 @@ impl App {
         }
         vec![]
     }
+}
+
+/// The pane whose tab is drawn at column `x` of the tab line (" 1 Overview  2 EDA  …").
+pub fn pane_at(x: u16) -> Option<Pane> {
+    let mut start = 0u16;
+    for (i, (pane, name)) in PANES.iter().enumerate() {
+        let width = format!(" {} {name} ", i + 1).chars().count() as u16;
+        if (start..start + width).contains(&x) {
+            return Some(*pane);
+        }
+        start += width;
+    }
+    None
 }

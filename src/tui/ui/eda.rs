@@ -99,8 +99,9 @@ struct Shape {
     widths: Vec<usize>,
     numeric: Vec<bool>,
     bar_max: Vec<Option<f64>>,
-    /// The first column is a text key that stays on screen when scrolling right.
-    frozen_key: bool,
+    /// Leading columns that stay on screen when scrolling right: through the first text column
+    /// (the region; the rank and the product), when it is one of the first two.
+    frozen: usize,
 }
 
 impl Shape {
@@ -135,12 +136,15 @@ impl Shape {
                     .clamp(3, MAX_WIDTH)
             })
             .collect();
-        let frozen_key = n > 1 && !numeric[0];
+        let frozen = match numeric.iter().position(|&is_number| !is_number) {
+            Some(k) if k < 2 && k + 1 < n => k + 1,
+            _ => 0,
+        };
         Shape {
             widths,
             numeric,
             bar_max,
-            frozen_key,
+            frozen,
         }
     }
 }
@@ -153,10 +157,11 @@ fn visible_columns(shape: &Shape, cursor: usize, room: usize) -> Vec<(usize, usi
         return Vec::new();
     }
     let cursor = cursor.min(n - 1);
-    let key = shape.frozen_key && cursor > 0;
-    let key_width = if key { shape.widths[0] + 2 } else { 0 };
+    // The key columns, when the cursor has moved past them.
+    let keys = if cursor >= shape.frozen { shape.frozen } else { 0 };
+    let key_width: usize = shape.widths[..keys].iter().map(|w| w + 2).sum();
     let room_after_key = room.saturating_sub(key_width);
-    let first = if key { 1 } else { 0 };
+    let first = keys;
     let mut start = cursor.max(first);
     while start > first
         && shape.widths[start - 1..=cursor]
@@ -169,9 +174,10 @@ fn visible_columns(shape: &Shape, cursor: usize, room: usize) -> Vec<(usize, usi
     }
     let mut out = Vec::new();
     let mut used = 0;
-    if key {
-        out.push((0, shape.widths[0].min(room.saturating_sub(2))));
-        used = key_width;
+    for c in 0..keys {
+        let w = shape.widths[c].min(room.saturating_sub(used + 2));
+        out.push((c, w));
+        used += w + 2;
     }
     for c in start..n {
         let left = room.saturating_sub(used + 2);
