@@ -49,18 +49,15 @@ fn sample_lines() -> (Vec<Line>, HashMap<String, String>) {
 #[test]
 fn filters_cut_every_figure_to_the_slice_and_say_so() {
     let (lines, region) = sample_lines();
-    let want: f64 = lines
+    let slice: Vec<&Line> = lines
         .iter()
         .filter(|(c, d, _)| {
             region[c] == "Europe" && d.as_str() >= "2023-03-01" && d.as_str() <= "2023-05-31"
         })
-        .map(|l| l.2)
-        .sum();
-    let want_customers = lines
+        .collect();
+    let want: f64 = slice.iter().map(|l| l.2).sum();
+    let want_customers = slice
         .iter()
-        .filter(|(c, d, _)| {
-            region[c] == "Europe" && d.as_str() >= "2023-03-01" && d.as_str() <= "2023-05-31"
-        })
         .map(|l| &l.0)
         .collect::<std::collections::HashSet<_>>()
         .len();

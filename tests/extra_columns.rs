@@ -13,6 +13,20 @@ use serde_json::Value;
 
 const FIXTURE: &str = "tests/fixtures/extra/payments.csv";
 
+/// `segscope segment FIXTURE --k K --features FEATURES --format json`.
+fn segment_json(k: usize, features: &str) -> Value {
+    json(&[
+        "segment",
+        FIXTURE,
+        "--k",
+        &k.to_string(),
+        "--features",
+        features,
+        "--format",
+        "json",
+    ])
+}
+
 fn golden() -> Value {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/extra/expected.json");
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
@@ -59,16 +73,7 @@ fn extra_features_equal_pandas_on_the_fixture() {
 
 #[test]
 fn a_segment_on_installments_is_explained_by_them() {
-    let res = json(&[
-        "segment",
-        FIXTURE,
-        "--k",
-        "5",
-        "--features",
-        "rfm,installments_per_order",
-        "--format",
-        "json",
-    ]);
+    let res = segment_json(5, "rfm,installments_per_order");
     assert_eq!(
         res["features"],
         serde_json::json!([
@@ -125,16 +130,7 @@ fn a_segment_on_installments_is_explained_by_them() {
 
 #[test]
 fn extra_features_are_named_in_any_case_and_by_the_set_extra() {
-    let res = json(&[
-        "segment",
-        FIXTURE,
-        "--k",
-        "3",
-        "--features",
-        "rfm,Installments_Per_Order,payment_type=Credit_Card",
-        "--format",
-        "json",
-    ]);
+    let res = segment_json(3, "rfm,Installments_Per_Order,payment_type=Credit_Card");
     assert_eq!(
         res["features"],
         serde_json::json!([
@@ -145,16 +141,7 @@ fn extra_features_are_named_in_any_case_and_by_the_set_extra() {
             "payment_type=credit_card"
         ])
     );
-    let res = json(&[
-        "segment",
-        FIXTURE,
-        "--k",
-        "3",
-        "--features",
-        "extra",
-        "--format",
-        "json",
-    ]);
+    let res = segment_json(3, "extra");
     let features = res["features"].as_array().unwrap();
     assert_eq!(features.len(), 8, "{features:?}");
     // Amounts get the sign-preserving log1p, shares none.
