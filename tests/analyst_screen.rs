@@ -643,3 +643,27 @@ fn scrolling_right_keeps_the_key_column_and_ranked_tables_hold_every_row() {
     let text = stdout(&run(&["eda", "--table", "top_products_by_revenue", "--top", "3"]));
     assert!(text.contains("… 197 more rows"), "{text}");
 }
+
+#[test]
+fn a_slice_of_one_segment_keeps_exactly_its_customers() {
+    let mut app = loaded();
+    press(&mut app, &[key('F')]);
+    typed(&mut app, "segment=2");
+    let fx = app.update(code(KeyCode::Enter));
+    let [Effect::Slice(f)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let seg = &app.seg.result.as_ref().unwrap().seg;
+    let size = seg.profiles[1].size;
+    assert!(f.describe().starts_with(&format!("segment 2 {}", seg.profiles[1].persona)));
+    let slice = sample().clone().filtered(f).unwrap();
+    let features = segscope::analysis::features::customer_features(&slice).unwrap();
+    assert_eq!(features.len(), size, "the segment's customers, no one else");
+    // A segment that does not exist is said.
+    press(&mut app, &[key('F')]);
+    typed(&mut app, "segment=9");
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    assert!(app.status.as_deref().unwrap().contains("numbered 1 to"));
+    // Headless, a segment filter names where to do it.
+    refused(&["eda", "--where", "segment=2"], &["segment=2", "slice by segment in the app"]);
+}

@@ -63,6 +63,9 @@ pub struct Filters {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     pub wheres: Vec<(Dimension, String)>,
+    /// Only these customers (sorted ids), with what they are ("segment 2 Lapsed"): the TUI's
+    /// slice of one segment.
+    pub customers: Option<(String, Vec<String>)>,
 }
 
 impl Filters {
@@ -90,6 +93,9 @@ impl Filters {
                     "--where {w}: write DIMENSION=VALUE, e.g. --where region=Germany or --where category=Books"
                 );
             };
+            if dim.trim().eq_ignore_ascii_case("segment") {
+                bail_input!("--where {w}: segments depend on a fit; slice by segment in the app (F, segment=N), or list a segment's customers with segscope segment --out DIR");
+            }
             let Some(d) = Dimension::parse(dim) else {
                 bail_input!(
                     "--where {w}: {dim:?} is not a filter; filter on region (or country), category or product"
@@ -107,11 +113,12 @@ impl Filters {
             from,
             to,
             wheres: out,
+            customers: None,
         })
     }
 
     pub fn is_empty(&self) -> bool {
-        self.from.is_none() && self.to.is_none() && self.wheres.is_empty()
+        self.from.is_none() && self.to.is_none() && self.wheres.is_empty() && self.customers.is_none()
     }
 
     /// "region=Germany, 2011-01-01 to 2011-06-30" for notes and headers.
@@ -121,6 +128,9 @@ impl Filters {
             .iter()
             .map(|(d, v)| format!("{}={v}", d.name()))
             .collect();
+        if let Some((label, _)) = &self.customers {
+            parts.push(label.clone());
+        }
         match (self.from, self.to) {
             (Some(a), Some(b)) => parts.push(format!("{a} to {b}")),
             (Some(a), None) => parts.push(format!("from {a}")),
@@ -164,6 +174,13 @@ impl Dataset {
                 }
             }
         }
+        let chosen = filters.customers.as_ref().map(|(_, ids)| {
+            lit(Series::new("".into(), ids.as_slice())).implode(false)
+        });
+        if let Some(ids) = &chosen {
+            let id = col("customer_id").cast(DataType::String);
+            keep = keep.and(id.is_in(ids.clone(), false));
+        }
         let mut dated = lit(true);
         if let Some(a) = filters.from {
             dated = dated.and(col("date").cast(DataType::Int64).gt_eq(lit(micros(a))));
@@ -187,7 +204,10 @@ impl Dataset {
         }
         ds.free_purchases = free_purchases_left(&ds, dated)?;
         if let Some(list) = regions {
-            ds.customers = customers_in(ds.customers.take(), list)?;
+            ds.customers = customers_in(ds.customers.take(), "region", list)?;
+        }
+        if let Some(ids) = chosen {
+            ds.customers = customers_in(ds.customers.take(), "customer_id", ids)?;
         }
         ds.report.notes.push(format!(
             "filtered to {}: {} of {} purchase lines kept",
@@ -275,15 +295,19 @@ fn count(lines: &LazyFrame) -> Result<usize> {
         .unwrap_or(0) as usize)
 }
 
-/// The customer file's customers of the chosen regions (a region filter counts the region's
-/// customers, not everyone's), where the file has regions.
-fn customers_in(customers: Option<LazyFrame>, regions: Expr) -> Result<Option<LazyFrame>> {
+/// The customer file's customers whose `column` is one of `values` (a region filter counts the
+/// region's customers, not everyone's), where the file has that column.
+fn customers_in(
+    customers: Option<LazyFrame>,
+    column: &str,
+    values: Expr,
+) -> Result<Option<LazyFrame>> {
     let Some(c) = customers else { return Ok(None) };
-    if c.clone().collect_schema()?.get("region").is_none() {
+    if c.clone().collect_schema()?.get(column).is_none() {
         return Ok(Some(c));
     }
     Ok(Some(c.filter(
-        col("region").cast(DataType::String).is_in(regions, false),
+        col(column).cast(DataType::String).is_in(values, false),
     )))
 }
 

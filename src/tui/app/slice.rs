@@ -1,4 +1,5 @@
-//! The slice bar: `F` opens it, "region=Europe, from=2023-01-01" narrows every pane to that
+//! The slice bar: `F` opens it, "region=Europe, from=2023-01-01" (or "segment=2", the customers
+//! of a segment on screen) narrows every pane to that
 //! slice (recomputed on new worker threads), an empty bar or `X` goes back to the data the app
 //! opened with. The same filters as the headless `--where`, `--from` and `--to`.
 
@@ -47,7 +48,7 @@ impl App {
     }
 
     fn ask_slice(&mut self, text: &str) -> Vec<Effect> {
-        match parse_slice(text) {
+        match parse_slice(text).and_then(|(f, segment)| self.with_segment(f, segment)) {
             Ok(filters) => {
                 self.slice_pending = Some(text.trim().to_string());
                 self.status = Some(if filters.is_empty() {
@@ -62,6 +63,31 @@ impl App {
                 vec![]
             }
         }
+    }
+
+    /// `segment=N`: the customers of segment N of the segmentation on screen.
+    fn with_segment(&self, mut f: Filters, segment: Option<usize>) -> Result<Filters, String> {
+        let Some(n) = segment else { return Ok(f) };
+        let Some(r) = &self.seg.result else {
+            return Err("segment=…: the segments are still being computed; try again in a moment".into());
+        };
+        let Some(p) = r.seg.profiles.get(n.wrapping_sub(1)) else {
+            return Err(format!(
+                "segment={n}: segments at K = {} are numbered 1 to {}",
+                r.seg.k,
+                r.seg.profiles.len()
+            ));
+        };
+        let ids: Vec<String> = r
+            .seg
+            .labels
+            .iter()
+            .zip(&r.seg.ids)
+            .filter(|(l, _)| **l == n - 1)
+            .map(|(_, id)| id.clone())
+            .collect();
+        f.customers = Some((format!("segment {n} {} (K = {})", p.persona, r.seg.k), ids));
+        Ok(f)
     }
 
     /// A fresh app for the slice the worker made: every pane recomputes, the place on screen
@@ -86,10 +112,10 @@ impl App {
     }
 }
 
-/// "region=Europe, category=Books, from=2023-01-01, to=2023-06-30" as filters; an empty text is
-/// no filter.
-pub fn parse_slice(text: &str) -> Result<Filters, String> {
-    let (mut from, mut to, mut wheres) = (None, None, Vec::new());
+/// "region=Europe, category=Books, from=2023-01-01, to=2023-06-30, segment=2" as filters and
+/// the segment asked for; an empty text is no filter.
+pub fn parse_slice(text: &str) -> Result<(Filters, Option<usize>), String> {
+    let (mut from, mut to, mut wheres, mut segment) = (None, None, Vec::new(), None);
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let Some((key, value)) = part.split_once('=') else {
             return Err(format!(
@@ -99,9 +125,14 @@ pub fn parse_slice(text: &str) -> Result<Filters, String> {
         match key.trim().to_ascii_lowercase().as_str() {
             "from" => from = Some(value.trim().to_string()),
             "to" => to = Some(value.trim().to_string()),
+            "segment" => match value.trim().parse::<usize>() {
+                Ok(n) => segment = Some(n),
+                Err(_) => return Err(format!("{part:?}: a segment is its number, e.g. segment=2")),
+            },
             _ => wheres.push(part.to_string()),
         }
     }
-    Filters::parse(from.as_deref(), to.as_deref(), &wheres)
-        .map_err(|e| crate::error::first_line(&e))
+    let filters = Filters::parse(from.as_deref(), to.as_deref(), &wheres)
+        .map_err(|e| crate::error::first_line(&e))?;
+    Ok((filters, segment))
 }
