@@ -630,17 +630,31 @@ fn scrolling_right_keeps_the_key_column_and_ranked_tables_hold_every_row() {
     press(&mut app, &[code(KeyCode::Enter)]);
     let (t, rows) = app.eda_rows().unwrap();
     assert_eq!(rows.len(), 200, "every product of the sample, not a top 10");
-    let Value::Text(first) = &t.rows[rows[0]][1] else { panic!() };
+    let Value::Text(first) = &t.rows[rows[0]][1] else {
+        panic!()
+    };
     let (first, columns) = (first.clone(), t.columns.clone());
     for _ in 0..columns.len() {
         press(&mut app, &[code(KeyCode::Right)]);
     }
     let screen = render(&app, 80, 24);
     let last = columns.last().unwrap();
-    assert!(screen.contains(&first[..12.min(first.len())]), "the product stays:\n{screen}");
-    assert!(screen.contains(&last[..8.min(last.len())]), "the last column shows:\n{screen}");
+    assert!(
+        screen.contains(&first[..12.min(first.len())]),
+        "the product stays:\n{screen}"
+    );
+    assert!(
+        screen.contains(&last[..8.min(last.len())]),
+        "the last column shows:\n{screen}"
+    );
     // Text output shows ten and says how many more.
-    let text = stdout(&run(&["eda", "--table", "top_products_by_revenue", "--top", "3"]));
+    let text = stdout(&run(&[
+        "eda",
+        "--table",
+        "top_products_by_revenue",
+        "--top",
+        "3",
+    ]));
     assert!(text.contains("… 197 more rows"), "{text}");
 }
 
@@ -655,7 +669,10 @@ fn a_slice_of_one_segment_keeps_exactly_its_customers() {
     };
     let seg = &app.seg.result.as_ref().unwrap().seg;
     let size = seg.profiles[1].size;
-    assert!(f.describe().starts_with(&format!("segment 2 {}", seg.profiles[1].persona)));
+    assert!(
+        f.describe()
+            .starts_with(&format!("segment 2 {}", seg.profiles[1].persona))
+    );
     let slice = sample().clone().filtered(f).unwrap();
     let features = segscope::analysis::features::customer_features(&slice).unwrap();
     assert_eq!(features.len(), size, "the segment's customers, no one else");
@@ -665,5 +682,8 @@ fn a_slice_of_one_segment_keeps_exactly_its_customers() {
     assert!(app.update(code(KeyCode::Enter)).is_empty());
     assert!(app.status.as_deref().unwrap().contains("numbered 1 to"));
     // Headless, a segment filter names where to do it.
-    refused(&["eda", "--where", "segment=2"], &["segment=2", "slice by segment in the app"]);
+    refused(
+        &["eda", "--where", "segment=2"],
+        &["segment=2", "slice by segment in the app"],
+    );
 }

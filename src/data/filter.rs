@@ -94,7 +94,9 @@ impl Filters {
                 );
             };
             if dim.trim().eq_ignore_ascii_case("segment") {
-                bail_input!("--where {w}: segments depend on a fit; slice by segment in the app (F, segment=N), or list a segment's customers with segscope segment --out DIR");
+                bail_input!(
+                    "--where {w}: segments depend on a fit; slice by segment in the app (F, segment=N), or list a segment's customers with segscope segment --out DIR"
+                );
             }
             let Some(d) = Dimension::parse(dim) else {
                 bail_input!(
@@ -118,7 +120,10 @@ impl Filters {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.from.is_none() && self.to.is_none() && self.wheres.is_empty() && self.customers.is_none()
+        self.from.is_none()
+            && self.to.is_none()
+            && self.wheres.is_empty()
+            && self.customers.is_none()
     }
 
     /// "region=Germany, 2011-01-01 to 2011-06-30" for notes and headers.
@@ -174,9 +179,10 @@ impl Dataset {
                 }
             }
         }
-        let chosen = filters.customers.as_ref().map(|(_, ids)| {
-            lit(Series::new("".into(), ids.as_slice())).implode(false)
-        });
+        let chosen = filters
+            .customers
+            .as_ref()
+            .map(|(_, ids)| lit(Series::new("".into(), ids.as_slice())).implode(false));
         if let Some(ids) = &chosen {
             let id = col("customer_id").cast(DataType::String);
             keep = keep.and(id.is_in(ids.clone(), false));
@@ -239,23 +245,7 @@ impl Dataset {
                 dim.column(self)
             );
         }
-        let found = self
-            .lines
-            .clone()
-            .select([col(dim.column(self))
-                .drop_nulls()
-                .unique()
-                .cast(DataType::String)
-                .alias("v")])
-            .collect()?;
-        let mut values: Vec<String> = found
-            .column("v")?
-            .str()?
-            .iter()
-            .flatten()
-            .map(str::to_string)
-            .collect();
-        values.sort();
+        let values = self.values_of(dim)?;
         asked
             .into_iter()
             .map(|v| {
@@ -283,6 +273,30 @@ impl Dataset {
                 )
             })
             .collect()
+    }
+}
+
+impl Dataset {
+    /// The values of `dim` the lines have, sorted.
+    fn values_of(&self, dim: Dimension) -> Result<Vec<String>> {
+        let found = self
+            .lines
+            .clone()
+            .select([col(dim.column(self))
+                .drop_nulls()
+                .unique()
+                .cast(DataType::String)
+                .alias("v")])
+            .collect()?;
+        let mut values: Vec<String> = found
+            .column("v")?
+            .str()?
+            .iter()
+            .flatten()
+            .map(str::to_string)
+            .collect();
+        values.sort();
+        Ok(values)
     }
 }
 

@@ -146,42 +146,52 @@ impl App {
     }
 
     pub(super) fn eda_command(&mut self, c: Command) -> Vec<Effect> {
-        if c == Command::Enter && !self.eda_view.in_list && !self.eda_view.editing {
-            return self.drill_down();
+        if self.eda_view.in_list {
+            self.table_list_keys(c);
+            return vec![];
         }
+        match c {
+            Command::Enter if !self.eda_view.editing => return self.drill_down(),
+            Command::Back => self.eda_back(),
+            c => self.table_keys(c),
+        }
+        vec![]
+    }
+
+    /// The table list: choosing a table starts it fresh (first row, no sort or filter).
+    fn table_list_keys(&mut self, c: Command) {
         let n_tables = self.eda_shown().ready().map_or(0, |e| e.tables.len());
+        let v = &mut self.eda_view;
+        let last = n_tables.saturating_sub(1);
+        match c {
+            Command::Up => v.table = v.table.saturating_sub(1),
+            Command::Down => v.table = (v.table + 1).min(last),
+            Command::Top => v.table = 0,
+            Command::Bottom => v.table = last,
+            Command::Enter | Command::Right => v.in_list = false,
+            _ => return,
+        }
+        if v.in_list {
+            (v.row, v.col, v.sort) = (0, 0, None);
+            v.filter.clear();
+        }
+    }
+
+    /// Moving and sorting in the open table.
+    fn table_keys(&mut self, c: Command) {
         let (n_rows, n_cols) = self
             .eda_rows()
             .map_or((0, 0), |(t, r)| (r.len(), t.columns.len()));
         let page = self.page();
         let v = &mut self.eda_view;
-        if v.in_list {
-            match c {
-                Command::Up => v.table = v.table.saturating_sub(1),
-                Command::Down => v.table = (v.table + 1).min(n_tables.saturating_sub(1)),
-                Command::Top => v.table = 0,
-                Command::Bottom => v.table = n_tables.saturating_sub(1),
-                Command::Enter | Command::Right => v.in_list = false,
-                _ => {}
-            }
-            if matches!(
-                c,
-                Command::Up | Command::Down | Command::Top | Command::Bottom
-            ) {
-                v.row = 0;
-                v.col = 0;
-                v.sort = None;
-                v.filter.clear();
-            }
-            return vec![];
-        }
+        let last = n_rows.saturating_sub(1);
         match c {
             Command::Up => v.row = v.row.saturating_sub(1),
-            Command::Down => v.row = (v.row + 1).min(n_rows.saturating_sub(1)),
+            Command::Down => v.row = (v.row + 1).min(last),
             Command::PageUp => v.row = v.row.saturating_sub(page),
-            Command::PageDown => v.row = (v.row + page).min(n_rows.saturating_sub(1)),
+            Command::PageDown => v.row = (v.row + page).min(last),
             Command::Top => v.row = 0,
-            Command::Bottom => v.row = n_rows.saturating_sub(1),
+            Command::Bottom => v.row = last,
             Command::Left => v.col = v.col.saturating_sub(1),
             Command::Right => v.col = (v.col + 1).min(n_cols.saturating_sub(1)),
             Command::Sort => {
@@ -193,25 +203,28 @@ impl App {
                 v.row = 0;
             }
             Command::Enter => v.editing = false,
-            Command::Back => {
-                if v.editing {
-                    v.editing = false;
-                } else if !v.filter.is_empty() {
-                    v.filter.clear();
-                } else if let Some(d) = v.drill.pop() {
-                    let shown = v.drill.last().map_or(&self.eda, |d| &d.result);
-                    v.table = shown
-                        .ready()
-                        .and_then(|e| e.tables.iter().position(|t| t.name == d.table))
-                        .unwrap_or(0);
-                    (v.row, v.col, v.sort) = (0, 0, None);
-                } else {
-                    v.in_list = true;
-                }
-            }
             _ => {}
         }
-        vec![]
+    }
+
+    /// Back: ends the filter's editing, then clears it, then climbs out of a drill, then
+    /// returns to the table list.
+    fn eda_back(&mut self) {
+        let v = &mut self.eda_view;
+        if v.editing {
+            v.editing = false;
+        } else if !v.filter.is_empty() {
+            v.filter.clear();
+        } else if let Some(d) = v.drill.pop() {
+            let shown = v.drill.last().map_or(&self.eda, |d| &d.result);
+            v.table = shown
+                .ready()
+                .and_then(|e| e.tables.iter().position(|t| t.name == d.table))
+                .unwrap_or(0);
+            (v.row, v.col, v.sort) = (0, 0, None);
+        } else {
+            v.in_list = true;
+        }
     }
 
     pub(super) fn input(&mut self, c: Option<char>) {

@@ -69,7 +69,9 @@ impl App {
     fn with_segment(&self, mut f: Filters, segment: Option<usize>) -> Result<Filters, String> {
         let Some(n) = segment else { return Ok(f) };
         let Some(r) = &self.seg.result else {
-            return Err("segment=…: the segments are still being computed; try again in a moment".into());
+            return Err(
+                "segment=…: the segments are still being computed; try again in a moment".into(),
+            );
         };
         let Some(p) = r.seg.profiles.get(n.wrapping_sub(1)) else {
             return Err(format!(

@@ -37,6 +37,7 @@ const EVERYWHERE: &[Entry] = &[
     (&[C::Quit], "quit"),
 ];
 
+/// Each pane's own bindings: a table of entries (long as a list is, not as logic).
 fn pane_entries(pane: Pane) -> &'static [Entry] {
     match pane {
         Pane::Overview => &[

@@ -131,6 +131,38 @@ fn partial_note(trends: &Trends) -> String {
     format!("partial: {}", months.join(", "))
 }
 
+/// The points a monthly chart draws: full months (a line), partial months (marks of their
+/// own), the cursor's vertical rule, and the value range the axis spans.
+struct ChartPoints {
+    full: Vec<(f64, f64)>,
+    partial: Vec<(f64, f64)>,
+    rule: [(f64, f64); 2],
+    bottom: f64,
+    top: f64,
+}
+
+impl ChartPoints {
+    fn of(trends: &Trends, data: &[f64], cursor: usize) -> ChartPoints {
+        let points = |partial: bool| -> Vec<(f64, f64)> {
+            data.iter()
+                .enumerate()
+                .filter(|(i, _)| trends.is_partial(*i) == partial)
+                .map(|(i, &y)| (i as f64, y))
+                .collect()
+        };
+        let top = data.iter().copied().fold(0.0_f64, f64::max).max(1.0) * 1.05;
+        let bottom = data.iter().copied().fold(0.0_f64, f64::min);
+        let x = cursor.min(data.len().saturating_sub(1)) as f64;
+        ChartPoints {
+            full: points(false),
+            partial: points(true),
+            rule: [(x, bottom), (x, top)],
+            bottom,
+            top,
+        }
+    }
+}
+
 /// The overall series of the chosen metric: full months as a line, partial months as marks of
 /// their own, the cursor month as a vertical rule; axes labelled with months and values.
 fn monthly_chart(
@@ -143,60 +175,41 @@ fn monthly_chart(
     theme: &Theme,
 ) {
     let data = metric(series, m);
-    let points = |partial: bool| -> Vec<(f64, f64)> {
-        data.iter()
-            .enumerate()
-            .filter(|(i, _)| trends.is_partial(*i) == partial)
-            .map(|(i, &y)| (i as f64, y))
-            .collect()
-    };
-    let (full, partial) = (points(false), points(true));
-    let top = data.iter().copied().fold(0.0_f64, f64::max).max(1.0) * 1.05;
-    let bottom = data.iter().copied().fold(0.0_f64, f64::min);
-    let x = cursor.min(data.len().saturating_sub(1)) as f64;
-    let rule = [(x, bottom), (x, top)];
-    let mut sets = vec![
+    let p = ChartPoints::of(trends, data, cursor);
+    fn line(points: &[(f64, f64)]) -> Dataset<'_> {
         Dataset::default()
             .marker(Marker::Braille)
             .graph_type(GraphType::Line)
-            .style(theme.chart)
-            .data(&full),
+            .data(points)
+    }
+    let sets = vec![
+        line(&p.full).style(theme.chart),
         Dataset::default()
             .marker(Marker::Dot)
             .graph_type(GraphType::Scatter)
             .style(theme.warn)
-            .data(&partial),
+            .data(&p.partial),
+        line(&p.rule).style(theme.accent),
     ];
-    sets.push(
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(theme.accent)
-            .data(&rule),
-    );
-    let title = chart_title(trends, data, m, cursor);
-    let mut frame = block(&title, theme);
+    let mut frame = block(&chart_title(trends, data, m, cursor), theme);
     if !trends.partial.is_empty() {
         frame = frame.title_bottom(Span::styled(
             format!(" • {} ", partial_note(trends)),
             theme.warn,
         ));
     }
-    let chart = Chart::new(sets)
-        .block(frame)
-        .x_axis(
-            Axis::default()
-                .style(theme.muted)
-                .bounds([0.0, (data.len().max(2) - 1) as f64])
-                .labels(month_labels(&trends.months)),
-        )
-        .y_axis(
-            Axis::default()
-                .style(theme.muted)
-                .bounds([bottom, top])
-                .labels(value_labels(bottom, top)),
-        );
-    f.render_widget(chart, area);
+    let x_axis = Axis::default()
+        .style(theme.muted)
+        .bounds([0.0, (data.len().max(2) - 1) as f64])
+        .labels(month_labels(&trends.months));
+    let y_axis = Axis::default()
+        .style(theme.muted)
+        .bounds([p.bottom, p.top])
+        .labels(value_labels(p.bottom, p.top));
+    f.render_widget(
+        Chart::new(sets).block(frame).x_axis(x_axis).y_axis(y_axis),
+        area,
+    );
 }
 
 /// "Revenue · 2011-03 1,234,567.00 · min … max … (full months)".
