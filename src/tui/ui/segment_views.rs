@@ -169,8 +169,16 @@ fn middle(v: &[f64]) -> (f64, f64) {
 /// segment's mean beside its label. Bars left of the axis are customers closer to another
 /// segment than to their own.
 pub fn silhouette(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let sample = match app.segment_views().and_then(|s| s.ready()) {
+        Some(v) if v.sampled < v.customers => format!(
+            " · a sample of {} of {} customers",
+            humanize::count(v.sampled as i64),
+            humanize::count(v.customers as i64)
+        ),
+        _ => String::new(),
+    };
     let b = block(
-        "Silhouette per segment (each bar a slice of customers)",
+        &format!("Silhouette per segment (each bar a slice of customers){sample}"),
         theme,
     );
     let inner = b.inner(area);
@@ -182,7 +190,7 @@ pub fn silhouette(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if total == 0 {
         return note(f, inner, "No clustered customers to score.", theme.muted);
     }
-    let label_w = 18usize;
+    let label_w = 20usize;
     let bar_w = (inner.width as usize).saturating_sub(label_w + 1).max(4);
     let rows = silhouette_rows(&v.silhouettes, inner.height as usize, total);
     let lines: Vec<Line> = rows
