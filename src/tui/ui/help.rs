@@ -43,7 +43,7 @@ fn pane_entries(pane: Pane) -> &'static [Entry] {
         Pane::Overview => &[
             (
                 &[C::Slice],
-                "slice every pane: region=…, category=…, product=…, from=…, to=…",
+                "slice every pane: region=…, category=…, from=…, segment=…",
             ),
             (&[C::ClearSlice], "back to the whole data"),
         ],
