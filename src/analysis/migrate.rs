@@ -133,6 +133,38 @@ fn restrict(ds: &Dataset, before_us: i64) -> Dataset {
 /// Fits on the period before `split` and follows each customer to the end of the data.
 pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result<Migration> {
     let split_us = micros(split);
+    let before = fit_before(ds, params, split, split_us)?;
+    let after_f = customer_features(ds)?;
+    let model = super::model::Model::from_segmentation(&before, &ds.name);
+    let (after_labels, _) =
+        model.assign(&after_f, std::path::Path::new("(fitted before the split)"))?;
+    let active = active_since(ds, split_us)?;
+
+    // Every group a customer can be in: the segments, then the net returners.
+    let k = model.group_names().len();
+    let personas: Vec<String> = model
+        .group_names()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{} {p}", i + 1))
+        .collect();
+    let (counts, idle) = count_moves(&before, &after_f.ids, &after_labels, &active, k);
+    Ok(Migration {
+        split,
+        before,
+        groups: personas,
+        counts,
+        idle,
+    })
+}
+
+/// The segmentation of the customers who bought before `split`.
+fn fit_before(
+    ds: &Dataset,
+    params: &SegmentParams,
+    split: NaiveDate,
+    split_us: i64,
+) -> Result<Segmentation> {
     let before_f = customer_features(&restrict(ds, split_us))?;
     if before_f.len() <= params.k {
         bail_input!(
@@ -141,12 +173,11 @@ pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result
             params.k
         );
     }
-    let before = segment::fit(&before_f, params)?;
-    let after_f = customer_features(ds)?;
-    let model = super::model::Model::from_segmentation(&before, &ds.name);
-    let (after_labels, _) =
-        model.assign(&after_f, std::path::Path::new("(fitted before the split)"))?;
-    // Who bought after the split.
+    segment::fit(&before_f, params)
+}
+
+/// Who bought after the split.
+fn active_since(ds: &Dataset, split_us: i64) -> Result<std::collections::HashSet<String>> {
     let active = ds
         .lines
         .clone()
@@ -159,22 +190,24 @@ pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result
         .select([col("customer_id")])
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
-    let active: std::collections::HashSet<String> = active
+    Ok(active
         .column("customer_id")?
         .str()?
         .iter()
         .flatten()
         .map(str::to_string)
-        .collect();
+        .collect())
+}
 
-    // Every group a customer can be in: the segments, then the net returners.
-    let k = model.group_names().len();
-    let personas: Vec<String> = model
-        .group_names()
-        .iter()
-        .enumerate()
-        .map(|(i, p)| format!("{} {p}", i + 1))
-        .collect();
+/// Customers counted by (group before, group after), and those idle since, by group before;
+/// a customer new since the split is in row `k`.
+fn count_moves(
+    before: &Segmentation,
+    after_ids: &[String],
+    after_labels: &[usize],
+    active: &std::collections::HashSet<String>,
+    k: usize,
+) -> (Vec<Vec<usize>>, Vec<usize>) {
     let mut counts = vec![vec![0usize; k]; k + 1];
     let mut idle = vec![0usize; k + 1];
     let before_at: std::collections::HashMap<&str, usize> = before
@@ -183,18 +216,12 @@ pub fn migrate(ds: &Dataset, params: &SegmentParams, split: NaiveDate) -> Result
         .enumerate()
         .map(|(i, id)| (id.as_str(), before.labels[i]))
         .collect();
-    for (i, id) in after_f.ids.iter().enumerate() {
+    for (i, id) in after_ids.iter().enumerate() {
         let row = before_at.get(id.as_str()).copied().unwrap_or(k);
         counts[row][after_labels[i]] += 1;
         if !active.contains(id) {
             idle[row] += 1;
         }
     }
-    Ok(Migration {
-        split,
-        before,
-        groups: personas,
-        counts,
-        idle,
-    })
+    (counts, idle)
 }

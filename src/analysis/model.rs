@@ -115,6 +115,15 @@ impl Model {
         f: &CustomerFeatures,
         model_path: &Path,
     ) -> Result<(Vec<usize>, Array2<f64>)> {
+        self.check_features_present(f, model_path)?;
+        let x = self.scaled(f)?;
+        let labels = self.nearest_labels(f, &x)?;
+        Ok((labels, x))
+    }
+
+    /// Refuses data that lacks a feature the model was built on, naming the extra columns
+    /// behind them where there are any.
+    fn check_features_present(&self, f: &CustomerFeatures, model_path: &Path) -> Result<()> {
         // A share of a category or region nobody in this data bought in or lives in is 0
         // for everyone (a month without one category): only other features are missing.
         // So is a value of an extra text column this data has, but where nobody paid that way.
@@ -149,6 +158,12 @@ impl Model {
                 f.names.join(", ")
             );
         }
+        Ok(())
+    }
+
+    /// `f`'s customers on the model's features, scaled as the model was (a share missing
+    /// here is 0).
+    fn scaled(&self, f: &CustomerFeatures) -> Result<Array2<f64>> {
         let raw = Array2::from_shape_fn((f.len(), self.transform.features.len()), |(i, j)| {
             f.column(&self.transform.features[j])
                 .map_or(0.0, |c| f.raw[[i, c]])
@@ -160,6 +175,12 @@ impl Model {
             &x,
             " after the model's scaling",
         )?;
+        Ok(x)
+    }
+
+    /// Each row of `x`'s segment under the model's centres (or mixture), with the net
+    /// returners set apart as label K where the model does that.
+    fn nearest_labels(&self, f: &CustomerFeatures, x: &Array2<f64>) -> Result<Vec<usize>> {
         let centroids = Array2::from_shape_vec(
             (self.k, self.transform.features.len()),
             self.centroids.iter().flatten().copied().collect(),
@@ -169,7 +190,7 @@ impl Model {
         } else {
             None
         };
-        let mut labels = assign(&x, &centroids, gmm);
+        let mut labels = assign(x, &centroids, gmm);
         if self.net_returners {
             for (l, r) in labels.iter_mut().zip(f.net_returners()) {
                 if r {
@@ -177,7 +198,7 @@ impl Model {
                 }
             }
         }
-        Ok((labels, x))
+        Ok(labels)
     }
 }
 

@@ -352,45 +352,18 @@ pub fn fit_unscored_scaled(
     };
     check_distinct(&xc, p.k, &p.features)?;
     let names = transform.features.clone();
-    let (labels, gmm) = {
-        let _t = crate::timing::phase("fit");
-        fit_labels(&xc, p.k, p.algo, p.seed)?
-    };
-    let monetary: Vec<f64> = match f.column(MONETARY) {
-        Some(j) => rows.iter().map(|&i| f.raw[[i, j]]).collect(),
-        // A customer table without spend: segments are then ordered by size.
-        None => vec![0.0; rows.len()],
-    };
-    let (labels, order) = stable_order(&labels, &monetary);
-    check_found(p, order.len())?;
-    let gmm = gmm.map(|g| GmmParts {
-        weights: order.iter().map(|&o| g.weights[o]).collect(),
-        means: order.iter().map(|&o| g.means[o].clone()).collect(),
-        precisions: order.iter().map(|&o| g.precisions[o].clone()).collect(),
-    });
+    let (labels, gmm) = fit_in_spend_order(f, p, &rows, &xc)?;
     let (centroids, _) = metrics::cluster_means(&xc, &labels);
     let k = centroids.nrows();
-    let all_labels = if net_returners == 0 {
-        labels.clone()
-    } else {
-        let mut all = vec![k; f.len()];
-        for (&i, &l) in rows.iter().zip(&labels) {
-            all[i] = l;
-        }
-        all
-    };
+    let all_labels = with_net_returners(&labels, &rows, f.len(), k);
     let profiles = {
         let _t = crate::timing::phase("profiles");
         profile(f, &names, &all_labels, k)
     };
-    let mut warnings = segment_warnings(f, &rows, &names, &xc, &labels, &profiles);
-    if p.scaler == ScalerKind::None {
-        for w in &mut warnings {
-            w.message.push_str(
-                "; --scaler none leaves every feature raw and unlimited: try --scaler robust",
-            );
-        }
-    }
+    let warnings = with_scaler_hint(
+        p,
+        segment_warnings(f, &rows, &names, &xc, &labels, &profiles),
+    );
     drop(xc);
     let tree_rows = (p.algo == Algo::Ward && rows.len() > super::ward::WARD_MAX_ROWS)
         .then_some(super::ward::WARD_MAX_ROWS);
@@ -419,6 +392,57 @@ pub fn fit_unscored_scaled(
         profiles,
         warnings,
     })
+}
+
+/// Fits the clustered rows `xc` and numbers the segments by spend (biggest first), so the same
+/// customers get the same segment numbers whatever order the algorithm found them in.
+fn fit_in_spend_order(
+    f: &CustomerFeatures,
+    p: &SegmentParams,
+    rows: &[usize],
+    xc: &Array2<f64>,
+) -> Result<(Vec<usize>, Option<GmmParts>)> {
+    let (labels, gmm) = {
+        let _t = crate::timing::phase("fit");
+        fit_labels(xc, p.k, p.algo, p.seed)?
+    };
+    let monetary: Vec<f64> = match f.column(MONETARY) {
+        Some(j) => rows.iter().map(|&i| f.raw[[i, j]]).collect(),
+        // A customer table without spend: segments are then ordered by size.
+        None => vec![0.0; rows.len()],
+    };
+    let (labels, order) = stable_order(&labels, &monetary);
+    check_found(p, order.len())?;
+    let gmm = gmm.map(|g| GmmParts {
+        weights: order.iter().map(|&o| g.weights[o]).collect(),
+        means: order.iter().map(|&o| g.means[o].clone()).collect(),
+        precisions: order.iter().map(|&o| g.precisions[o].clone()).collect(),
+    });
+    Ok((labels, gmm))
+}
+
+/// Under `--scaler none` every warning also names the scaler that would tame it.
+fn with_scaler_hint(p: &SegmentParams, mut warnings: Vec<Warning>) -> Vec<Warning> {
+    if p.scaler == ScalerKind::None {
+        for w in &mut warnings {
+            w.message.push_str(
+                "; --scaler none leaves every feature raw and unlimited: try --scaler robust",
+            );
+        }
+    }
+    warnings
+}
+
+/// Every customer's label: the clustered `rows` keep theirs, the net returners get `k`.
+fn with_net_returners(labels: &[usize], rows: &[usize], n: usize, k: usize) -> Vec<usize> {
+    if n == rows.len() {
+        return labels.to_vec();
+    }
+    let mut all = vec![k; n];
+    for (&i, &l) in rows.iter().zip(labels) {
+        all[i] = l;
+    }
+    all
 }
 
 /// Refuses a fit that found fewer segments holding customers than asked for.
@@ -551,24 +575,70 @@ pub fn profile(
     let raw = f.raw_matrix(&shown);
     let groups = labels.iter().copied().max().map_or(0, |m| m + 1).max(k);
     let in_clusters: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] < k).collect();
-    let raw_clustered = raw.select(Axis(0), &in_clusters);
-    // Every clustered customer's medians and robust scales: what "typical" means here.
+    let (overall, explain_scale) = typical_of_clustered(&shown, &raw.select(Axis(0), &in_clusters));
+    let inputs = FigureInputs {
+        f,
+        shown: &shown,
+        raw: &raw,
+        labels,
+        k,
+        total_revenue: f.column(MONETARY).map_or(0.0, |j| f.raw.column(j).sum()),
+        overall: &overall,
+        scale: &explain_scale,
+    };
+    // Segments are independent: one thread each.
+    let mut figures: Vec<Figures> = super::par_map(groups, |seg| inputs.figures(seg));
+    let all_gap = repeat_gap(f, &in_clusters);
+    name_segments(
+        f,
+        &Named {
+            shown: &shown,
+            clustered,
+            overall: &overall,
+            all_gap,
+            scale: &explain_scale,
+        },
+        &mut figures[..k.min(groups)],
+    );
+    name_net_returners(&mut figures, k);
+    figures.into_iter().map(|fig| fig.profile).collect()
+}
+
+/// Every clustered customer's medians and robust scales: what "typical" means here.
+fn typical_of_clustered(shown: &[String], raw_clustered: &Array2<f64>) -> (Vec<f64>, Transform) {
     let overall: Vec<f64> =
         super::par_map(shown.len(), |j| median(raw_clustered.column(j).to_vec()));
     // The robust units explanations are measured in: quartiles settle long before a million
     // rows, so a seeded sample gives them.
     let scale_rows = metrics::sample_rows(raw_clustered.nrows(), EXPLAIN_SAMPLE, DEFAULT_SEED);
     let explain_scale = Transform::fit_scale(
-        &shown,
+        shown,
         &raw_clustered.select(Axis(0), &scale_rows),
         ScalerKind::Robust,
     )
     .0;
-    let total_revenue: f64 = f.column(MONETARY).map_or(0.0, |j| f.raw.column(j).sum());
-    let n = labels.len() as f64;
-    let figures = |seg: usize| -> Figures {
+    (overall, explain_scale)
+}
+
+/// What one segment's [`Figures`] are measured from.
+struct FigureInputs<'a> {
+    f: &'a CustomerFeatures,
+    shown: &'a [String],
+    /// The shown features of every customer.
+    raw: &'a Array2<f64>,
+    labels: &'a [usize],
+    k: usize,
+    total_revenue: f64,
+    overall: &'a [f64],
+    scale: &'a Transform,
+}
+
+impl FigureInputs<'_> {
+    /// Segment `seg`'s figures, unnamed.
+    fn figures(&self, seg: usize) -> Figures {
+        let (f, shown, labels) = (self.f, self.shown, self.labels);
         let rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == seg).collect();
-        let part = raw.select(Axis(0), &rows);
+        let part = self.raw.select(Axis(0), &rows);
         let mean: Vec<(String, f64)> = shown
             .iter()
             .enumerate()
@@ -590,18 +660,18 @@ pub fn profile(
             id: seg + 1,
             persona: String::new(),
             rule: String::new(),
-            fixed: seg == k,
+            fixed: seg == self.k,
             size: rows.len(),
-            share: rows.len() as f64 / n,
+            share: rows.len() as f64 / labels.len() as f64,
             revenue,
-            revenue_share: if total_revenue != 0.0 {
-                revenue / total_revenue
+            revenue_share: if self.total_revenue != 0.0 {
+                revenue / self.total_revenue
             } else {
                 0.0
             },
             mean,
             median: shown.iter().cloned().zip(medians.iter().copied()).collect(),
-            distinctive: explain::distinctive(&shown, &medians, &overall, &explain_scale),
+            distinctive: explain::distinctive(shown, &medians, self.overall, self.scale),
             top_category: top_category(f, &rows),
             top_region: top_region(f, &rows),
         };
@@ -611,28 +681,17 @@ pub fn profile(
             medians,
             gap,
         }
-    };
-    // Segments are independent: one thread each.
-    let mut figures: Vec<Figures> = super::par_map(groups, figures);
-    let all_gap = repeat_gap(f, &in_clusters);
-    name_segments(
-        f,
-        &Named {
-            shown: &shown,
-            clustered,
-            overall: &overall,
-            all_gap,
-            scale: &explain_scale,
-        },
-        &mut figures[..k.min(groups)],
-    );
+    }
+}
+
+/// The groups past the `k` clustered ones hold the net returners, named by rule.
+fn name_net_returners(figures: &mut [Figures], k: usize) {
     for fig in figures.iter_mut().skip(k) {
         fig.profile.persona = NET_RETURNERS.to_string();
         fig.profile.rule = format!(
             "{NET_RETURNERS}: net spend ≤ 0 (returned as much as they bought, or more); not clustered"
         );
     }
-    figures.into_iter().map(|fig| fig.profile).collect()
 }
 
 /// What naming reads besides each segment's figures.
@@ -821,6 +880,23 @@ pub fn elbow(rows: &[SweepRow]) -> Option<usize> {
         .map(|(k, _)| k)
 }
 
+/// The suggestion's note on the K left out for a segment under 1% of the customers.
+fn excluded_note(rows: &[SweepRow]) -> String {
+    let excluded: Vec<String> = rows
+        .iter()
+        .filter(|r| r.smallest_share < explain::SMALL_SHARE)
+        .map(|r| r.k.to_string())
+        .collect();
+    if excluded.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; K = {} left out: a segment there holds under 1% of the customers",
+            excluded.join(", ")
+        )
+    }
+}
+
 /// The sweep's choice: silhouette among K without a tiny segment, else the elbow, else the
 /// K with the largest smallest segment.
 fn suggest(
@@ -838,19 +914,7 @@ fn suggest(
             .then(b.k.cmp(&a.k))
     });
     let elbow_k = elbow(rows);
-    let excluded: Vec<String> = rows
-        .iter()
-        .filter(|r| r.smallest_share < explain::SMALL_SHARE)
-        .map(|r| r.k.to_string())
-        .collect();
-    let excluded_note = if excluded.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; K = {} left out: a segment there holds under 1% of the customers",
-            excluded.join(", ")
-        )
-    };
+    let excluded_note = excluded_note(rows);
     let elbow_note = match elbow_k {
         Some(e) => format!("the elbow of inertia is at K = {e}"),
         None => "too few K for an elbow".to_string(),

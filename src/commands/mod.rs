@@ -274,6 +274,17 @@ fn segment_out(s: &Segmentation, ari: Option<(f64, usize)>) -> SegmentOut<'_> {
 
 fn segment_text(s: &Segmentation, ari: Option<(f64, usize)>) -> Result<Vec<u8>> {
     let mut out = Vec::new();
+    write_fit_summary(&mut out, s, ari)?;
+    writeln!(out)?;
+    write_text_table(&mut out, &segment::profile_table_with(s, false))?;
+    writeln!(out)?;
+    write_segment_rules(&mut out, s)?;
+    Ok(out)
+}
+
+/// The text report's opening lines: what was fitted, how well it separates, and who was set
+/// aside or sampled.
+fn write_fit_summary(out: &mut Vec<u8>, s: &Segmentation, ari: Option<(f64, usize)>) -> Result<()> {
     let m = &s.metrics;
     writeln!(
         out,
@@ -321,9 +332,11 @@ fn segment_text(s: &Segmentation, ari: Option<(f64, usize)>) -> Result<Vec<u8>> 
             "Ward's tree was built on a seeded sample of {rows} customers; the rest joined the nearest segment centre"
         )?;
     }
-    writeln!(out)?;
-    write_text_table(&mut out, &segment::profile_table_with(s, false))?;
-    writeln!(out)?;
+    Ok(())
+}
+
+/// Each segment's naming rule and most distinctive features, then the warnings.
+fn write_segment_rules(out: &mut Vec<u8>, s: &Segmentation) -> Result<()> {
     for p in &s.profiles {
         let apart: Vec<String> = p
             .distinctive
@@ -350,7 +363,7 @@ fn segment_text(s: &Segmentation, ari: Option<(f64, usize)>) -> Result<Vec<u8>> 
     for w in &s.warnings {
         writeln!(out, "warning: {}", report::visible(&w.message))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// A figure for a sentence: no more digits than it needs.
@@ -712,16 +725,7 @@ fn customer_lookalikes(
     let (names, x) = lookalike_matrix(f, &a.model)?;
     write_dump(&a.model, ids, &names, &x)?;
     let space = lookalike::Space::new(&x, a.metric);
-    // No customer has more lookalikes than there are other customers.
-    let top = a.top.unwrap_or(3).min(ids.len().saturating_sub(1).max(1));
-    if a.all && top.saturating_mul(ids.len()) > MAX_LOOKALIKE_ROWS {
-        bail_input!(
-            "--all --top {}: {} customers x {top} lookalikes is more than {MAX_LOOKALIKE_ROWS} rows to hold; lower --top (at most {})",
-            a.top.unwrap_or(3),
-            ids.len(),
-            MAX_LOOKALIKE_ROWS / ids.len().max(1)
-        );
-    }
+    let top = lookalikes_per_customer(a, ids.len())?;
     let rows: Vec<(usize, Vec<Match>)> = match &a.customer {
         Some(c) => {
             let i = find_customer(ids, c)?;
@@ -745,6 +749,31 @@ fn customer_lookalikes(
     };
     let lists: Vec<(usize, Vec<Lookalike>)> =
         rows.iter().map(|(i, m)| (*i, beside.rows(m))).collect();
+    lookalike_lists_bytes(a, ids, &lists)
+}
+
+/// `--top` (3 unless given), at most the other customers; refuses an `--all` list too long to
+/// hold.
+fn lookalikes_per_customer(a: &LookalikeArgs, customers: usize) -> Result<usize> {
+    // No customer has more lookalikes than there are other customers.
+    let top = a.top.unwrap_or(3).min(customers.saturating_sub(1).max(1));
+    if a.all && top.saturating_mul(customers) > MAX_LOOKALIKE_ROWS {
+        bail_input!(
+            "--all --top {}: {} customers x {top} lookalikes is more than {MAX_LOOKALIKE_ROWS} rows to hold; lower --top (at most {})",
+            a.top.unwrap_or(3),
+            customers,
+            MAX_LOOKALIKE_ROWS / customers.max(1)
+        );
+    }
+    Ok(top)
+}
+
+/// The lookalike lists as JSON (one object, or an array with `--all`) or one text table each.
+fn lookalike_lists_bytes(
+    a: &LookalikeArgs,
+    ids: &[String],
+    lists: &[(usize, Vec<Lookalike>)],
+) -> Result<Vec<u8>> {
     if a.format == Format::Json {
         let out: Vec<LookalikeOut> = lists
             .iter()
@@ -760,7 +789,7 @@ fn customer_lookalikes(
         };
     }
     let mut out = Vec::new();
-    for (i, l) in &lists {
+    for (i, l) in lists {
         let title = format!("Lookalikes of {}", ids[*i]);
         write_text_table(&mut out, &matches::table("lookalikes", &title, l))?;
     }

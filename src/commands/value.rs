@@ -327,9 +327,43 @@ pub fn run_clv(a: &ClvArgs, load_args: &LoadArgs) -> Result<()> {
     check_out(&a.output)?;
     let projection = projection_of(a)?;
     let ds = load(a.data.as_deref(), load_args)?;
+    let r = clv_results(a, &ds, projection)?;
+    let bytes = match a.output.format {
+        Format::Json => json_bytes(&ClvJson {
+            until: day_text(r.until),
+            horizon_days: projection.horizon_days,
+            discount: projection.discount,
+            bgnbd: &r.c.bgnbd,
+            gamma_gamma: &r.c.gamma_gamma,
+            customers: clv_customers(&r.c),
+            segments: ClvSegmentsJson {
+                rfm: &r.by_rfm,
+                kmeans: r.by_kmeans.as_deref(),
+            },
+            holdout: r.holdout.as_deref(),
+        })?,
+        Format::Csv => table_csv(&clv_customers_table(&r.c))?,
+        Format::Text => clv_text(&r, projection)?,
+    };
+    emit(a.output.out.as_ref(), a.output.force, &bytes)
+}
+
+/// What `segscope clv` reports, before it is written in a format.
+struct ClvResults {
+    c: Clv,
+    until: Day,
+    holdout_end: Option<Day>,
+    by_rfm: Vec<ValueGroup>,
+    by_kmeans: Option<Vec<ValueGroup>>,
+    holdout: Option<Vec<HoldoutRow>>,
+}
+
+/// Fits and projects lifetime value, then groups it by RFM segment (and K-means segment with
+/// `--k`) and compares it with the holdout period if there is one.
+fn clv_results(a: &ClvArgs, ds: &Dataset, projection: Projection) -> Result<ClvResults> {
     let p = {
         let _t = crate::timing::phase("purchase days");
-        purchases::purchase_days(&ds)?
+        purchases::purchase_days(ds)?
     };
     let (until, holdout_end) = clv_period(a, &p)?;
     let c = {
@@ -338,63 +372,59 @@ pub fn run_clv(a: &ClvArgs, load_args: &LoadArgs) -> Result<()> {
     };
     let r = {
         let _t = crate::timing::phase("rfm");
-        rfm_of(&ds, None, Rules::defaults())?
+        rfm_of(ds, None, Rules::defaults())?
     };
     let by_rfm = rfm_value_groups_of(&c, &r);
     let by_kmeans = match a.k {
-        Some(k) => Some(kmeans_value_groups(&c, &ds, k)?),
+        Some(k) => Some(kmeans_value_groups(&c, ds, k)?),
         None => None,
     };
     let holdout = match holdout_end {
         Some(end) => Some(clv::holdout(&c, &p, end)?),
         None => None,
     };
-    let bytes = match a.output.format {
-        Format::Json => json_bytes(&ClvJson {
-            until: day_text(until),
-            horizon_days: projection.horizon_days,
-            discount: projection.discount,
-            bgnbd: &c.bgnbd,
-            gamma_gamma: &c.gamma_gamma,
-            customers: clv_customers(&c),
-            segments: ClvSegmentsJson {
-                rfm: &by_rfm,
-                kmeans: by_kmeans.as_deref(),
-            },
-            holdout: holdout.as_deref(),
-        })?,
-        Format::Csv => table_csv(&clv_customers_table(&c))?,
-        Format::Text => {
-            let horizon = format!(
-                "over {} days, discounted {}% a month",
-                projection.horizon_days,
-                projection.discount * 100.0
-            );
-            let mut tables = vec![
-                clv_parameters_table(&c),
-                value_groups_table(
-                    "clv_by_rfm",
-                    &format!("Lifetime value per RFM segment {horizon}"),
-                    &by_rfm,
-                ),
-            ];
-            if let Some(g) = &by_kmeans {
-                tables.push(value_groups_table(
-                    "clv_by_segment",
-                    &format!("Lifetime value per K-means segment {horizon}"),
-                    g,
-                ));
-            }
-            if let (Some(rows), Some(end)) = (&holdout, holdout_end) {
-                tables.push(holdout_table(rows, until, end));
-            }
-            text_bytes(
-                &tables,
-                &["--format csv or json lists every customer's P(alive), expected purchases and CLV".to_string()],
-            )?
-        }
-    };
-    emit(a.output.out.as_ref(), a.output.force, &bytes)
+    Ok(ClvResults {
+        c,
+        until,
+        holdout_end,
+        by_rfm,
+        by_kmeans,
+        holdout,
+    })
+}
+
+/// `segscope clv --format text`: the fitted parameters, value per segment, the holdout.
+fn clv_text(r: &ClvResults, projection: Projection) -> Result<Vec<u8>> {
+    let horizon = format!(
+        "over {} days, discounted {}% a month",
+        projection.horizon_days,
+        projection.discount * 100.0
+    );
+    let mut tables = vec![
+        clv_parameters_table(&r.c),
+        value_groups_table(
+            "clv_by_rfm",
+            &format!("Lifetime value per RFM segment {horizon}"),
+            &r.by_rfm,
+        ),
+    ];
+    if let Some(g) = &r.by_kmeans {
+        tables.push(value_groups_table(
+            "clv_by_segment",
+            &format!("Lifetime value per K-means segment {horizon}"),
+            g,
+        ));
+    }
+    if let (Some(rows), Some(end)) = (&r.holdout, r.holdout_end) {
+        tables.push(holdout_table(rows, r.until, end));
+    }
+    text_bytes(
+        &tables,
+        &[
+            "--format csv or json lists every customer's P(alive), expected purchases and CLV"
+                .to_string(),
+        ],
+    )
 }
 
 // --- cohorts -------------------------------------------------------------------------------

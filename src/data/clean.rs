@@ -501,25 +501,7 @@ pub fn date_expr(
         });
     }
     let parsed = if formats.iter().all(polars_reads) {
-        let text = text_expr(column, padded);
-        let parsers: Vec<Expr> = formats
-            .iter()
-            .filter_map(|f| match f {
-                DateFormat::Text { fmt, date_only, .. } => {
-                    Some(strptime(text.clone(), fmt, *date_only))
-                }
-                _ => None,
-            })
-            .collect();
-        let expr = if parsers.len() == 1 {
-            parsers.into_iter().next().unwrap_or(lit(NULL))
-        } else {
-            coalesce(&parsers)
-        };
-        in_slices(df, |lines| lines.select([expr.clone().alias("d")]))?
-            .column("d")?
-            .as_materialized_series()
-            .clone()
+        parse_in_polars(df, column, padded, &formats)?
     } else {
         parse_in_rust(df.column(column)?, &formats)?
     };
@@ -532,6 +514,37 @@ pub fn date_expr(
         parsed: Some(parsed),
         formats,
     })
+}
+
+/// Parses every value with the first of `formats` (all ones polars reads) that reads it, by
+/// polars' strptime in slices.
+fn parse_in_polars(
+    df: &DataFrame,
+    column: &str,
+    padded: bool,
+    formats: &[DateFormat],
+) -> Result<Series> {
+    let text = text_expr(column, padded);
+    let parsers: Vec<Expr> = formats
+        .iter()
+        .filter_map(|f| match f {
+            DateFormat::Text { fmt, date_only, .. } => {
+                Some(strptime(text.clone(), fmt, *date_only))
+            }
+            _ => None,
+        })
+        .collect();
+    let expr = if parsers.len() == 1 {
+        parsers.into_iter().next().unwrap_or(lit(NULL))
+    } else {
+        coalesce(&parsers)
+    };
+    Ok(
+        in_slices(df, |lines| lines.select([expr.clone().alias("d")]))?
+            .column("d")?
+            .as_materialized_series()
+            .clone(),
+    )
 }
 
 /// Parses every value with the first of `formats` that reads it, into microsecond datetimes.
@@ -708,27 +721,33 @@ fn note_first_losses(
         let Some(row) = fates.iter().position(|x| x == Some(f)) else {
             continue;
         };
-        let shown: Vec<String> = match f {
-            fate::BAD_DATE | fate::MISSING_DATE => vec![Role::Date],
-            _ => vec![Role::Quantity, Role::UnitPrice, Role::Amount],
-        }
-        .into_iter()
-        .filter_map(|r| roles.get(r).map(|c| (r, c)))
-        .filter_map(|(r, c)| {
-            let v = df.column(c).ok()?.get(row).ok()?;
-            let text = match v {
-                AnyValue::Null => "(empty)".to_string(),
-                AnyValue::String(s) => format!("{s:?}"),
-                other => other.to_string(),
-            };
-            Some(format!("{} {text}", r.key()))
-        })
-        .collect();
+        let shown = first_loss_values(df, roles, f, row);
         report
             .first_losses
             .push((reason.to_string(), shown.join(", ")));
     }
     Ok(())
+}
+
+/// The values of line `row` that fate `f` is about (its date, or its numbers), as
+/// "role value".
+fn first_loss_values(df: &DataFrame, roles: &RoleMap, f: i32, row: usize) -> Vec<String> {
+    match f {
+        fate::BAD_DATE | fate::MISSING_DATE => vec![Role::Date],
+        _ => vec![Role::Quantity, Role::UnitPrice, Role::Amount],
+    }
+    .into_iter()
+    .filter_map(|r| roles.get(r).map(|c| (r, c)))
+    .filter_map(|(r, c)| {
+        let v = df.column(c).ok()?.get(row).ok()?;
+        let text = match v {
+            AnyValue::Null => "(empty)".to_string(),
+            AnyValue::String(s) => format!("{s:?}"),
+            other => other.to_string(),
+        };
+        Some(format!("{} {text}", r.key()))
+    })
+    .collect()
 }
 
 /// Customers named only on lines that are not purchases (returns, bad numbers, zero
@@ -816,24 +835,55 @@ pub fn clean_lines(
     let (df, late) = early_copies(raw_df, duplicates, &facts, report)?;
     let mut df = df.with_row_index("__row".into(), None)?;
     let mut plan = LinePlan::default();
+    let (missing_date, extras) = plan_columns(&mut df, &facts, &mut plan, report)?;
+    let t = crate::timing::phase("clean: typed");
+    let typed = typed_lines(&df, &facts, &plan, missing_date)?;
+    let (typed, df) = late_copies(typed, df, late, &facts, before, report)?;
+    drop(t);
+    let t = crate::timing::phase("clean: fates");
+    note_unread_extras(&typed, &df, &extras, facts.file, report)?;
+    let fates = count_fates(&typed, &df, roles, before, report)?;
+    count_float_ids(&df, plan.stats, report)?;
+    drop(df);
+    drop(t);
+    let _t = crate::timing::phase("clean: split");
+    split_lines(typed, &fates, extras, facts.file, report)
+}
+
+/// Plans the typed columns (ids, texts, dates, money, extra columns) into `plan`; returns
+/// the missing-date expression and the extra columns read.
+fn plan_columns(
+    df: &mut DataFrame,
+    facts: &FileFacts,
+    plan: &mut LinePlan,
+    report: &mut LoadReport,
+) -> Result<(Expr, Vec<ExtraColumn>)> {
     let t = crate::timing::phase("clean: id probes");
-    let Some(date_col) = roles.get(Role::Date) else {
+    let Some(date_col) = facts.roles.get(Role::Date) else {
         bail_input!(
             "{}: no date column found; name it with --map date=COLUMN",
             facts.file
         );
     };
-    id_columns(&df, &facts, &mut plan, report)?;
-    text_columns(&facts, &mut plan);
+    id_columns(df, facts, plan, report)?;
+    text_columns(facts, plan);
     drop(t);
-    let t = crate::timing::phase("clean: dates");
-    let missing_date = date_columns(&mut df, &facts, date_col, &mut plan, report)?;
-    money_columns(&mut df, &facts, &mut plan, report)?;
-    let extras = extra_columns(&mut df, &facts, &mut plan, report)?;
-    drop(t);
-    let t = crate::timing::phase("clean: typed");
-    let fate = line_fates(&df, &facts, missing_date)?;
-    let typed = in_slices(&df, |lines| {
+    let _t = crate::timing::phase("clean: dates");
+    let missing_date = date_columns(df, facts, date_col, plan, report)?;
+    money_columns(df, facts, plan, report)?;
+    let extras = extra_columns(df, facts, plan, report)?;
+    Ok((missing_date, extras))
+}
+
+/// Every line's typed columns and fate, computed in slices.
+fn typed_lines(
+    df: &DataFrame,
+    facts: &FileFacts,
+    plan: &LinePlan,
+    missing_date: Expr,
+) -> Result<DataFrame> {
+    let fate = line_fates(df, facts, missing_date)?;
+    in_slices(df, |lines| {
         lines.select(plan.select.clone()).with_column(fate.clone())
     })
     .map_err(|e| {
@@ -842,22 +892,18 @@ pub fn clean_lines(
             facts.file,
             first_line(&e)
         ))
-    })?;
-    let (typed, df) = late_copies(typed, df, late, &facts, before, report)?;
-    drop(t);
-    let t = crate::timing::phase("clean: fates");
-    note_unread_extras(&typed, &df, &extras, facts.file, report)?;
-    let fates = count_fates(&typed, &df, roles, before, report)?;
-    if !plan.stats.is_empty() {
-        let s = df.clone().lazy().select(plan.stats).collect()?;
+    })
+}
+
+/// Sums the per-file counts of `stats` (ids written as floats) into the report.
+fn count_float_ids(df: &DataFrame, stats: Vec<Expr>, report: &mut LoadReport) -> Result<()> {
+    if !stats.is_empty() {
+        let s = df.clone().lazy().select(stats).collect()?;
         for name in s.get_column_names() {
             report.float_ids += frame::first_count(&s, name)?;
         }
     }
-    drop(df);
-    drop(t);
-    let _t = crate::timing::phase("clean: split");
-    split_lines(typed, &fates, extras, facts.file, report)
+    Ok(())
 }
 
 /// Exact copies found before the typed columns: known from the bytes when lines are rows,
@@ -1253,7 +1299,6 @@ fn split_lines(
     file: &str,
     report: &mut LoadReport,
 ) -> Result<CleanLines> {
-    let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], false, false));
     // Clean data (every row a purchase) keeps its columns as they are: no filtered copy.
     let all_purchases = all_purchase_fates(fates);
     let free = if all_purchases {
@@ -1261,7 +1306,29 @@ fn split_lines(
     } else {
         free_purchases(&typed)?
     };
-    let (purchases, returns) = if all_purchases {
+    let (purchases, returns) = purchases_and_returns(typed, all_purchases)?;
+    if purchases.height() == 0 {
+        bail_input!(
+            "{file}: no purchase rows left after cleaning ({} read; {})",
+            report.rows_read,
+            report.summary()
+        );
+    }
+    let purchases = with_order_codes(purchases)?;
+    let has_time = count_purchases(&purchases, report)?;
+    Ok(CleanLines {
+        purchases,
+        returns,
+        free,
+        has_time,
+        extras,
+    })
+}
+
+/// The purchase lines and the return lines, without the cleaning's helper columns.
+fn purchases_and_returns(typed: DataFrame, all_purchases: bool) -> Result<(DataFrame, DataFrame)> {
+    let drop_helpers = |lf: LazyFrame| lf.drop(by_name(["__fate", "__date_raw"], false, false));
+    Ok(if all_purchases {
         let empty = typed.clear();
         (
             drop_helpers(typed.lazy()).collect()?,
@@ -1273,15 +1340,12 @@ fn split_lines(
             drop_helpers(typed.clone().lazy().filter(of(fate::PURCHASE))).collect()?,
             drop_helpers(typed.lazy().filter(of(fate::RETURN))).collect()?,
         )
-    };
-    if purchases.height() == 0 {
-        bail_input!(
-            "{file}: no purchase rows left after cleaning ({} read; {})",
-            report.rows_read,
-            report.summary()
-        );
-    }
-    let purchases = with_order_codes(purchases)?;
+    })
+}
+
+/// Counts the purchase lines and those without a customer into the report; returns whether
+/// any purchase has a time of day.
+fn count_purchases(purchases: &DataFrame, report: &mut LoadReport) -> Result<bool> {
     let stats = purchases
         .clone()
         .lazy()
@@ -1300,13 +1364,7 @@ fn split_lines(
     report.missing_customer += frame::first_count(&stats, "no_customer")?;
     let has_time = stats.column("has_time")?.bool()?.get(0).unwrap_or(false);
     report.purchase_lines += purchases.height();
-    Ok(CleanLines {
-        purchases,
-        returns,
-        free,
-        has_time,
-        extras,
-    })
+    Ok(has_time)
 }
 
 /// Zero-price lines with a customer id (free items, promotions: CDNOW has such purchases) are

@@ -212,6 +212,12 @@ pub fn classify(header: &str, values: &Column, semicolon: bool) -> ExtraKind {
     let Ok(text) = text.str() else {
         return left_out(format!("values of type {dtype}"));
     };
+    classify_text(text, semicolon)
+}
+
+/// A text column's kind: numbers written as text, dates, or at most [`MAX_LEVELS`] values.
+fn classify_text(text: &StringChunked, semicolon: bool) -> ExtraKind {
+    let left_out = |why: String| ExtraKind::LeftOut { why };
     let sample = sample_of(text);
     if sample.is_empty() {
         return left_out("empty".into());
@@ -222,6 +228,13 @@ pub fn classify(header: &str, values: &Column, semicolon: bool) -> ExtraKind {
     if looks_like_dates(&sample) {
         return left_out("a date or time".into());
     }
+    levels_of(text)
+}
+
+/// The trimmed values of a text column as levels, unless there are too many or two would be
+/// the same feature name.
+fn levels_of(text: &StringChunked) -> ExtraKind {
+    let left_out = |why: String| ExtraKind::LeftOut { why };
     let trimmed: StringChunked = text
         .iter()
         .map(|v| v.map(str::trim).filter(|v| !v.is_empty()))

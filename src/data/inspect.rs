@@ -96,33 +96,7 @@ pub fn inspect(source: &DataSource, opts: &LoadOptions) -> Result<Inspection> {
         }
         DataSource::Path(path) => {
             let layout = layout::detect(path)?;
-            match &layout {
-                Layout::TransactionsFolder {
-                    customers,
-                    products,
-                    transactions,
-                } => {
-                    for p in [customers, products] {
-                        files.push(file_inspection(head(p, opts.folder_file())?, opts, false));
-                    }
-                    let raw = head(transactions, opts.folder_file())?;
-                    files.push(file_inspection(raw, opts, true));
-                }
-                Layout::TransactionLog(p) => {
-                    files.push(file_inspection(head(p, opts.log())?, opts, true))
-                }
-                Layout::PartFiles(parts) => {
-                    if let Some(first) = parts.first() {
-                        let mut f = file_inspection(head(&first.path, opts.log())?, opts, true);
-                        f.dialect.format = format!(
-                            "{} part files like this one ({})",
-                            parts.len(),
-                            f.dialect.format
-                        );
-                        files.push(f);
-                    }
-                }
-            }
+            inspect_layout(&layout, opts, &mut files)?;
             layout.describe().to_string()
         }
     };
@@ -131,6 +105,40 @@ pub fn inspect(source: &DataSource, opts: &LoadOptions) -> Result<Inspection> {
         layout,
         files,
     })
+}
+
+/// Inspects the files of a detected layout into `files`: a part-file log by its first part.
+fn inspect_layout(
+    layout: &Layout,
+    opts: &LoadOptions,
+    files: &mut Vec<FileInspection>,
+) -> Result<()> {
+    match layout {
+        Layout::TransactionsFolder {
+            customers,
+            products,
+            transactions,
+        } => {
+            for p in [customers, products] {
+                files.push(file_inspection(head(p, opts.folder_file())?, opts, false));
+            }
+            let raw = head(transactions, opts.folder_file())?;
+            files.push(file_inspection(raw, opts, true));
+        }
+        Layout::TransactionLog(p) => files.push(file_inspection(head(p, opts.log())?, opts, true)),
+        Layout::PartFiles(parts) => {
+            if let Some(first) = parts.first() {
+                let mut f = file_inspection(head(&first.path, opts.log())?, opts, true);
+                f.dialect.format = format!(
+                    "{} part files like this one ({})",
+                    parts.len(),
+                    f.dialect.format
+                );
+                files.push(f);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The first megabyte of a text file (whole lines), or the whole of any other.
@@ -160,30 +168,8 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions, transactions: bool) -> File
             column_inspection(&raw, h, role, &roles, hints, semicolon, &mut problems)
         })
         .collect();
-    let comma = columns.iter().any(|c| {
-        c.role
-            .as_deref()
-            .is_some_and(|r| NUMBER_ROLES.iter().any(|n| n.key() == r))
-            && c.format
-                .as_deref()
-                .is_some_and(|f| f.starts_with("decimal comma"))
-    });
-    let decimal_mark = if comma { "," } else { "." }.to_string();
-    let needed: &[Role] = if table {
-        &[Role::Customer]
-    } else {
-        &[Role::Customer, Role::Date]
-    };
-    for &role in needed {
-        let named = role == Role::Customer && roles.has(Role::CustomerName);
-        if !(roles.has(role) || named) {
-            problems.push(format!(
-                "no {} column found; name it with --map {}=COLUMN",
-                role.key(),
-                role.key()
-            ));
-        }
-    }
+    let decimal_mark = decimal_mark_of(&columns);
+    note_missing_roles(&roles, table, &mut problems);
     let mut dialect = raw.dialect.clone();
     if table {
         dialect.format = format!(
@@ -205,6 +191,39 @@ fn file_inspection(raw: RawFile, opts: &LoadOptions, transactions: bool) -> File
         columns,
         problems,
         notes: roles.notes(&raw.name),
+    }
+}
+
+/// "," when a number role's column reads with a decimal comma, else ".".
+fn decimal_mark_of(columns: &[ColumnInspection]) -> String {
+    let comma = columns.iter().any(|c| {
+        c.role
+            .as_deref()
+            .is_some_and(|r| NUMBER_ROLES.iter().any(|n| n.key() == r))
+            && c.format
+                .as_deref()
+                .is_some_and(|f| f.starts_with("decimal comma"))
+    });
+    if comma { "," } else { "." }.to_string()
+}
+
+/// A problem for each column the load needs and no header was found for: the customer (an id
+/// or a name), and the date unless the file is a customer table.
+fn note_missing_roles(roles: &RoleMap, table: bool, problems: &mut Vec<String>) {
+    let needed: &[Role] = if table {
+        &[Role::Customer]
+    } else {
+        &[Role::Customer, Role::Date]
+    };
+    for &role in needed {
+        let named = role == Role::Customer && roles.has(Role::CustomerName);
+        if !(roles.has(role) || named) {
+            problems.push(format!(
+                "no {} column found; name it with --map {}=COLUMN",
+                role.key(),
+                role.key()
+            ));
+        }
     }
 }
 

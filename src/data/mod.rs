@@ -330,69 +330,81 @@ fn mark_non_products(ds: &mut Dataset, opts: &LoadOptions) -> Result<()> {
 }
 
 fn load_unchecked(source: &DataSource, opts: &LoadOptions) -> Result<Dataset> {
-    let mut report = LoadReport {
+    let report = LoadReport {
         source: source.describe(),
         ..LoadReport::default()
     };
     let name = source.describe();
     match source {
-        DataSource::Bundled => {
-            report.layout = "eCommerce Transactions folder".into();
+        DataSource::Bundled => load_sample(name, opts, report),
+        DataSource::Stdin => load_stdin(name, opts, report),
+        DataSource::Path(path) => load_path(path, name, opts, report),
+    }
+}
+
+/// The bundled sample: an eCommerce Transactions folder compiled in.
+fn load_sample(name: String, opts: &LoadOptions, mut report: LoadReport) -> Result<Dataset> {
+    report.layout = "eCommerce Transactions folder".into();
+    let how = opts.folder_file();
+    let c = read_bytes("sample/Customers.csv", bundled::CUSTOMERS.to_vec(), how)?;
+    let p = read_bytes("sample/Products.csv", bundled::PRODUCTS.to_vec(), how)?;
+    let t = read_bytes(
+        "sample/Transactions.csv",
+        bundled::TRANSACTIONS.to_vec(),
+        how,
+    )?;
+    load_folder(name, c, p, t, opts, report)
+}
+
+/// A transaction log on standard input.
+fn load_stdin(name: String, opts: &LoadOptions, mut report: LoadReport) -> Result<Dataset> {
+    report.layout = "transaction log".into();
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+        bail_input!("standard input: cannot read ({e})");
+    }
+    load_log(
+        name,
+        read_bytes("standard input", bytes, opts.log())?,
+        opts,
+        report,
+    )
+}
+
+/// A file or folder, read as the layout detected there.
+fn load_path(
+    path: &Path,
+    name: String,
+    opts: &LoadOptions,
+    mut report: LoadReport,
+) -> Result<Dataset> {
+    let layout = layout::detect(path)?;
+    report.layout = layout.describe().into();
+    match layout {
+        Layout::TransactionsFolder {
+            customers,
+            products,
+            transactions,
+        } => {
+            refuse_log_flags(path, opts)?;
+            // The small files are read while the transactions are; errors come in
+            // the files' order, as if read one after the other.
             let how = opts.folder_file();
-            let c = read_bytes("sample/Customers.csv", bundled::CUSTOMERS.to_vec(), how)?;
-            let p = read_bytes("sample/Products.csv", bundled::PRODUCTS.to_vec(), how)?;
-            let t = read_bytes(
-                "sample/Transactions.csv",
-                bundled::TRANSACTIONS.to_vec(),
-                how,
-            )?;
-            load_folder(name, c, p, t, opts, report)
+            let ((c, p), t) = crate::parallel::beside(
+                || (read_path(&customers, how), read_path(&products, how)),
+                || read_path(&transactions, how),
+            );
+            load_folder(name, c?, p?, t?, opts, report)
         }
-        DataSource::Stdin => {
-            report.layout = "transaction log".into();
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
-                bail_input!("standard input: cannot read ({e})");
-            }
-            load_log(
-                name,
-                read_bytes("standard input", bytes, opts.log())?,
-                opts,
-                report,
-            )
-        }
-        DataSource::Path(path) => {
-            let layout = layout::detect(path)?;
-            report.layout = layout.describe().into();
-            match layout {
-                Layout::TransactionsFolder {
-                    customers,
-                    products,
-                    transactions,
-                } => {
-                    refuse_log_flags(path, opts)?;
-                    // The small files are read while the transactions are; errors come in
-                    // the files' order, as if read one after the other.
-                    let how = opts.folder_file();
-                    let ((c, p), t) = crate::parallel::beside(
-                        || (read_path(&customers, how), read_path(&products, how)),
-                        || read_path(&transactions, how),
-                    );
-                    load_folder(name, c?, p?, t?, opts, report)
-                }
-                Layout::TransactionLog(file) => {
-                    load_log(name, read_path(&file, opts.log())?, opts, report)
-                }
-                Layout::PartFiles(parts) => {
-                    let raw = read_parts(path, &parts, opts)?;
-                    report.notes.push(format!(
-                        "{}: {} part files read as one log",
-                        path.display(),
-                        parts.len()
-                    ));
-                    load_log(name, raw, opts, report)
-                }
-            }
+        Layout::TransactionLog(file) => load_log(name, read_path(&file, opts.log())?, opts, report),
+        Layout::PartFiles(parts) => {
+            let raw = read_parts(path, &parts, opts)?;
+            report.notes.push(format!(
+                "{}: {} part files read as one log",
+                path.display(),
+                parts.len()
+            ));
+            load_log(name, raw, opts, report)
         }
     }
 }
@@ -752,8 +764,35 @@ fn code_customers(
     if unknown_purchases + count_unknown(&returns, "customer_code", "customer_id")? == 0 {
         return Ok((purchases, returns, known_ids));
     }
+    let extra = ids_not_in_file(&purchases, &returns)?;
+    if extra.height() == 0 {
+        return Ok((purchases, returns, known_ids));
+    }
+    let known = cdf.height() as u32;
+    let extra = extra.lazy().with_row_index("__extra", None).select([
+        col("customer_id"),
+        (col("__extra").cast(DataType::UInt32) + lit(known)).alias("__extra"),
+    ]);
+    for lines in [&mut purchases, &mut returns] {
+        code_after_file(lines, &extra)?;
+    }
+    let all_ids = concat(
+        [
+            known_ids.lazy(),
+            extra
+                .clone()
+                .select([col("__extra").alias("customer_code"), col("customer_id")]),
+        ],
+        UnionArgs::default(),
+    )?
+    .collect()?;
+    Ok((purchases, returns, all_ids))
+}
+
+/// The customer ids of lines the customer file does not know, each once, sorted.
+fn ids_not_in_file(purchases: &DataFrame, returns: &DataFrame) -> Result<DataFrame> {
     let unknown = unknown_id("customer_code", "customer_id");
-    let extra = concat(
+    Ok(concat(
         [
             purchases
                 .clone()
@@ -770,35 +809,20 @@ fn code_customers(
     )?
     .unique(None, UniqueKeepStrategy::First)
     .sort(["customer_id"], SortMultipleOptions::default())
-    .collect()?;
-    if extra.height() == 0 {
-        return Ok((purchases, returns, known_ids));
-    }
-    let known = cdf.height() as u32;
-    let extra = extra.lazy().with_row_index("__extra", None).select([
-        col("customer_id"),
-        (col("__extra").cast(DataType::UInt32) + lit(known)).alias("__extra"),
-    ]);
-    for lines in [&mut purchases, &mut returns] {
-        let codes = codes_for(lines, &extra, "customer_id", "__extra")?;
-        lines.with_column(codes)?;
-        *lines = std::mem::take(lines)
-            .lazy()
-            .with_column(coalesce(&[col("customer_code"), col("__extra")]).alias("customer_code"))
-            .drop(by_name(["__extra"], true, false))
-            .collect()?;
-    }
-    let all_ids = concat(
-        [
-            known_ids.lazy(),
-            extra
-                .clone()
-                .select([col("__extra").alias("customer_code"), col("customer_id")]),
-        ],
-        UnionArgs::default(),
-    )?
-    .collect()?;
-    Ok((purchases, returns, all_ids))
+    .collect()?)
+}
+
+/// Fills the `customer_code` the file left missing from `extra`'s codes (numbered after the
+/// file's).
+fn code_after_file(lines: &mut DataFrame, extra: &LazyFrame) -> Result<()> {
+    let codes = codes_for(lines, extra, "customer_id", "__extra")?;
+    lines.with_column(codes)?;
+    *lines = std::mem::take(lines)
+        .lazy()
+        .with_column(coalesce(&[col("customer_code"), col("__extra")]).alias("customer_code"))
+        .drop(by_name(["__extra"], true, false))
+        .collect()?;
+    Ok(())
 }
 
 /// Keeps the first row of each id, counting the repeats.

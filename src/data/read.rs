@@ -802,27 +802,38 @@ fn read_typed(
 /// line with an odd number of quotes: a quoted value spans lines); a trailing CR is ignored,
 /// as the parser does. `quoted`: the bytes hold a quote somewhere.
 fn duplicate_lines(bytes: &[u8], quoted: bool, stop: &AtomicBool) -> Option<Vec<bool>> {
-    // A quoted value that spans lines leaves an odd number of quotes on its lines.
-    let unbalanced = |l: &[u8]| quoted && memchr::memchr_iter(b'"', l).count() % 2 == 1;
     let Some(header_end) = memchr::memchr(b'\n', bytes) else {
         return Some(Vec::new());
     };
-    if unbalanced(&bytes[..header_end]) {
+    if unbalanced(quoted, &bytes[..header_end]) {
         return None;
     }
     let body = &bytes[header_end + 1..];
-    let line_at = |start: usize| -> &[u8] {
-        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p);
-        let l = &body[start..end];
-        l.strip_suffix(b"\r").unwrap_or(l)
+    let (hashes, starts) = hash_lines(body, quoted, stop)?;
+    let mut repeats = vec![false; hashes.len()];
+    let Some(again) = hashes_seen_twice(&hashes) else {
+        return Some(repeats);
     };
+    compare_same_hashes(body, &hashes, &starts, &again, &mut repeats);
+    Some(repeats)
+}
+
+/// A quoted value that spans lines leaves an odd number of quotes on its lines.
+#[inline]
+fn unbalanced(quoted: bool, l: &[u8]) -> bool {
+    quoted && memchr::memchr_iter(b'"', l).count() % 2 == 1
+}
+
+/// Each non-empty line's hash and start in `body` (trailing CR ignored); `None` for an
+/// unbalanced line, or once the stop flag is set.
+fn hash_lines(body: &[u8], quoted: bool, stop: &AtomicBool) -> Option<(Vec<u64>, Vec<usize>)> {
     let estimate = body.len() / 48 + 1;
     let (mut hashes, mut starts) = (Vec::with_capacity(estimate), Vec::with_capacity(estimate));
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', body).chain(std::iter::once(body.len())) {
         let l = &body[start..end];
         let l = l.strip_suffix(b"\r").unwrap_or(l);
-        if unbalanced(l) {
+        if unbalanced(quoted, l) {
             return None;
         }
         if !l.is_empty() {
@@ -835,21 +846,39 @@ fn duplicate_lines(bytes: &[u8], quoted: bool, stop: &AtomicBool) -> Option<Vec<
         }
         start = end + 1;
     }
+    Some((hashes, starts))
+}
+
+/// The bitmap of hashes met more than once (false hits included); `None` when none was.
+fn hashes_seen_twice(hashes: &[u64]) -> Option<Bits> {
     // The bitmap tests run apart from the hashing: the loop is short, so the cache misses of
     // many lines overlap instead of stalling one line at a time.
     let mut seen = Bits::new(hashes.len());
     let mut again = Bits::new(hashes.len());
     let mut any = false;
-    for &h in &hashes {
+    for &h in hashes {
         if seen.test_and_set(h) {
             again.set(h);
             any = true;
         }
     }
-    let mut repeats = vec![false; hashes.len()];
-    if !any {
-        return Some(repeats);
-    }
+    any.then_some(again)
+}
+
+/// Marks in `repeats` each line whose bytes equal an earlier line's, comparing only lines
+/// with equal full hashes among those `again` hit.
+fn compare_same_hashes(
+    body: &[u8],
+    hashes: &[u64],
+    starts: &[usize],
+    again: &Bits,
+    repeats: &mut [bool],
+) {
+    let line_at = |start: usize| -> &[u8] {
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |p| start + p);
+        let l = &body[start..end];
+        l.strip_suffix(b"\r").unwrap_or(l)
+    };
     let mut candidates: Vec<(u64, u32)> = hashes
         .iter()
         .enumerate()
@@ -868,7 +897,6 @@ fn duplicate_lines(bytes: &[u8], quoted: bool, stop: &AtomicBool) -> Option<Vec<
                 .any(|&(_, earlier)| line_at(starts[earlier as usize]) == line);
         }
     }
-    Some(repeats)
 }
 
 /// Lines between looks at the scan's stop flag.

@@ -434,7 +434,8 @@ impl Session {
                 Effect::Slice(filters) => make_slice(self.base.clone(), filters, self.tx.clone()),
                 Effect::Copy { text, what } => {
                     let r = copy_to_clipboard(&text).map(|()| what);
-                    self.app.update(Action::Copied(r.map_err(|e| e.to_string())));
+                    self.app
+                        .update(Action::Copied(r.map_err(|e| e.to_string())));
                 }
                 other => {
                     probes.asked(&other);

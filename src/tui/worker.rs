@@ -92,52 +92,26 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
         } => {
             let result = Service::new(f)
                 .fit_scored(&params(*k, *algo, features, *scaler))
-                .map_err(msg)
-                .map(|(seg, agreement)| {
-                    Arc::new(SegResult {
-                        seg,
-                        agreement,
-                        features_spec: features.clone(),
-                    })
-                });
-            Some(Action::SegmentsReady {
-                generation: *generation,
-                result,
-            })
+                .map_err(msg);
+            Some(segments_ready(*generation, features, result))
         }
         Effect::Sweep {
             key,
             algo,
             features,
             scaler,
-        } => {
-            let max = f.len().saturating_sub(1).min(10);
-            let result = segment::sweep(f, &params(2, *algo, features, *scaler), 2, max.max(2))
-                .map(Arc::new)
-                .map_err(msg);
-            Some(Action::SweepReady {
-                key: key.clone(),
-                result,
-            })
-        }
+        } => Some(sweep_job(f, key, &params(2, *algo, features, *scaler))),
         Effect::Migration {
             key,
             k,
             algo,
             features,
             scaler,
-        } => {
-            let result = migrate::choose_split(ds, None)
-                .and_then(|split| {
-                    migrate::migrate(ds, &params(*k, *algo, features, *scaler), split)
-                })
-                .map(Arc::new)
-                .map_err(msg);
-            Some(Action::MigrationReady {
-                key: key.clone(),
-                result,
-            })
-        }
+        } => Some(migration_job(
+            ds,
+            key,
+            &params(*k, *algo, features, *scaler),
+        )),
         Effect::Value => Some(Action::ValueReady(
             crate::analysis::value::ValueReport::build(ds, f)
                 .map(|v| Arc::new(v.compact()))
@@ -151,6 +125,48 @@ pub fn run_effect(ds: &Dataset, f: &CustomerFeatures, effect: &Effect) -> Option
         }),
         Effect::Drill { key, filters } => Some(drill_job(ds, key, filters)),
         Effect::ExportCsv(_) | Effect::Copy { .. } | Effect::Slice(_) | Effect::Quit => None,
+    }
+}
+
+/// A segmentation (with its agreement index once scored) as the app receives it.
+fn segments_ready(
+    generation: u64,
+    features: &str,
+    result: Result<(Segmentation, Option<(f64, usize)>), String>,
+) -> Action {
+    Action::SegmentsReady {
+        generation,
+        result: result.map(|(seg, agreement)| {
+            Arc::new(SegResult {
+                seg,
+                agreement,
+                features_spec: features.to_string(),
+            })
+        }),
+    }
+}
+
+/// The K sweep from 2 to at most 10 (and fewer than the customers), on `p`'s features.
+fn sweep_job(f: &CustomerFeatures, key: &str, p: &SegmentParams) -> Action {
+    let max = f.len().saturating_sub(1).min(10);
+    let result = segment::sweep(f, p, 2, max.max(2))
+        .map(Arc::new)
+        .map_err(msg);
+    Action::SweepReady {
+        key: key.to_string(),
+        result,
+    }
+}
+
+/// The migration between the segments at the chosen split and at the end of the data.
+fn migration_job(ds: &Dataset, key: &str, p: &SegmentParams) -> Action {
+    let result = migrate::choose_split(ds, None)
+        .and_then(|split| migrate::migrate(ds, p, split))
+        .map(Arc::new)
+        .map_err(msg);
+    Action::MigrationReady {
+        key: key.to_string(),
+        result,
     }
 }
 
@@ -440,17 +456,7 @@ pub fn serve_segments(
     scored: &dyn Fn(),
 ) {
     let mut next: Option<Effect> = None;
-    loop {
-        let mut job = match next.take() {
-            Some(j) => j,
-            None => match rx.recv() {
-                Ok(j) => j,
-                Err(_) => return,
-            },
-        };
-        while let Ok(newer) = rx.try_recv() {
-            job = newer;
-        }
+    while let Some(job) = latest_request(next.take(), rx) {
         let Effect::Segments {
             generation,
             k,
@@ -466,35 +472,75 @@ pub fn serve_segments(
             }
             continue;
         };
-        let send = |result: Result<(Segmentation, Option<(f64, usize)>), String>| {
-            out.send(Action::SegmentsReady {
-                generation: *generation,
-                result: result.map(|(seg, agreement)| {
-                    Arc::new(SegResult {
-                        seg,
-                        agreement,
-                        features_spec: features.clone(),
-                    })
-                }),
-            })
+        let request = SegmentsRequest {
+            generation: *generation,
+            features,
+            params: params(*k, *algo, features, *scaler),
         };
-        let seg = match service.fit(&params(*k, *algo, features, *scaler)) {
-            Ok(seg) => seg,
-            Err(e) => {
-                let _ = send(Err(msg(e)));
-                continue;
-            }
-        };
-        if send(Ok((seg.clone(), None))).is_err() {
-            return;
+        match fit_then_score(service, rx, out, &request, scored) {
+            Served::Done => {}
+            Served::Newer(newer) => next = Some(newer),
+            Served::Closed => return,
         }
-        if let Ok(newer) = rx.try_recv() {
-            next = Some(newer);
-            continue;
-        }
-        if send(Ok(Service::score(seg))).is_err() {
-            return;
-        }
-        scored();
     }
+}
+
+/// The request to answer: `next` (the one that cut the last fit short) or else the next to
+/// arrive, replaced by the newest already waiting; `None` once the channel closes.
+fn latest_request(next: Option<Effect>, rx: &Receiver<Effect>) -> Option<Effect> {
+    let mut job = match next {
+        Some(j) => j,
+        None => rx.recv().ok()?,
+    };
+    while let Ok(newer) = rx.try_recv() {
+        job = newer;
+    }
+    Some(job)
+}
+
+/// One `Effect::Segments` request, its parameters built.
+struct SegmentsRequest<'a> {
+    generation: u64,
+    features: &'a str,
+    params: SegmentParams,
+}
+
+/// How [`fit_then_score`] ended.
+enum Served {
+    /// Answered (or the fit failed and said so): wait for the next request.
+    Done,
+    /// A newer request arrived after the profile was sent: answer it, unscored.
+    Newer(Effect),
+    /// The app is gone.
+    Closed,
+}
+
+/// Sends the profile as soon as the fit is done, then the scored result unless a newer
+/// request is already waiting.
+fn fit_then_score(
+    service: &mut Service,
+    rx: &Receiver<Effect>,
+    out: &Sender<Action>,
+    request: &SegmentsRequest,
+    scored: &dyn Fn(),
+) -> Served {
+    let send = |result| out.send(segments_ready(request.generation, request.features, result));
+    let seg = match service.fit(&request.params) {
+        Ok(seg) => seg,
+        Err(e) => {
+            let _ = send(Err(msg(e)));
+            return Served::Done;
+        }
+    };
+    if send(Ok((seg.clone(), None))).is_err() {
+        return Served::Closed;
+    }
+    if let Ok(newer) = rx.try_recv() {
+        return Served::Newer(newer);
+    }
+    if send(Ok(Service::score(seg))).is_err() {
+        return Served::Closed;
+    }
+    scored();
+    Served::Done
 }

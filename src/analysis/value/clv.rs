@@ -135,6 +135,30 @@ impl BgNbdData {
     /// The mean negative log-likelihood and its gradient in log-parameters
     /// (ln r, ln alpha, ln a, ln b).
     pub fn cost_and_gradient(&self, log_params: &[f64]) -> (f64, [f64; 4]) {
+        let terms = self.terms(log_params);
+        // Large data is summed in one range per core (the same ranges every call, so the
+        // optimiser sees one function).
+        let n = self.x.len();
+        let parts = if n < PARALLEL_GROUPS {
+            1
+        } else {
+            crate::parallel::threads()
+        };
+        let (mut ll, mut g) = (0.0, [0.0; 4]);
+        for (l, gs) in crate::parallel::map(parts, |p| {
+            self.range_sums(&terms, p * n / parts..(p + 1) * n / parts)
+        }) {
+            ll += l;
+            for i in 0..4 {
+                g[i] += gs[i];
+            }
+        }
+        (-ll / self.total, g.map(|v| -v / self.total))
+    }
+
+    /// What [`Self::range_sums`] reads at `log_params` besides the groups: the parameters,
+    /// the gamma terms of each distinct purchase count, and those of no count.
+    fn terms(&self, log_params: &[f64]) -> BgNbdTerms {
         let [r, alpha, a, b] = [0, 1, 2, 3].map(|i| log_params[i].exp());
         let per_x: Vec<[f64; 4]> = self
             .distinct_x
@@ -150,60 +174,69 @@ impl BgNbdData {
             .collect();
         let constant = -ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) - ln_gamma(b);
         let (dg_r, dg_ab, dg_b) = (digamma(r), digamma(a + b), digamma(b));
-        let range_sums = |range: std::ops::Range<usize>| {
-            let (mut ll, mut g) = (0.0, [0.0; 4]);
-            for k in range {
-                let (x, tx, t, w) = (self.x[k], self.tx[k], self.t[k], self.weight[k]);
-                let [lg, dg_rx, dg_bx, dg_abx] = per_x[self.x_index[k]];
-                let a3 = -(r + x) * (alpha + t).ln();
-                let (lse, w3, w4) = if x > 0.0 {
-                    let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + tx).ln();
-                    let hi = a3.max(a4);
-                    let lse = hi + ((a3 - hi).exp() + (a4 - hi).exp()).ln();
-                    (lse, (a3 - lse).exp(), (a4 - lse).exp())
-                } else {
-                    (a3, 1.0, 0.0)
-                };
-                ll += w * (constant + lg + lse);
-                let d_r = dg_rx - dg_r + alpha.ln()
-                    - w3 * (alpha + t).ln()
-                    - if x > 0.0 { w4 * (alpha + tx).ln() } else { 0.0 };
-                let d_alpha = r / alpha
-                    - w3 * (r + x) / (alpha + t)
-                    - if x > 0.0 {
-                        w4 * (r + x) / (alpha + tx)
-                    } else {
-                        0.0
-                    };
-                let d_a = dg_ab - dg_abx + w4 / a;
-                let d_b =
-                    dg_ab + dg_bx - dg_b - dg_abx - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 };
-                g[0] += w * d_r * r;
-                g[1] += w * d_alpha * alpha;
-                g[2] += w * d_a * a;
-                g[3] += w * d_b * b;
-            }
-            (ll, g)
-        };
-        // Large data is summed in one range per core (the same ranges every call, so the
-        // optimiser sees one function).
-        let n = self.x.len();
-        let parts = if n < PARALLEL_GROUPS {
-            1
-        } else {
-            crate::parallel::threads()
-        };
-        let (mut ll, mut g) = (0.0, [0.0; 4]);
-        for (l, gs) in
-            crate::parallel::map(parts, |p| range_sums(p * n / parts..(p + 1) * n / parts))
-        {
-            ll += l;
-            for i in 0..4 {
-                g[i] += gs[i];
-            }
+        BgNbdTerms {
+            params: [r, alpha, a, b],
+            per_x,
+            constant,
+            dg_r,
+            dg_ab,
+            dg_b,
         }
-        (-ll / self.total, g.map(|v| -v / self.total))
     }
+
+    /// The weighted log-likelihood and its gradient in log-parameters over the groups in
+    /// `range`; the per-group kernel is kept in one loop.
+    fn range_sums(&self, terms: &BgNbdTerms, range: std::ops::Range<usize>) -> (f64, [f64; 4]) {
+        let [r, alpha, a, b] = terms.params;
+        let (per_x, constant) = (&terms.per_x, terms.constant);
+        let (dg_r, dg_ab, dg_b) = (terms.dg_r, terms.dg_ab, terms.dg_b);
+        let (mut ll, mut g) = (0.0, [0.0; 4]);
+        for k in range {
+            let (x, tx, t, w) = (self.x[k], self.tx[k], self.t[k], self.weight[k]);
+            let [lg, dg_rx, dg_bx, dg_abx] = per_x[self.x_index[k]];
+            let a3 = -(r + x) * (alpha + t).ln();
+            let (lse, w3, w4) = if x > 0.0 {
+                let a4 = a.ln() - (b + x - 1.0).ln() - (r + x) * (alpha + tx).ln();
+                let hi = a3.max(a4);
+                let lse = hi + ((a3 - hi).exp() + (a4 - hi).exp()).ln();
+                (lse, (a3 - lse).exp(), (a4 - lse).exp())
+            } else {
+                (a3, 1.0, 0.0)
+            };
+            ll += w * (constant + lg + lse);
+            let d_r = dg_rx - dg_r + alpha.ln()
+                - w3 * (alpha + t).ln()
+                - if x > 0.0 { w4 * (alpha + tx).ln() } else { 0.0 };
+            let d_alpha = r / alpha
+                - w3 * (r + x) / (alpha + t)
+                - if x > 0.0 {
+                    w4 * (r + x) / (alpha + tx)
+                } else {
+                    0.0
+                };
+            let d_a = dg_ab - dg_abx + w4 / a;
+            let d_b =
+                dg_ab + dg_bx - dg_b - dg_abx - if x > 0.0 { w4 / (b + x - 1.0) } else { 0.0 };
+            g[0] += w * d_r * r;
+            g[1] += w * d_alpha * alpha;
+            g[2] += w * d_a * a;
+            g[3] += w * d_b * b;
+        }
+        (ll, g)
+    }
+}
+
+/// BG/NBD's terms at one parameter point that every group shares.
+struct BgNbdTerms {
+    /// r, alpha, a, b.
+    params: [f64; 4],
+    /// Per distinct purchase count x: ln Γ(r+x) + ln Γ(b+x) − ln Γ(a+b+x), then ψ(r+x),
+    /// ψ(b+x), ψ(a+b+x).
+    per_x: Vec<[f64; 4]>,
+    constant: f64,
+    dg_r: f64,
+    dg_ab: f64,
+    dg_b: f64,
 }
 
 /// Gamma-Gamma's data: repeat buyers' repeat-purchase counts and mean spends.

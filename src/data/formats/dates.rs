@@ -227,13 +227,56 @@ const SHAPE_RETRIES: usize = 16;
 /// over the column). A parse outside [`plausible`] years does not count as a reading.
 pub fn infer(values: &[&str]) -> Decision {
     let all = candidates();
-    let reads = |v: &str, c: &Candidate| parse(v, &c.format).filter(plausible);
+    let t = tally(values, &all);
+    if !t.any {
+        return Decision::Unknown;
+    }
+    let order = match (t.day_only, t.month_only) {
+        (Some(d), Some(m)) => {
+            return Decision::Conflict {
+                day_first: d.to_string(),
+                month_first: m.to_string(),
+            };
+        }
+        (Some(_), None) => Some(Order::DayFirst),
+        (None, Some(_)) => Some(Order::MonthFirst),
+        (None, None) => {
+            if let Some(v) = t.ambiguous {
+                return ambiguity(v, &all, &t.hits);
+            }
+            None
+        }
+    };
+    Decision::Formats(cover(values, &all, &t.hits, order))
+}
+
+/// Whether candidate `c` reads `v` as a plausible date.
+fn reads(v: &str, c: &Candidate) -> bool {
+    parse(v, &c.format).filter(plausible).is_some()
+}
+
+/// What the sample says about the candidates: how many values each reads, and the first value
+/// only a day-first, only a month-first, or either order reads.
+struct Tally<'v> {
+    hits: Vec<usize>,
+    day_only: Option<&'v str>,
+    month_only: Option<&'v str>,
+    ambiguous: Option<&'v str>,
+    /// Some candidate read some value.
+    any: bool,
+}
+
+/// Tries each value on the candidates that read its shape's first value.
+fn tally<'v>(values: &[&'v str], all: &[Candidate]) -> Tally<'v> {
     // Per shape, the candidates that read its first value, and their other-order twins.
     let mut by_shape: std::collections::HashMap<String, Vec<usize>> = Default::default();
-    let mut hits = vec![0usize; all.len()];
-    let (mut day_only, mut month_only): (Option<&str>, Option<&str>) = (None, None);
-    let mut ambiguous: Option<&str> = None;
-    let mut any = false;
+    let mut t = Tally {
+        hits: vec![0usize; all.len()],
+        day_only: None,
+        month_only: None,
+        ambiguous: None,
+        any: false,
+    };
     let mut retries: std::collections::HashMap<String, usize> = Default::default();
     for &v in values {
         let key = shape(v);
@@ -245,20 +288,13 @@ pub fn infer(values: &[&str]) -> Decision {
             *retries.entry(key.clone()).or_default() += 1;
             by_shape.remove(&key);
         }
-        let tried = by_shape.entry(key).or_insert_with(|| {
-            let mut idx: Vec<usize> = (0..all.len())
-                .filter(|&i| reads(v, &all[i]).is_some())
-                .collect();
-            let twins: Vec<usize> = idx.iter().filter_map(|&i| twin(&all, i)).collect();
-            idx.extend(twins);
-            idx.sort_unstable();
-            idx.dedup();
-            idx
-        });
+        let tried = by_shape
+            .entry(key)
+            .or_insert_with(|| reading_with_twins(v, all));
         let (mut day, mut month, mut free) = (false, false, false);
         for &i in tried.iter() {
-            if reads(v, &all[i]).is_some() {
-                hits[i] += 1;
+            if reads(v, &all[i]) {
+                t.hits[i] += 1;
                 match all[i].order {
                     Some(Order::DayFirst) => day = true,
                     Some(Order::MonthFirst) => month = true,
@@ -266,36 +302,27 @@ pub fn infer(values: &[&str]) -> Decision {
                 }
             }
         }
-        any |= day || month || free;
+        t.any |= day || month || free;
         if !free {
             match (day, month) {
-                (true, false) => day_only = day_only.or(Some(v)),
-                (false, true) => month_only = month_only.or(Some(v)),
-                (true, true) => ambiguous = ambiguous.or(Some(v)),
+                (true, false) => t.day_only = t.day_only.or(Some(v)),
+                (false, true) => t.month_only = t.month_only.or(Some(v)),
+                (true, true) => t.ambiguous = t.ambiguous.or(Some(v)),
                 _ => {}
             }
         }
     }
-    if !any {
-        return Decision::Unknown;
-    }
-    let order = match (day_only, month_only) {
-        (Some(d), Some(m)) => {
-            return Decision::Conflict {
-                day_first: d.to_string(),
-                month_first: m.to_string(),
-            };
-        }
-        (Some(_), None) => Some(Order::DayFirst),
-        (None, Some(_)) => Some(Order::MonthFirst),
-        (None, None) => {
-            if let Some(v) = ambiguous {
-                return ambiguity(v, &all, &hits);
-            }
-            None
-        }
-    };
-    Decision::Formats(cover(values, &all, &hits, order))
+    t
+}
+
+/// The candidates that read `v` and their other-order twins, in candidate order.
+fn reading_with_twins(v: &str, all: &[Candidate]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..all.len()).filter(|&i| reads(v, &all[i])).collect();
+    let twins: Vec<usize> = idx.iter().filter_map(|&i| twin(all, i)).collect();
+    idx.extend(twins);
+    idx.sort_unstable();
+    idx.dedup();
+    idx
 }
 
 /// The same format with day and month swapped.

@@ -158,7 +158,11 @@ fn visible_columns(shape: &Shape, cursor: usize, room: usize) -> Vec<(usize, usi
     }
     let cursor = cursor.min(n - 1);
     // The key columns, when the cursor has moved past them.
-    let keys = if cursor >= shape.frozen { shape.frozen } else { 0 };
+    let keys = if cursor >= shape.frozen {
+        shape.frozen
+    } else {
+        0
+    };
     let key_width: usize = shape.widths[..keys].iter().map(|w| w + 2).sum();
     let room_after_key = room.saturating_sub(key_width);
     let first = keys;

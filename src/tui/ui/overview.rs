@@ -6,6 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, clean, fit, note, ready};
+use crate::analysis::Table;
+use crate::analysis::eda::Eda;
 use crate::data::LoadFact;
 use crate::tui::app::{App, Slot};
 use crate::tui::theme::Theme;
@@ -54,16 +56,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let area = loss_banner(f, area, app, theme);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-    let inner = (left.width as usize).saturating_sub(4);
-    // The overview table ends with one row per load fact; the dataset's own facts come first,
-    // and the load facts are read typed from the LoadReport.
+    let facts = split_facts(app, overview);
+    draw_dataset(f, left, app, facts.own, theme);
+    draw_what_loading_did(f, right, eda, &facts.load, facts.zero_checks, theme);
+}
+
+/// The overview table's rows, split into the dataset's own facts and the load's.
+struct Facts {
+    own: Vec<(String, String)>,
+    /// The load facts that found something, as (label, value).
+    load: Vec<(String, String)>,
+    /// The load checks that found nothing.
+    zero_checks: usize,
+}
+
+/// The overview table ends with one row per load fact; the dataset's own facts come first,
+/// and the load facts are read typed from the LoadReport.
+fn split_facts(app: &App, overview: &Table) -> Facts {
     let load_facts = app
         .load
         .ready()
         .map(|r| r.facts(&app.dataset))
         .unwrap_or_default();
     let own = overview.rows.len().saturating_sub(load_facts.len());
-    let facts: Vec<(String, String)> = overview.rows[..own]
+    let own: Vec<(String, String)> = overview.rows[..own]
         .iter()
         .map(|row| (row[0].display(), crate::humanize::cell(&row[1])))
         .collect();
@@ -78,34 +94,69 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             LoadFact::Text(label, t) => load.push((label.to_string(), t.clone())),
         }
     }
-    // Labels as wide as the longest (up to half the box); values get the rest.
-    let line = |k: &str, v: &str, width: usize, key_w: usize| {
-        Line::from(vec![
-            Span::styled(format!("{:<key_w$}", fit(k, key_w)), theme.muted),
-            Span::styled(
-                format!(" {}", fit(v, width.saturating_sub(key_w + 1))),
-                theme.text,
-            ),
-        ])
-    };
-    let key_width = |rows: &[(String, String)], width: usize| {
-        rows.iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(8)
-            .min(width / 2 + 6)
-    };
-    let mut facts = facts;
+    Facts {
+        own,
+        load,
+        zero_checks,
+    }
+}
+
+/// One fact: the label padded to `key_w`, the value in the rest of `width`.
+fn fact_line(k: &str, v: &str, width: usize, key_w: usize, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{:<key_w$}", fit(k, key_w)), theme.muted),
+        Span::styled(
+            format!(" {}", fit(v, width.saturating_sub(key_w + 1))),
+            theme.text,
+        ),
+    ])
+}
+
+/// Labels as wide as the longest (up to half the box); values get the rest.
+fn key_width(rows: &[(String, String)], width: usize) -> usize {
+    rows.iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(8)
+        .min(width / 2 + 6)
+}
+
+/// The "Dataset" box: the slice first if there is one, then the dataset's own facts.
+fn draw_dataset(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    mut facts: Vec<(String, String)>,
+    theme: &Theme,
+) {
+    let inner = (area.width as usize).saturating_sub(4);
     if let Some(slice) = &app.slice {
         facts.insert(0, ("slice".to_string(), slice.clone()));
     }
     let kw = key_width(&facts, inner);
-    let lines: Vec<Line> = facts.iter().map(|(k, v)| line(k, v, inner, kw)).collect();
-    f.render_widget(Paragraph::new(lines).block(block("Dataset", theme)), left);
+    let lines: Vec<Line> = facts
+        .iter()
+        .map(|(k, v)| fact_line(k, v, inner, kw, theme))
+        .collect();
+    f.render_widget(Paragraph::new(lines).block(block("Dataset", theme)), area);
+}
 
-    let inner = (right.width as usize).saturating_sub(4);
-    let kw = key_width(&load, inner);
-    let mut lines: Vec<Line> = load.iter().map(|(k, v)| line(k, v, inner, kw)).collect();
+/// The "What loading did" box: the load facts, how many checks found nothing, and the tables
+/// the EDA skipped with why.
+fn draw_what_loading_did(
+    f: &mut Frame,
+    area: Rect,
+    eda: &Eda,
+    load: &[(String, String)],
+    zero_checks: usize,
+    theme: &Theme,
+) {
+    let inner = (area.width as usize).saturating_sub(4);
+    let kw = key_width(load, inner);
+    let mut lines: Vec<Line> = load
+        .iter()
+        .map(|(k, v)| fact_line(k, v, inner, kw, theme))
+        .collect();
     lines.push(Line::from(Span::styled(
         format!("{zero_checks} other checks found nothing"),
         theme.good,
@@ -125,6 +176,6 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     f.render_widget(
         Paragraph::new(lines).block(block("What loading did", theme)),
-        right,
+        area,
     );
 }

@@ -1,7 +1,7 @@
 //! Segments: the profile table for the current K, algorithm and features; size and revenue
 //! bars; metrics; the K sweep with the current K marked; members and migration views.
 
-use crate::analysis::features::names;
+use crate::analysis::features::{CustomerFeatures, names};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -10,8 +10,8 @@ use ratatui::widgets::Paragraph;
 use super::segment_views;
 use super::{block, fit, human, note};
 use crate::analysis::migrate::Migration;
-use crate::analysis::segment::Algo;
-use crate::tui::app::{App, SegmentsView, Slot};
+use crate::analysis::segment::{Algo, Profile, Sweep};
+use crate::tui::app::{App, SegView, SegmentsView, Slot};
 use crate::tui::theme::Theme;
 
 fn algo_name(a: Algo) -> &'static str {
@@ -63,6 +63,31 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The settings line, the metrics line and up to two warnings.
 fn header(f: &mut Frame, head: Rect, app: &App, theme: &Theme) {
     let s = &app.seg;
+    let mut head_lines = vec![settings_line(s, theme), Line::from(metrics_span(s, theme))];
+    if let Some(r) = &s.result {
+        for w in r.seg.warnings.iter().take(2) {
+            head_lines.push(Line::from(Span::styled(
+                format!(
+                    " ⚠ segment {} holds {:.1}%: {} by {} (e.g. {})",
+                    w.segment,
+                    w.share * 100.0,
+                    if w.kind == "small" {
+                        "set apart"
+                    } else {
+                        "the rest set apart"
+                    },
+                    w.features.join(", "),
+                    w.customers.join(", ")
+                ),
+                theme.warn,
+            )));
+        }
+    }
+    f.render_widget(Paragraph::new(head_lines), head);
+}
+
+/// K, algorithm, features and scaler, and the K being computed if any.
+fn settings_line(s: &SegView, theme: &Theme) -> Line<'static> {
     let mut l1 = vec![
         Span::styled(format!(" K = {} ", s.k), theme.selected),
         Span::styled(
@@ -81,7 +106,12 @@ fn header(f: &mut Frame, head: Rect, app: &App, theme: &Theme) {
             theme.warn,
         ));
     }
-    let l2 = match &s.result {
+    Line::from(l1)
+}
+
+/// The shown fit's metrics, or that they are still being scored.
+fn metrics_span(s: &SegView, theme: &Theme) -> Span<'static> {
+    match &s.result {
         Some(r) if !crate::analysis::segment::is_scored(&r.seg) => Span::styled(
             format!(
                 " K={} {}: ⟳ scoring (silhouette, Davies-Bouldin)…",
@@ -114,28 +144,7 @@ fn header(f: &mut Frame, head: Rect, app: &App, theme: &Theme) {
             )
         }
         None => Span::styled(" ", theme.text),
-    };
-    let mut head_lines = vec![Line::from(l1), Line::from(l2)];
-    if let Some(r) = &s.result {
-        for w in r.seg.warnings.iter().take(2) {
-            head_lines.push(Line::from(Span::styled(
-                format!(
-                    " ⚠ segment {} holds {:.1}%: {} by {} (e.g. {})",
-                    w.segment,
-                    w.share * 100.0,
-                    if w.kind == "small" {
-                        "set apart"
-                    } else {
-                        "the rest set apart"
-                    },
-                    w.features.join(", "),
-                    w.customers.join(", ")
-                ),
-                theme.warn,
-            )));
-        }
     }
-    f.render_widget(Paragraph::new(head_lines), head);
 }
 
 /// The K sweep: silhouette and inertia per K, the current K marked, the suggested K named.
@@ -152,140 +161,150 @@ fn sweep_box(f: &mut Frame, sweep: Rect, app: &App, theme: &Theme) {
     f.render_widget(b, sweep);
     match s.sweeps.get(&s.sweep_key()) {
         Some(Slot::Ready(sw)) => {
-            let max_s = sw
-                .rows
-                .iter()
-                .map(|r| r.metrics.silhouette)
-                .fold(0.0f64, f64::max)
-                .max(1e-9);
-            let max_i = sw
-                .rows
-                .iter()
-                .map(|r| r.metrics.inertia)
-                .fold(0.0f64, f64::max)
-                .max(1e-9);
-            let w = (inner.width as usize).saturating_sub(16) / 2;
-            let lines: Vec<Line> = sw
-                .rows
-                .iter()
-                .take(inner.height as usize)
-                .map(|row| {
-                    let mark = if row.k == s.k { "▶" } else { " " };
-                    let style = if row.k == s.k {
-                        theme.selected
-                    } else {
-                        theme.text
-                    };
-                    Line::from(vec![
-                        Span::styled(format!("{mark}{:>2} ", row.k), style),
-                        Span::styled(
-                            format!(
-                                "{:<w$}",
-                                "█".repeat(
-                                    ((row.metrics.silhouette.max(0.0) / max_s) * w as f64).round()
-                                        as usize
-                                )
-                            ),
-                            theme.chart,
-                        ),
-                        Span::styled(format!("{:>5.2} ", row.metrics.silhouette), theme.text),
-                        Span::styled(
-                            format!(
-                                "{:<w$}",
-                                "▒".repeat(
-                                    ((row.metrics.inertia / max_i) * w as f64).round() as usize
-                                )
-                            ),
-                            theme.muted,
-                        ),
-                    ])
-                })
-                .collect();
-            f.render_widget(Paragraph::new(lines), inner);
+            f.render_widget(Paragraph::new(sweep_lines(sw, s.k, inner, theme)), inner)
         }
         Some(Slot::Failed(e)) => note(f, inner, &format!("sweep failed: {e}"), theme.bad),
         _ => note(f, inner, "computing the sweep…", theme.muted),
     }
 }
 
+/// One line per K that fits in `inner`: silhouette and inertia bars, each scaled to its
+/// largest, with K = `k` marked.
+fn sweep_lines(sw: &Sweep, k: usize, inner: Rect, theme: &Theme) -> Vec<Line<'static>> {
+    let max_s = sw
+        .rows
+        .iter()
+        .map(|r| r.metrics.silhouette)
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    let max_i = sw
+        .rows
+        .iter()
+        .map(|r| r.metrics.inertia)
+        .fold(0.0f64, f64::max)
+        .max(1e-9);
+    let w = (inner.width as usize).saturating_sub(16) / 2;
+    sw.rows
+        .iter()
+        .take(inner.height as usize)
+        .map(|row| {
+            let mark = if row.k == k { "▶" } else { " " };
+            let style = if row.k == k {
+                theme.selected
+            } else {
+                theme.text
+            };
+            Line::from(vec![
+                Span::styled(format!("{mark}{:>2} ", row.k), style),
+                Span::styled(
+                    format!(
+                        "{:<w$}",
+                        "█".repeat(
+                            ((row.metrics.silhouette.max(0.0) / max_s) * w as f64).round() as usize
+                        )
+                    ),
+                    theme.chart,
+                ),
+                Span::styled(format!("{:>5.2} ", row.metrics.silhouette), theme.text),
+                Span::styled(
+                    format!(
+                        "{:<w$}",
+                        "▒".repeat(((row.metrics.inertia / max_i) * w as f64).round() as usize)
+                    ),
+                    theme.muted,
+                ),
+            ])
+        })
+        .collect()
+}
+
 fn profiles(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(r) = &app.seg.result else { return };
     let wide = area.width >= 120;
     let mut lines = vec![Line::from(Span::styled(
-        if wide {
-            format!(
-                "{:>3}  {:<22} {:>6} {:>6} {:>9} {:>6}  {:<14} {:<14} {:>8} {:>6} {:>9}",
-                "seg",
-                "persona",
-                "size",
-                "share",
-                "revenue",
-                "rev%",
-                "top category",
-                "top region",
-                "recency",
-                "freq",
-                names::MONETARY
-            )
-        } else {
-            format!(
-                "{:>3} {:<23} {:>5} {:>6} {:>6} {:<8} {:>5} {:>5} {:>8}",
-                "seg",
-                "persona",
-                "size",
-                "share",
-                "rev%",
-                "category",
-                "rcncy",
-                "freq",
-                names::MONETARY
-            )
-        },
+        profiles_heading(wide),
         theme.accent,
     ))];
     for (i, p) in r.seg.profiles.iter().enumerate() {
-        let mean = |n: &str| p.mean.iter().find(|(k, _)| k == n).map_or(0.0, |(_, v)| *v);
         let style = if i == app.seg.row {
             theme.selected
         } else {
             theme.text
         };
-        let cat = p.top_category.as_deref().unwrap_or("-");
-        let text = if wide {
-            format!(
-                "{:>3}  {:<22} {:>6} {:>5.1}% {:>9} {:>5.1}%  {:<14} {:<14} {:>8.0} {:>6.1} {:>9}",
-                p.id,
-                fit(&p.persona, 22),
-                p.size,
-                p.share * 100.0,
-                human(p.revenue),
-                p.revenue_share * 100.0,
-                fit(cat, 14),
-                fit(p.top_region.as_deref().unwrap_or("-"), 14),
-                mean(names::RECENCY_DAYS),
-                mean(names::FREQUENCY),
-                human(mean(names::MONETARY))
-            )
-        } else {
-            format!(
-                "{:>3} {:<23} {:>5} {:>5.1}% {:>5.1}% {:<8} {:>5.0} {:>5.1} {:>8}",
-                p.id,
-                fit(&p.persona, 23),
-                p.size,
-                p.share * 100.0,
-                p.revenue_share * 100.0,
-                fit(cat, 8),
-                mean(names::RECENCY_DAYS),
-                mean(names::FREQUENCY),
-                human(mean(names::MONETARY))
-            )
-        };
-        lines.push(Line::from(Span::styled(text, style)));
+        lines.push(Line::from(Span::styled(profile_row(p, wide), style)));
     }
     f.render_widget(
         Paragraph::new(lines).block(block("Segments (means per customer)", theme)),
         area,
     );
+}
+
+/// The profile table's column names; a wide pane also has revenue and top region.
+fn profiles_heading(wide: bool) -> String {
+    if wide {
+        format!(
+            "{:>3}  {:<22} {:>6} {:>6} {:>9} {:>6}  {:<14} {:<14} {:>8} {:>6} {:>9}",
+            "seg",
+            "persona",
+            "size",
+            "share",
+            "revenue",
+            "rev%",
+            "top category",
+            "top region",
+            "recency",
+            "freq",
+            names::MONETARY
+        )
+    } else {
+        format!(
+            "{:>3} {:<23} {:>5} {:>6} {:>6} {:<8} {:>5} {:>5} {:>8}",
+            "seg",
+            "persona",
+            "size",
+            "share",
+            "rev%",
+            "category",
+            "rcncy",
+            "freq",
+            names::MONETARY
+        )
+    }
+}
+
+/// One segment's row of the profile table, in [`profiles_heading`]'s columns.
+fn profile_row(p: &Profile, wide: bool) -> String {
+    let mean = |n: &str| p.mean.iter().find(|(k, _)| k == n).map_or(0.0, |(_, v)| *v);
+    let cat = p.top_category.as_deref().unwrap_or("-");
+    if wide {
+        format!(
+            "{:>3}  {:<22} {:>6} {:>5.1}% {:>9} {:>5.1}%  {:<14} {:<14} {:>8.0} {:>6.1} {:>9}",
+            p.id,
+            fit(&p.persona, 22),
+            p.size,
+            p.share * 100.0,
+            human(p.revenue),
+            p.revenue_share * 100.0,
+            fit(cat, 14),
+            fit(p.top_region.as_deref().unwrap_or("-"), 14),
+            mean(names::RECENCY_DAYS),
+            mean(names::FREQUENCY),
+            human(mean(names::MONETARY))
+        )
+    } else {
+        format!(
+            "{:>3} {:<23} {:>5} {:>5.1}% {:>5.1}% {:<8} {:>5.0} {:>5.1} {:>8}",
+            p.id,
+            fit(&p.persona, 23),
+            p.size,
+            p.share * 100.0,
+            p.revenue_share * 100.0,
+            fit(cat, 8),
+            mean(names::RECENCY_DAYS),
+            mean(names::FREQUENCY),
+            human(mean(names::MONETARY))
+        )
+    }
 }
 
 /// Why the selected segment is what it is: its persona rule with the values that fired it,
@@ -386,11 +405,6 @@ fn members(f: &mut Frame, area: Rect, app: &App, row: usize, theme: &Theme) {
     f.render_widget(b, area);
     let height = inner.height as usize;
     let offset = row.saturating_sub(height.saturating_sub(2));
-    let col = |name: &str, i: usize| {
-        feat.features
-            .column(name)
-            .map_or(0.0, |j| feat.features.raw[[i, j]])
-    };
     let mut lines = vec![Line::from(Span::styled(
         format!(
             "{:<12} {:<24} {:>10} {:>6} {:>8}",
@@ -415,18 +429,24 @@ fn members(f: &mut Frame, area: Rect, app: &App, row: usize, theme: &Theme) {
             .unwrap_or_default();
         let style = if n == row { theme.selected } else { theme.text };
         lines.push(Line::from(Span::styled(
-            format!(
-                "{:<12} {:<24} {:>10} {:>6.0} {:>8.0}",
-                fit(id, 12),
-                fit(&name, 24),
-                human(col(names::MONETARY, i)),
-                col(names::FREQUENCY, i),
-                col(names::RECENCY_DAYS, i)
-            ),
+            member_row(id, &name, &feat.features, i),
             style,
         )));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Customer `i`'s row of the members list: id, name, spend, orders and recency.
+fn member_row(id: &str, name: &str, features: &CustomerFeatures, i: usize) -> String {
+    let col = |name: &str| features.column(name).map_or(0.0, |j| features.raw[[i, j]]);
+    format!(
+        "{:<12} {:<24} {:>10} {:>6.0} {:>8.0}",
+        fit(id, 12),
+        fit(name, 24),
+        human(col(names::MONETARY)),
+        col(names::FREQUENCY),
+        col(names::RECENCY_DAYS)
+    )
 }
 
 fn migration(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {

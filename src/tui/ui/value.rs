@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::{block, choices, fit, human, note, ready};
 use crate::analysis::value::ValueReport;
-use crate::analysis::value::cohorts::month_text;
+use crate::analysis::value::cohorts::{Cohort, Cohorts, month_text};
 use crate::analysis::value::purchases::day_text;
 use crate::tui::app::{App, VALUE_TABS, ValueTab};
 use crate::tui::theme::Theme;
@@ -297,27 +297,7 @@ fn cohort_heatmap(f: &mut Frame, area: Rect, v: &ValueReport, offset: usize, the
     let mut lines = vec![Line::from(Span::styled(head, theme.muted))];
     let rows = (inner.height as usize).saturating_sub(2);
     for cohort in c.cohorts.iter().skip(offset).take(rows) {
-        let mut spans = vec![Span::styled(
-            format!(
-                "{:<7} {:>6}",
-                month_text(cohort.month),
-                human(cohort.customers as f64)
-            ),
-            theme.text,
-        )];
-        let shares = cohort.shares();
-        let last = shares.len().saturating_sub(1);
-        for (k, s) in shares.iter().enumerate().take(shown) {
-            // m0 is 100% by definition, a partial month is low by construction: neither
-            // is shaded as a finding.
-            let style = if k == 0 || (k == last && c.last_month_partial) {
-                theme.muted
-            } else {
-                shade(level(*s, 0.5_f64.max(*s)), theme)
-            };
-            spans.push(Span::styled(format!("{:>4.0}", s * 100.0), style));
-        }
-        lines.push(Line::from(spans));
+        lines.push(cohort_line(c, cohort, shown, theme));
     }
     let more = if c.width() > shown {
         format!(
@@ -338,4 +318,30 @@ fn cohort_heatmap(f: &mut Frame, area: Rect, v: &ValueReport, offset: usize, the
         theme.muted,
     )));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// One cohort's row: its month and size, then the share buying in each of the first `shown`
+/// months since.
+fn cohort_line(c: &Cohorts, cohort: &Cohort, shown: usize, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(
+        format!(
+            "{:<7} {:>6}",
+            month_text(cohort.month),
+            human(cohort.customers as f64)
+        ),
+        theme.text,
+    )];
+    let shares = cohort.shares();
+    let last = shares.len().saturating_sub(1);
+    for (k, s) in shares.iter().enumerate().take(shown) {
+        // m0 is 100% by definition, a partial month is low by construction: neither
+        // is shaded as a finding.
+        let style = if k == 0 || (k == last && c.last_month_partial) {
+            theme.muted
+        } else {
+            shade(level(*s, 0.5_f64.max(*s)), theme)
+        };
+        spans.push(Span::styled(format!("{:>4.0}", s * 100.0), style));
+    }
+    Line::from(spans)
 }
