@@ -80,51 +80,24 @@ pub fn trends_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Trends> {
             _ => Vec::new(),
         }
     };
-    let series = |data: &BTreeMap<(String, String), [f64; 3]>| -> Vec<Series> {
-        let mut groups: Vec<String> = data.keys().map(|(g, _)| g.clone()).collect();
-        groups.dedup();
-        let mut out: Vec<Series> = groups
-            .into_iter()
-            .map(|g| {
-                let pick = |i: usize| {
-                    months
-                        .iter()
-                        .map(|m| data.get(&(g.clone(), m.clone())).map_or(0.0, |v| v[i]))
-                        .collect()
-                };
-                Series {
-                    name: g.clone(),
-                    revenue: pick(0),
-                    orders: pick(1),
-                    active_customers: pick(2),
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            b.revenue
-                .iter()
-                .sum::<f64>()
-                .total_cmp(&a.revenue.iter().sum::<f64>())
-                .then(a.name.cmp(&b.name))
+    let overall = series(&overall, &months)
+        .into_iter()
+        .next()
+        .unwrap_or(Series {
+            name: "all".into(),
+            revenue: vec![],
+            orders: vec![],
+            active_customers: vec![],
         });
-        out
+    let by = |present: bool, group: &str| -> Result<Vec<Series>> {
+        Ok(if present {
+            series(&monthly(ds, keys, Some(group))?, &months)
+        } else {
+            vec![]
+        })
     };
-    let overall = series(&overall).into_iter().next().unwrap_or(Series {
-        name: "all".into(),
-        revenue: vec![],
-        orders: vec![],
-        active_customers: vec![],
-    });
-    let by_region = if ds.present.region {
-        series(&monthly(ds, keys, Some("region"))?)
-    } else {
-        vec![]
-    };
-    let by_category = if ds.present.category {
-        series(&monthly(ds, keys, Some("category"))?)
-    } else {
-        vec![]
-    };
+    let by_region = by(ds.present.region, "region")?;
+    let by_category = by(ds.present.category, "category")?;
     let partial = partial_months(ds, months.len())?;
     Ok(Trends {
         months,
@@ -133,6 +106,38 @@ pub fn trends_with(ds: &Dataset, keys: Option<&Keys>) -> Result<Trends> {
         by_category,
         partial,
     })
+}
+
+/// One series per group over every month (zeros where a group sold nothing), biggest revenue
+/// first.
+fn series(data: &BTreeMap<(String, String), [f64; 3]>, months: &[String]) -> Vec<Series> {
+    let mut groups: Vec<String> = data.keys().map(|(g, _)| g.clone()).collect();
+    groups.dedup();
+    let mut out: Vec<Series> = groups
+        .into_iter()
+        .map(|g| {
+            let pick = |i: usize| {
+                months
+                    .iter()
+                    .map(|m| data.get(&(g.clone(), m.clone())).map_or(0.0, |v| v[i]))
+                    .collect()
+            };
+            Series {
+                name: g.clone(),
+                revenue: pick(0),
+                orders: pick(1),
+                active_customers: pick(2),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.revenue
+            .iter()
+            .sum::<f64>()
+            .total_cmp(&a.revenue.iter().sum::<f64>())
+            .then(a.name.cmp(&b.name))
+    });
+    out
 }
 
 /// The first and last months the dates cover in part: the days from the first date to its

@@ -152,6 +152,34 @@ fn micros(d: NaiveDate) -> i64 {
         .map_or(0, |t| t.and_utc().timestamp_micros())
 }
 
+/// What a filter keeps, as expressions: the lines' condition on what they are (region,
+/// category, product, customer), their condition on when, and the lists the customer file is
+/// cut by too.
+struct Conditions {
+    what: Expr,
+    when: Expr,
+    regions: Option<Expr>,
+    customers: Option<Expr>,
+}
+
+/// A list of values as one literal for `is_in`.
+fn list(values: &[String]) -> Expr {
+    lit(Series::new("".into(), values)).implode(false)
+}
+
+/// On or after `from`'s midnight and before the midnight after `to`: both days inclusive.
+fn dates_between(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Expr {
+    let mut when = lit(true);
+    if let Some(a) = from {
+        when = when.and(col("date").cast(DataType::Int64).gt_eq(lit(micros(a))));
+    }
+    if let Some(b) = to {
+        let after = micros(b + chrono::Duration::days(1));
+        when = when.and(col("date").cast(DataType::Int64).lt(lit(after)));
+    }
+    when
+}
+
 impl Dataset {
     /// The dataset cut to `filters`: lines and returns by date, region and category; zero-price
     /// purchase occasions by date and to the customers left. Unchanged without filters.
@@ -166,36 +194,8 @@ impl Dataset {
             );
         }
         let _t = crate::timing::phase("load: filters");
-        let mut keep = lit(true);
-        let mut regions = None;
-        for dim in [Dimension::Region, Dimension::Category, Dimension::Product] {
-            let values = self.checked_values(filters, dim)?;
-            if !values.is_empty() {
-                let list = lit(Series::new("".into(), values)).implode(false);
-                let column = col(dim.column(&self)).cast(DataType::String);
-                keep = keep.and(column.is_in(list.clone(), false));
-                if dim == Dimension::Region {
-                    regions = Some(list);
-                }
-            }
-        }
-        let chosen = filters
-            .customers
-            .as_ref()
-            .map(|(_, ids)| lit(Series::new("".into(), ids.as_slice())).implode(false));
-        if let Some(ids) = &chosen {
-            let id = col("customer_id").cast(DataType::String);
-            keep = keep.and(id.is_in(ids.clone(), false));
-        }
-        let mut dated = lit(true);
-        if let Some(a) = filters.from {
-            dated = dated.and(col("date").cast(DataType::Int64).gt_eq(lit(micros(a))));
-        }
-        if let Some(b) = filters.to {
-            let after = micros(b + chrono::Duration::days(1));
-            dated = dated.and(col("date").cast(DataType::Int64).lt(lit(after)));
-        }
-        let both = keep.and(dated.clone());
+        let c = self.conditions(filters)?;
+        let both = c.what.clone().and(c.when.clone());
         let total = count(&self.lines)?;
         let mut ds = self;
         ds.lines = ds.lines.filter(both.clone());
@@ -208,11 +208,11 @@ impl Dataset {
                 filters.describe()
             );
         }
-        ds.free_purchases = free_purchases_left(&ds, dated)?;
-        if let Some(list) = regions {
-            ds.customers = customers_in(ds.customers.take(), "region", list)?;
+        ds.free_purchases = free_purchases_left(&ds, c.when)?;
+        if let Some(regions) = c.regions {
+            ds.customers = customers_in(ds.customers.take(), "region", regions)?;
         }
-        if let Some(ids) = chosen {
+        if let Some(ids) = c.customers {
             ds.customers = customers_in(ds.customers.take(), "customer_id", ids)?;
         }
         ds.report.notes.push(format!(
@@ -222,6 +222,36 @@ impl Dataset {
             crate::humanize::count(total as i64)
         ));
         Ok(ds)
+    }
+
+    /// The filters as conditions on this dataset's columns, each value checked against the
+    /// values the data has.
+    fn conditions(&self, filters: &Filters) -> Result<Conditions> {
+        let mut what = lit(true);
+        let mut regions = None;
+        for dim in [Dimension::Region, Dimension::Category, Dimension::Product] {
+            let values = self.checked_values(filters, dim)?;
+            if values.is_empty() {
+                continue;
+            }
+            let values = list(&values);
+            let column = col(dim.column(self)).cast(DataType::String);
+            what = what.and(column.is_in(values.clone(), false));
+            if dim == Dimension::Region {
+                regions = Some(values);
+            }
+        }
+        let customers = filters.customers.as_ref().map(|(_, ids)| list(ids));
+        if let Some(ids) = &customers {
+            let id = col("customer_id").cast(DataType::String);
+            what = what.and(id.is_in(ids.clone(), false));
+        }
+        Ok(Conditions {
+            what,
+            when: dates_between(filters.from, filters.to),
+            regions,
+            customers,
+        })
     }
 
     /// The values `filters` asks of `dim`, spelled as the data spells them (case aside), or

@@ -5,13 +5,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{block, fit, note, ready};
 use crate::analysis::projection::{Projection, SegmentSilhouette, SegmentViews};
-use crate::analysis::segment;
+use crate::analysis::segment::{self, Profile};
 use crate::humanize;
 use crate::tui::app::App;
 use crate::tui::theme::Theme;
@@ -312,44 +311,48 @@ pub fn compare(f: &mut Frame, area: Rect, app: &App, a: usize, theme: &Theme) {
     let line = |name: &str, x: &str, y: &str, ratio: &str| {
         format!("{:<name_w$} {x:>12} {y:>12} {ratio:>12}", fit(name, name_w))
     };
-    let mut lines = vec![Line::from(Span::styled(
-        line(
-            "",
-            &fit(&format!("seg {}", pa.id), 12),
-            &fit(if b == a { "everyone" } else { &b_name }, 12),
-            "ratio",
+    let head = line(
+        "",
+        &fit(&format!("seg {}", pa.id), 12),
+        &fit(if b == a { "everyone" } else { &b_name }, 12),
+        "ratio",
+    );
+    let mut lines = vec![Line::from(Span::styled(head, theme.accent))];
+    lines.extend(compared(pa, pb).into_iter().map(|(name, x, y, share)| {
+        let text = |v: f64| {
+            if share {
+                humanize::share(v)
+            } else {
+                humanize::number(v)
+            }
+        };
+        let row = line(&name, &text(x), &text(y), &ratio(x, y));
+        Line::from(Span::styled(row, theme.text))
+    }));
+    f.render_widget(Paragraph::new(lines).block(block(&title, theme)), area);
+}
+
+/// (figure, first, second, is a share) for two profiles: their shares of customers and revenue,
+/// then each shown feature's mean (NaN where the second lacks it).
+fn compared(a: &Profile, b: &Profile) -> Vec<(String, f64, f64, bool)> {
+    let mut rows = vec![
+        ("share of customers".to_string(), a.share, b.share, true),
+        (
+            "share of revenue".to_string(),
+            a.revenue_share,
+            b.revenue_share,
+            true,
         ),
-        theme.accent,
-    ))];
-    let mut row = |name: &str, x: f64, y: f64, text: &dyn Fn(f64) -> String, style: Style| {
-        lines.push(Line::from(Span::styled(
-            line(name, &text(x), &text(y), &ratio(x, y)),
-            style,
-        )));
-    };
-    row(
-        "share of customers",
-        pa.share,
-        pb.share,
-        &humanize::share,
-        theme.text,
-    );
-    row(
-        "share of revenue",
-        pa.revenue_share,
-        pb.revenue_share,
-        &humanize::share,
-        theme.text,
-    );
-    for (name, x) in &pa.mean {
-        let y = pb
+    ];
+    for (name, x) in &a.mean {
+        let y = b
             .mean
             .iter()
             .find(|(n, _)| n == name)
             .map_or(f64::NAN, |m| m.1);
-        row(name, *x, y, &humanize::number, theme.text);
+        rows.push((name.clone(), *x, y, false));
     }
-    f.render_widget(Paragraph::new(lines).block(block(&title, theme)), area);
+    rows
 }
 
 /// "3.2×", or "–" where the second is zero or missing.
