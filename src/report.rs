@@ -228,54 +228,63 @@ pub fn write_inspection(
             writeln!(out, "dataset  {}", sanitize(&found.dataset))?;
             writeln!(out, "layout   {}", found.layout)?;
             for f in &found.files {
-                writeln!(out)?;
-                writeln!(out, "== {} ==", sanitize(&f.file))?;
-                writeln!(out, "format     {}", sanitize(&f.dialect.format))?;
-                if let Some(d) = &f.dialect.delimiter {
-                    writeln!(out, "delimiter  {d}")?;
-                }
-                if let Some(e) = &f.dialect.encoding {
-                    writeln!(out, "encoding   {e}")?;
-                }
-                writeln!(out, "header     {}", f.dialect.header)?;
-                writeln!(out, "decimal    {}", f.decimal_mark)?;
-                writeln!(out, "rows seen  {}", f.rows_sampled)?;
-                let mut t = crate::analysis::Table::new(
-                    "columns",
-                    "Columns",
-                    &["column", "role", "type", "format", "samples"],
-                );
-                for c in &f.columns {
-                    let role = match (&c.role, &c.runner_up) {
-                        (Some(r), Some(u)) => format!("{r} (over {u})"),
-                        (Some(r), None) => r.clone(),
-                        _ => "-".into(),
-                    };
-                    t.push(vec![
-                        crate::analysis::Value::text(&c.name),
-                        crate::analysis::Value::text(role),
-                        crate::analysis::Value::text(&c.kind),
-                        crate::analysis::Value::text(c.format.as_deref().unwrap_or("-")),
-                        crate::analysis::Value::text(c.samples.join(" | ")),
-                    ]);
-                }
-                write_text_table(out, &t)?;
-                for x in &f.extras {
-                    writeln!(
-                        out,
-                        "extra: {}: {}",
-                        sanitize(&x.column.column),
-                        sanitize(&x.column.describe())
-                    )?;
-                }
-                for n in &f.notes {
-                    writeln!(out, "note: {}", sanitize(n))?;
-                }
-                for p in &f.problems {
-                    writeln!(out, "problem: {}", sanitize(p))?;
-                }
+                write_file_inspection(out, f)?;
             }
         }
+    }
+    Ok(())
+}
+
+/// One file of `inspect`'s text: how it is read, its columns' roles, then what it notes.
+fn write_file_inspection(
+    out: &mut dyn Write,
+    f: &crate::data::inspect::FileInspection,
+) -> Result<()> {
+    writeln!(out)?;
+    writeln!(out, "== {} ==", sanitize(&f.file))?;
+    writeln!(out, "format     {}", sanitize(&f.dialect.format))?;
+    if let Some(d) = &f.dialect.delimiter {
+        writeln!(out, "delimiter  {d}")?;
+    }
+    if let Some(e) = &f.dialect.encoding {
+        writeln!(out, "encoding   {e}")?;
+    }
+    writeln!(out, "header     {}", f.dialect.header)?;
+    writeln!(out, "decimal    {}", f.decimal_mark)?;
+    writeln!(out, "rows seen  {}", f.rows_sampled)?;
+    let mut t = Table::new(
+        "columns",
+        "Columns",
+        &["column", "role", "type", "format", "samples"],
+    );
+    for c in &f.columns {
+        let role = match (&c.role, &c.runner_up) {
+            (Some(r), Some(u)) => format!("{r} (over {u})"),
+            (Some(r), None) => r.clone(),
+            _ => "-".into(),
+        };
+        t.push(vec![
+            Value::text(&c.name),
+            Value::text(role),
+            Value::text(&c.kind),
+            Value::text(c.format.as_deref().unwrap_or("-")),
+            Value::text(c.samples.join(" | ")),
+        ]);
+    }
+    write_text_table(out, &t)?;
+    for x in &f.extras {
+        writeln!(
+            out,
+            "extra: {}: {}",
+            sanitize(&x.column.column),
+            sanitize(&x.column.describe())
+        )?;
+    }
+    for n in &f.notes {
+        writeln!(out, "note: {}", sanitize(n))?;
+    }
+    for p in &f.problems {
+        writeln!(out, "problem: {}", sanitize(p))?;
     }
     Ok(())
 }

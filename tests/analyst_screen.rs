@@ -209,6 +209,27 @@ fn lookalikes_carry_name_segment_recency_orders_and_spend() {
     ] {
         assert!(text.contains(column), "{column} in {text}");
     }
+    // The CSV has the same columns and the same customers as the JSON.
+    let csv = stdout(&run(&[
+        "lookalike",
+        "--customer",
+        "C0001",
+        "--top",
+        "5",
+        "--format",
+        "csv",
+    ]));
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "rank,customer,name,segment,recency_days,orders,net_spend,score"
+    );
+    let csv_ids: Vec<&str> = lines.map(|l| l.split(',').nth(1).unwrap()).collect();
+    let json_ids: Vec<&str> = list
+        .iter()
+        .map(|l| l["customer"].as_str().unwrap())
+        .collect();
+    assert_eq!(csv_ids, json_ids);
 }
 
 #[test]

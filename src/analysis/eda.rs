@@ -845,6 +845,20 @@ fn per_product(ds: &Dataset, keys: Option<&Keys>, columns: &[&str]) -> Result<Op
     Ok(Some(sums.lazy().with_columns(lookups).collect()?))
 }
 
+/// Revenue summed over the products from the biggest down (ties by id): the Pareto tables'
+/// cumulative curve.
+fn cumulative_revenue(ids: &[String], revenue: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..ids.len()).collect();
+    idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(ids[a].cmp(&ids[b])));
+    let mut acc = 0.0;
+    idx.iter()
+        .map(|&i| {
+            acc += revenue[i];
+            acc
+        })
+        .collect()
+}
+
 /// Products (by id) sorted by revenue, the smallest number making 80% of it, and the curve.
 fn pareto(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
     let _t = crate::timing::phase("eda: pareto");
@@ -857,18 +871,10 @@ fn pareto(ds: &Dataset, keys: Option<&Keys>) -> Result<Vec<Table>> {
             .agg([col("amount").sum().alias("revenue")])
             .collect()?,
     };
-    let (ids, revenue) = (texts(&df, "product_id")?, nums(&df, "revenue")?);
-    let mut idx: Vec<usize> = (0..ids.len()).collect();
-    idx.sort_by(|&a, &b| revenue[b].total_cmp(&revenue[a]).then(ids[a].cmp(&ids[b])));
-    let mut cum = Vec::with_capacity(idx.len());
-    let mut acc = 0.0;
-    for &i in &idx {
-        acc += revenue[i];
-        cum.push(acc);
-    }
+    let cum = cumulative_revenue(&texts(&df, "product_id")?, &nums(&df, "revenue")?);
     // Summed in sorted order, so the result does not depend on group-by output order.
     let total = cum.last().copied().unwrap_or(0.0);
-    let n = idx.len();
+    let n = cum.len();
     let target = 0.8 * total;
     let n80 = cum
         .iter()

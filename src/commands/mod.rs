@@ -737,7 +737,8 @@ fn customer_lookalikes(
             .enumerate()
             .collect(),
     };
-    if a.format == Format::Csv {
+    // Every customer's lookalikes: Lookalike.csv's columns, for CRM imports.
+    if a.format == Format::Csv && a.customer.is_none() {
         let refs: Vec<(usize, &[Match])> = rows.iter().map(|(i, m)| (*i, m.as_slice())).collect();
         return Ok(wide_csv(ids, &refs, top));
     }
@@ -791,7 +792,12 @@ fn lookalike_lists_bytes(
     let mut out = Vec::new();
     for (i, l) in lists {
         let title = format!("Lookalikes of {}", ids[*i]);
-        write_text_table(&mut out, &matches::table("lookalikes", &title, l))?;
+        let t = matches::table("lookalikes", &title, l);
+        if a.format == Format::Csv {
+            write_csv_table(&mut out, &t)?;
+        } else {
+            write_text_table(&mut out, &t)?;
+        }
     }
     Ok(out)
 }

@@ -220,6 +220,17 @@ impl Rfm {
     }
 }
 
+/// One of the three columns RFM reads, or the refusal naming what the table has instead.
+fn rfm_column(features: &CustomerFeatures, name: &str) -> Result<Vec<f64>> {
+    match features.column(name) {
+        Some(j) => Ok(features.raw.column(j).to_vec()),
+        None => bail_input!(
+            "RFM needs the column {name}; this customer table has {} (name a transaction log's columns with --map, or give the table a {name} column)",
+            features.names.join(", ")
+        ),
+    }
+}
+
 /// Scores every customer who bought: recency reversed (the most recent get N).
 pub fn rfm(features: &CustomerFeatures, bins: u8, rules: Rules) -> Result<Rfm> {
     if bins != rules.bins {
@@ -228,15 +239,7 @@ pub fn rfm(features: &CustomerFeatures, bins: u8, rules: Rules) -> Result<Rfm> {
             rules.bins
         );
     }
-    let column = |name: &str| -> Result<Vec<f64>> {
-        match features.column(name) {
-            Some(j) => Ok(features.raw.column(j).to_vec()),
-            None => bail_input!(
-                "RFM needs the column {name}; this customer table has {} (name a transaction log's columns with --map, or give the table a {name} column)",
-                features.names.join(", ")
-            ),
-        }
-    };
+    let column = |name: &str| rfm_column(features, name);
     let (recency_days, frequency, monetary) = (
         column(names::RECENCY_DAYS)?,
         column(names::FREQUENCY)?,
