@@ -59,8 +59,11 @@ fn main() -> ExitCode {
     }
     let result = {
         use std::io::IsTerminal;
+        // Both streams a terminal: a pager reading standard output (`| less`) owns the screen.
         let _spinner = segscope::progress::start(
-            cli.command.as_ref().is_some_and(|c| !quick(c)) && std::io::stderr().is_terminal(),
+            cli.command.as_ref().is_some_and(|c| !quick(c))
+                && std::io::stderr().is_terminal()
+                && std::io::stdout().is_terminal(),
         );
         run(cli)
     };

@@ -1,6 +1,7 @@
 //! A spinner on stderr for headless work that takes more than a second: it names the stage the
 //! timing phases are in ("load", "features", "kmeans") and the time so far, so a long run does
-//! not look hung. Only when stderr is a terminal; never for the TUI (it owns the screen).
+//! not look hung. Only when stderr and stdout are terminals (not under a pager); never for the
+//! TUI (it owns the screen).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
