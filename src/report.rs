@@ -157,13 +157,7 @@ pub fn write_csv_table(out: &mut dyn Write, t: &Table) -> std::io::Result<()> {
             .join(",")
     )?;
     for row in &t.rows {
-        let fields: Vec<String> = row
-            .iter()
-            .map(|v| match v {
-                Value::Num(x) | Value::Money(x) | Value::Share(x) => x.to_string(),
-                other => csv_field(&other.display()),
-            })
-            .collect();
+        let fields: Vec<String> = row.iter().map(|v| csv_field(&v.full())).collect();
         writeln!(out, "{}", fields.join(","))?;
     }
     Ok(())

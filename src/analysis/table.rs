@@ -43,6 +43,15 @@ impl Value {
         }
     }
 
+    /// The cell at full precision (shortest round-trip decimal for reals): what CSV and the
+    /// clipboard's TSV carry.
+    pub fn full(&self) -> String {
+        match self {
+            Value::Num(x) | Value::Money(x) | Value::Share(x) => x.to_string(),
+            other => other.display(),
+        }
+    }
+
     /// The plain reading (filters and text sorting match on it); people see
     /// [`crate::humanize::cell`], CSV and JSON the full value.
     pub fn display(&self) -> String {

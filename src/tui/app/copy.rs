@@ -82,13 +82,7 @@ pub fn tsv(t: &Table) -> String {
         .join("\t");
     out.push('\n');
     for row in &t.rows {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|v| match v {
-                Value::Num(x) | Value::Money(x) | Value::Share(x) => x.to_string(),
-                other => field(&other.display()),
-            })
-            .collect();
+        let cells: Vec<String> = row.iter().map(|v| field(&v.full())).collect();
         out.push_str(&cells.join("\t"));
         out.push('\n');
     }
